@@ -1,0 +1,37 @@
+// Every error yate-chat raises carries a stable string `code` (listed in the README).
+// Errors reach the caller whose request failed; nothing is thrown into the void.
+
+export type ErrorCode =
+  /** A line would be longer than the bufsize Yate confirmed; it was not written. */
+  | 'LINE_TOO_LONG'
+  /** The engine connection is not open (not started, closed, or between reconnects). */
+  | 'NOT_CONNECTED'
+  /** The connection dropped while the request was pending. */
+  | 'DISCONNECTED'
+  /** Yate did not answer in time. */
+  | 'ENGINE_TIMEOUT'
+  /** Yate refused a command (install/watch/setlocal answered false) or the line (`Error in:`). */
+  | 'ENGINE_REFUSED'
+  /** A name or value cannot be written on the wire as given. */
+  | 'BAD_ARGUMENT'
+  /** A handler ran past its deadline; the message was answered unprocessed. */
+  | 'HANDLER_TIMEOUT'
+  /** The rules file is missing, unreadable or invalid. */
+  | 'CONFIG_INVALID'
+  /** The message store cannot be opened or written. */
+  | 'STORE_FAILED'
+  /** The recipient's stored-message quota is full. */
+  | 'STORE_QUOTA';
+
+export class YateChatError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'YateChatError';
+    this.code = code;
+  }
+}
+
+export function isYateChatError(err: unknown, code?: ErrorCode): err is YateChatError {
+  return err instanceof YateChatError && (code === undefined || err.code === code);
+}
