@@ -21,7 +21,9 @@ export type ErrorCode =
   /** The message store cannot be opened or written. */
   | 'STORE_FAILED'
   /** The recipient's stored-message quota is full. */
-  | 'STORE_QUOTA';
+  | 'STORE_QUOTA'
+  /** A message body is larger than the store accepts (`maxBodyBytes`); it was not stored. */
+  | 'STORE_TOO_LARGE';
 
 export class YateChatError extends Error {
   readonly code: ErrorCode;

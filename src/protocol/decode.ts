@@ -26,13 +26,28 @@ function malformed(line: string, reason: string): MalformedLine {
   return { type: 'malformed', line, reason };
 }
 
-function field(line: string, raw: string, what: string): string | MalformedLine {
-  const u = unescape(raw);
+function field(line: string, raw: string, what: string, name = false): string | MalformedLine {
+  const u = unescape(raw, name);
   return u.ok ? u.value : malformed(line, `bad escape in ${what} at offset ${u.offset}`);
 }
 
-/** NAME:RETVAL[:k=v|:k ...] as Message::commonDecode reads it. */
-function decodeChange(line: string, body: string): AnswerChange | MalformedLine {
+/** Yate's String::trimBlanks: spaces and tabs only. (JS trim() would also strip byte 0xA0, a
+ *  UTF-8 continuation byte: "à" is C3 A0.) A loop, not /[ \t]+$/, which is quadratic. */
+function trimBlanks(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return s.slice(a, b);
+}
+
+/**
+ * NAME:RETVAL[:k=v|:k ...] as Message::commonDecode reads it.
+ * `eqInNames`: accept `%}` ('=') in parameter names. Yate's encoder writes it (engine lines), but
+ * Yate's decoder (commonDecode unescapes the whole chunk with msgUnescape(&err), no extra char)
+ * refuses it, so a module line carrying it gets `Error in:`.
+ */
+function decodeChange(line: string, body: string, eqInNames: boolean): AnswerChange | MalformedLine {
   const sep = body.indexOf(':');
   if (sep < 0) return malformed(line, 'missing return value field');
   const name = field(line, body.slice(0, sep), 'name');
@@ -47,7 +62,7 @@ function decodeChange(line: string, body: string): AnswerChange | MalformedLine 
     // Names escape '=' and values keep it raw, so the first raw '=' separates them.
     const eq = chunk.indexOf('=');
     if (eq === 0) return malformed(line, `parameter without a name: "${chunk}"`);
-    const pname = field(line, eq < 0 ? chunk : chunk.slice(0, eq), 'parameter name');
+    const pname = field(line, eq < 0 ? chunk : chunk.slice(0, eq), 'parameter name', eqInNames);
     if (typeof pname !== 'string') return pname;
     if (eq < 0) {
       params.push([pname, null]);
@@ -60,21 +75,25 @@ function decodeChange(line: string, body: string): AnswerChange | MalformedLine 
   return { name, retval, params };
 }
 
-function decodeMessage(line: string): MessageLine | MalformedLine {
+function decodeMessage(line: string, eqInNames: boolean): MessageLine | MalformedLine {
   const sep = line.indexOf(':', MESSAGE.length);
   if (sep < 0) return malformed(line, 'missing time field');
   const sep2 = line.indexOf(':', sep + 1);
   if (sep2 < 0) return malformed(line, 'missing name field');
   const id = field(line, line.slice(MESSAGE.length, sep), 'id');
   if (typeof id !== 'string') return id;
-  const timeText = line.slice(sep + 1, sep2).trim();
-  if (!/^\d*$/.test(timeText)) return malformed(line, `time is not a number: "${timeText}"`);
-  const change = decodeChange(line, line.slice(sep2 + 1));
+  // Yate reads TIME with strtoul and refuses anything left over or above UINT_MAX; empty is 0
+  // (now). Only the decimal form is accepted here: Yate itself always writes plain decimal.
+  const timeText = line.slice(sep + 1, sep2);
+  const tm = /^[ \t\n\v\f\r]*\+?(\d+)$/.exec(timeText);
+  const time = tm ? Number(tm[1]) : 0;
+  if ((timeText !== '' && !tm) || time > 0xffffffff) return malformed(line, `time is not a number: "${timeText}"`);
+  const change = decodeChange(line, line.slice(sep2 + 1), eqInNames);
   if ('type' in change) return change;
-  return { type: 'message', id, time: timeText ? Number(timeText) : 0, ...change };
+  return { type: 'message', id, time, ...change };
 }
 
-function decodeAnswer(line: string): AnswerLine | MalformedLine {
+function decodeAnswer(line: string, eqInNames: boolean): AnswerLine | MalformedLine {
   const sep = line.indexOf(':', ANSWER.length);
   if (sep < 0) return malformed(line, 'missing processed field');
   const id = field(line, line.slice(ANSWER.length, sep), 'id');
@@ -84,7 +103,7 @@ function decodeAnswer(line: string): AnswerLine | MalformedLine {
   const processed = parseBool(line.slice(sep + 1, sep2));
   if (processed === null) return malformed(line, `processed is not a boolean: "${line.slice(sep + 1, sep2)}"`);
   if (sep2 + 1 === line.length) return { type: 'answer', id, processed, change: null };
-  const change = decodeChange(line, line.slice(sep2 + 1));
+  const change = decodeChange(line, line.slice(sep2 + 1), eqInNames);
   if ('type' in change) return change;
   return { type: 'answer', id, processed, change };
 }
@@ -109,8 +128,8 @@ function priorityReply(line: string, prefix: string, type: 'install-reply' | 'un
 
 /** Decode one line Yate wrote to the module (without its '\n'). */
 export function decodeEngineLine(line: string): EngineLine | MalformedLine {
-  if (line.startsWith(MESSAGE)) return decodeMessage(line);
-  if (line.startsWith(ANSWER)) return decodeAnswer(line);
+  if (line.startsWith(MESSAGE)) return decodeMessage(line, true);
+  if (line.startsWith(ANSWER)) return decodeAnswer(line, true);
   if (line.startsWith(ERROR_IN)) return { type: 'error-in', line: line.slice(ERROR_IN.length) };
   if (line === '%%<quit') return { type: 'quit-reply' };
   if (line.startsWith('%%<install:')) return priorityReply(line, '%%<install:', 'install-reply');
@@ -136,16 +155,18 @@ const INSTALL_FILTER = /^([^:]*):([^:]*):?(.*)$/s;
 
 /** Decode one line a module wrote to Yate, accepting exactly what Yate accepts. */
 export function decodeModuleLine(line: string): ModuleLine | MalformedLine {
-  if (line.startsWith(MESSAGE)) return decodeMessage(line);
-  if (line.startsWith(ANSWER)) return decodeAnswer(line);
+  if (line.startsWith(MESSAGE)) return decodeMessage(line, true);
+  if (line.startsWith(ANSWER)) return decodeAnswer(line, true);
   if (line === '%%>quit') return { type: 'quit' };
   if (line.startsWith('%%>install:')) {
-    // `id >> prio >> ":"`: an optional leading integer, then an optional ':'.
+    // `id >> prio >> ":"`: an optional leading integer (strtol), then String >> ":" which is
+    // strstr: it skips past the FIRST ':' anywhere in the rest, not only a leading one.
     let rest = line.slice('%%>install:'.length);
-    const m = /^\s*(-?\d+)/.exec(rest);
-    const priority = m ? Number(m[1]) : null;
+    const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(rest);
+    const priority = m ? Number(m[1]) + 0 : null; // + 0: no -0
     if (m) rest = rest.slice(m[0].length);
-    if (rest.startsWith(':')) rest = rest.slice(1);
+    const col = rest.indexOf(':');
+    if (col >= 0) rest = rest.slice(col + 1);
     const f = INSTALL_FILTER.exec(rest);
     if (!f) return { type: 'install', priority, name: rest, filter: null };
     const fname = field(line, f[2]!, 'filter name');
@@ -158,7 +179,7 @@ export function decodeModuleLine(line: string): ModuleLine | MalformedLine {
     const prefix = `%%>${w}:`;
     if (line.startsWith(prefix)) return { type: w, name: line.slice(prefix.length) };
   }
-  if (line.startsWith('%%>output:')) return { type: 'output', text: line.slice('%%>output:'.length).trim() };
+  if (line.startsWith('%%>output:')) return { type: 'output', text: trimBlanks(line.slice('%%>output:'.length)) };
   if (line.startsWith('%%>debug:')) {
     const rest = line.slice('%%>debug:'.length);
     const col = rest.indexOf(':');
@@ -172,7 +193,7 @@ export function decodeModuleLine(line: string): ModuleLine | MalformedLine {
     const rest = line.slice('%%>setlocal:'.length);
     const col = rest.indexOf(':');
     if (col <= 0) return malformed(line, 'setlocal needs NAME:VALUE');
-    return { type: 'setlocal', name: rest.slice(0, col), value: rest.slice(col + 1).trim() };
+    return { type: 'setlocal', name: rest.slice(0, col), value: trimBlanks(rest.slice(col + 1)) };
   }
   if (line.startsWith('%%>connect:')) {
     const [role = '', channel = '', ...kind] = line.slice('%%>connect:'.length).split(':');

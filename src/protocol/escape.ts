@@ -32,10 +32,12 @@ export type Unescaped = { ok: true; value: string } | { ok: false; offset: numbe
 
 /**
  * Undo escape(). Like Yate's decoder it refuses a raw byte below 0x20 and a '%' followed by
- * anything but 'A'..'_', 'z', '}' or '%' ('%@' would be NUL, which Yate cannot carry).
+ * anything but 'A'..'_', 'z' or '%' ('%@' would be NUL, which Yate cannot carry; a '%' at the
+ * end of the field is refused too). `%}` ('=') is accepted only with `name` set: it is how
+ * Yate's encoder writes '=' in a parameter NAME, and nowhere else (YATE-FACTS.md).
  * `offset` is the position of the offending char within `value`.
  */
-export function unescape(value: string): Unescaped {
+export function unescape(value: string, name = false): Unescaped {
   let pct = value.indexOf('%');
   if (pct < 0) {
     for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 0x20) return { ok: false, offset: i };
@@ -49,7 +51,7 @@ export function unescape(value: string): Unescaped {
     if (c !== 0x25) continue;
     const n = i + 1 < value.length ? value.charCodeAt(i + 1) : -1;
     let decoded: number;
-    if ((n > 0x40 && n <= 0x5f) || n === 0x7a || n === 0x7d) decoded = n - 64;
+    if ((n > 0x40 && n <= 0x5f) || n === 0x7a || (name && n === 0x7d)) decoded = n - 64;
     else if (n === 0x25) decoded = 0x25;
     else return { ok: false, offset: i + 1 };
     out += value.slice(from, i) + String.fromCharCode(decoded);

@@ -40,7 +40,8 @@ export interface InstallReply { readonly type: 'install-reply'; readonly priorit
 export interface UninstallLine { readonly type: 'uninstall'; readonly name: string }
 export interface UninstallReply { readonly type: 'uninstall-reply'; readonly priority: number; readonly name: string; readonly ok: boolean }
 export interface WatchLine { readonly type: 'watch' | 'unwatch'; readonly name: string }
-export interface WatchReply { readonly type: 'watch-reply' | 'unwatch-reply'; readonly name: string; readonly ok: boolean }
+export interface WatchReply { readonly type: 'watch-reply'; readonly name: string; readonly ok: boolean }
+export interface UnwatchReply { readonly type: 'unwatch-reply'; readonly name: string; readonly ok: boolean }
 /** `%%>setlocal:NAME:VALUE` — NOT escaped; Yate trims the value. */
 export interface SetlocalLine { readonly type: 'setlocal'; readonly name: string; readonly value: string }
 /** `%%<setlocal:NAME:VALUE:ok` — NOT escaped. NAME and VALUE may both contain ':', so `rest`
@@ -58,7 +59,7 @@ export interface ErrorReply { readonly type: 'error-in'; readonly line: string }
 
 /** A line the engine writes to a module. */
 export type EngineLine =
-  | MessageLine | AnswerLine | InstallReply | UninstallReply | WatchReply | SetlocalReply | QuitReply | ErrorReply;
+  | MessageLine | AnswerLine | InstallReply | UninstallReply | WatchReply | UnwatchReply | SetlocalReply | QuitReply | ErrorReply;
 
 /** A line a module writes to the engine. */
 export type ModuleLine =
