@@ -1,0 +1,20 @@
+// Configuration: the rules file (loadConfig), the questions the chat pipeline asks it
+// (rules), the per-sender rate limiter, and the human text for configuration errors.
+
+export type { Config, Pattern, Mode, LogLevel, RateLimit, StoreConfig, KnownUsers, OfflineConfig } from './types.js';
+export { loadConfig, defaultStorePath, formatPath, type LoadOptions, type StorePathOptions, type DefaultStorePath } from './load.js';
+export { ConfigError, type ConfigIssue } from './error.js';
+export { formatConfigError, describeConfigProblems, describeIssue, type FormatOptions } from './format.js';
+export {
+  matchesPattern,
+  isDenied,
+  resolveAlias,
+  traceAlias,
+  acceptsContentType,
+  MAX_ALIAS_HOPS,
+  type AliasTarget,
+  type AliasTrace,
+} from './rules.js';
+export { compilePattern, compileMimeRange, baseMimeType, type Compiled } from './pattern.js';
+export { createRateLimiter, type RateLimiter, type RateDecision, type RateLimiterOptions } from './rate-limit.js';
+export { rulesFileSchema, DEFAULTS, MAX_BODY_BYTES_LIMIT, MAX_WAIT_MS, type SchemaContext, type RulesFile } from './schema.js';

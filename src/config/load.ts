@@ -1,0 +1,193 @@
+// loadConfig(): the ONE place yate-chat reads its rules file and its environment.
+// Everything else receives the frozen Config it returns.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, type ConfigIssue } from './error.js';
+import { isCommentKey, readJson, stripComments, type JsonPath } from './json.js';
+import { traceAlias, MAX_ALIAS_HOPS } from './rules.js';
+import { rulesFileSchema } from './schema.js';
+import type { Config } from './types.js';
+
+export interface LoadOptions {
+  /** The environment to read (only YATE_CHAT_DATA). [process.env] */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface StorePathOptions {
+  /** The system data folder, used when it exists and is writable. ["/var/lib/yate-chat"] */
+  readonly systemDir?: string;
+  /** The temporary folder of last resort. [os.tmpdir()] */
+  readonly tmpDir?: string;
+}
+
+export type DefaultStorePath =
+  | { readonly ok: true; readonly path: string; /** In the temporary folder: may vanish at reboot. */ readonly temporary: boolean }
+  | { readonly ok: false; readonly issue: ConfigIssue };
+
+const DB_NAME = 'yate-chat.db';
+
+/**
+ * Where the offline store lives when the rules file names no path (or there is no file):
+ *   1. `$YATE_CHAT_DATA/yate-chat.db` when YATE_CHAT_DATA is set (it must be absolute:
+ *      Yate's working directory is not ours, so a relative folder would land anywhere);
+ *   2. `/var/lib/yate-chat/yate-chat.db` when that folder exists and we may write in it
+ *      (the packaged install creates it owned by Yate's user);
+ *   3. `<os.tmpdir()>/yate-chat/yate-chat.db` otherwise, so a first try works anywhere;
+ *      loadConfig then adds a warning, because a temporary folder may be emptied at reboot.
+ * The folder of the returned path may not exist yet: the store creates it.
+ * The rules file's folder is deliberately not used: it is usually /etc/yate, which holds
+ * configuration, not data, and is often not writable by Yate's user.
+ */
+export function defaultStorePath(env: Readonly<Record<string, string | undefined>>, options: StorePathOptions = {}): DefaultStorePath {
+  const dataDir = env['YATE_CHAT_DATA'];
+  if (dataDir !== undefined && dataDir !== '') {
+    if (!path.isAbsolute(dataDir)) {
+      return {
+        ok: false,
+        issue: { field: 'YATE_CHAT_DATA (environment)', message: `expected an absolute folder path, got ${JSON.stringify(dataDir)}` },
+      };
+    }
+    return { ok: true, path: path.join(dataDir, DB_NAME), temporary: false };
+  }
+  const systemDir = options.systemDir ?? '/var/lib/yate-chat';
+  if (isWritableDir(systemDir)) return { ok: true, path: path.join(systemDir, DB_NAME), temporary: false };
+  return { ok: true, path: path.join(options.tmpDir ?? os.tmpdir(), 'yate-chat', DB_NAME), temporary: true };
+}
+
+function isWritableDir(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads and validates the rules file and returns the configuration, deeply frozen.
+ * Without a file (undefined or ""), returns the defaults, which work as they are.
+ * Throws ConfigError (code CONFIG_INVALID) naming the file and listing every problem:
+ * unreadable file, invalid JSON (with line and column), duplicate, unknown or bad fields.
+ */
+export function loadConfig(file?: string, options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const absFile = file ? path.resolve(file) : null;
+  const issues: ConfigIssue[] = [];
+  const fail = (more: ConfigIssue[] = [], cause?: unknown): never => {
+    throw new ConfigError(absFile, [...issues, ...more], cause === undefined ? undefined : { cause });
+  };
+
+  const storeDefault = defaultStorePath(env);
+  if (!storeDefault.ok) issues.push(storeDefault.issue);
+  const defaultPath = storeDefault.ok ? storeDefault.path : path.join(os.tmpdir(), 'yate-chat', DB_NAME);
+
+  let data: unknown = {};
+  if (absFile !== null) {
+    const text = readText(absFile, file as string, fail);
+    const json = readJson(text);
+    if (!json.ok) return fail([{ field: '', ...json.problem, message: json.problem.message }]);
+    for (const d of json.duplicates) issues.push({ field: formatPath(d.path ?? []), message: d.message, line: d.line, column: d.column });
+    issues.push(...forbiddenKeys(json.value, []));
+    data = stripComments(json.value);
+  }
+
+  // Alias chains are checked on the raw strings, so a loop is reported along with any
+  // other problem in the file (the schema's output exists only when all else is valid).
+  const aliasIssues = aliasProblems(data);
+
+  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath });
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) issues.push({ field: formatPath(issue.path), message: issue.message });
+  }
+  issues.push(...aliasIssues);
+  if (!parsed.success || issues.length > 0) return fail();
+  const rules = parsed.data;
+
+  const warnings: string[] = [];
+  const { offline } = rules;
+  if (storeDefault.ok && storeDefault.temporary && offline.enabled && offline.store.kind === 'sqlite' && offline.store.path === defaultPath) {
+    warnings.push(
+      `offline messages are kept in ${defaultPath}, a temporary folder that may be emptied at reboot: ` +
+        'set offline.store.path in the rules file or YATE_CHAT_DATA in the environment',
+    );
+  }
+
+  const config: Config = {
+    file: absFile,
+    ...rules,
+    aliases: Object.assign(Object.create(null) as Record<string, string>, rules.aliases),
+    warnings,
+  };
+  return deepFreeze(config);
+}
+
+function readText(absFile: string, given: string, fail: (more: ConfigIssue[], cause?: unknown) => never): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(absFile);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
+    const spaces = given !== given.trim() ? ` (the path given, ${JSON.stringify(given)}, has spaces at its start or end)` : '';
+    return fail([{ field: '', message: `cannot read the rules file: ${why}${spaces}` }], err);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    return fail([{ field: '', message: 'expected UTF-8 text, got bytes that are not UTF-8' }], err);
+  }
+}
+
+/** Aliases whose chain loops or is longer than MAX_ALIAS_HOPS. */
+function aliasProblems(data: unknown): ConfigIssue[] {
+  const raw = isObject(data) && isObject(data['aliases']) ? data['aliases'] : {};
+  const aliases = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const problems: ConfigIssue[] = [];
+  for (const called of Object.keys(aliases)) {
+    const trace = traceAlias(aliases, called);
+    if (trace.ok) continue;
+    const chain = trace.chain.join(' -> ');
+    problems.push({
+      field: formatPath(['aliases', called]),
+      message:
+        trace.reason === 'loop'
+          ? `expected an alias chain that ends, got a loop: ${chain}`
+          : `expected at most ${MAX_ALIAS_HOPS} alias hops, got ${chain} -> ...`,
+    });
+  }
+  return problems;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** "__proto__" would be dropped silently by object handling; refuse it wherever it is. */
+function forbiddenKeys(value: unknown, at: JsonPath): ConfigIssue[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => forbiddenKeys(v, [...at, i]));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    if (isCommentKey(k)) return [];
+    if (k === '__proto__') return [{ field: formatPath([...at, k]), message: 'expected another name: "__proto__" cannot be used' }];
+    return forbiddenKeys(v, [...at, k]);
+  });
+}
+
+/** A field path as a person would write it: `rateLimit.messages`, `deny.callers[2]`, `aliases["100"]`. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (typeof s === 'string' && /^[A-Za-z_$][\w$]*$/.test(s)) out += out ? `.${s}` : s;
+    else out += `[${JSON.stringify(String(s))}]`;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || value instanceof RegExp || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}

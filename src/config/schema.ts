@@ -1,0 +1,351 @@
+// The rules file, field by field: the reference for what may be written in it (each
+// field's JSDoc says what it means, its limits and [its default]).
+//
+// Every leaf check produces one message of the form "expected <what>, got <value>", and
+// every object refuses unknown fields one by one (with a "did you mean" when a known field
+// is close), so a typo never passes silently. Keys starting with "//" or "$comment" are
+// comments and are removed before this schema sees the value (json.ts).
+
+import * as path from 'node:path';
+import { z } from 'zod';
+import { compileMimeRange, compilePattern, type Compiled } from './pattern.js';
+import type { KnownUsers, LogLevel, Mode, Pattern, RateLimit, StoreConfig } from './types.js';
+
+/**
+ * Largest body accepted (maxBodyBytes, offline.maxBodyBytes). The body travels to Yate
+ * escaped inside one line (up to twice its size) with the other parameters, and Yate closes
+ * a module whose line passes 65536 bytes, the most `setlocal bufsize` allows.
+ */
+export const MAX_BODY_BYTES_LIMIT = 16384;
+/** delivery.waitMs upper bound: the Yate thread that carries the sender's MESSAGE is blocked meanwhile. */
+export const MAX_WAIT_MS = 60000;
+
+/** What loadConfig knows that the schema needs. */
+export interface SchemaContext {
+  /** Folder that relative paths in the file are resolved against (the file's folder). */
+  readonly baseDir: string;
+  /** Store path used when the file does not name one (see defaultStorePath in load.ts). */
+  readonly defaultStorePath: string;
+}
+
+// ---------------------------------------------------------------- building blocks
+
+/** A value as it appears in a message: JSON, shortened; `nothing` for a missing value. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A leaf accepted when `test` says so; otherwise "expected <expected>, got <value>". */
+function leaf<T>(expected: string, test: (v: unknown) => boolean) {
+  return z.custom<T>(test, { error: (iss) => `expected ${expected}, got ${show(iss.input)}` });
+}
+
+/** A leaf turned into another value by `compile`, whose failure says what was expected. */
+function converted<T>(compile: (v: unknown) => Compiled<T>) {
+  return z.unknown().transform((v, ctx): T => {
+    const r = compile(v);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: `expected ${r.expected}, got ${show(v)}`, input: v });
+    return z.NEVER;
+  });
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function unknownField(key: unknown, known: readonly string[]): string {
+  const name = String(key);
+  const close = known
+    .map((k) => ({ k, d: levenshtein(name, k) }))
+    .filter(({ k, d }) => d <= Math.max(1, Math.floor(k.length / 3)))
+    .sort((x, y) => x.d - y.d)[0];
+  const hint = close ? `did you mean "${close.k}"? ` : '';
+  const list = known.map((k) => `"${k}"`).join(', ');
+  return `unknown field (${hint}expected one of ${list}; comment fields start with "//")`;
+}
+
+/**
+ * An object whose every field is optional and whose unknown fields are each an error at
+ * their own path. (z.strictObject reports them all as one issue on the parent.)
+ */
+function strict<S extends z.core.$ZodShape>(shape: S, expected: string) {
+  const known = Object.keys(shape);
+  const unknown = z.custom<never>(() => false, { error: (iss) => unknownField(iss.path?.at(-1), known) });
+  return z
+    .object(shape, { error: (iss) => `expected ${expected}, got ${show(iss.input)}` })
+    .catchall(unknown) as unknown as z.ZodObject<S>;
+}
+
+/**
+ * A value of several shapes (`false` or an object, a word or an object): `pick` chooses the
+ * schema from the value, and that schema's own messages come through unchanged. (z.union
+ * reports only "invalid input" on the parent when every option fails.)
+ */
+function variant<T>(expected: string, pick: (v: unknown) => z.ZodType<T> | undefined) {
+  return z.unknown().transform((v, ctx): T => {
+    const schema = pick(v);
+    if (!schema) {
+      ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${show(v)}`, input: v });
+      return z.NEVER;
+    }
+    const r = schema.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: v });
+    return z.NEVER;
+  });
+}
+
+const isInt = (min: number, max: number) => (v: unknown) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** A whole number >= 1 (and <= max). */
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
+  leaf<number>(max === Number.MAX_SAFE_INTEGER ? 'a positive integer' : `a positive integer up to ${max}`, isInt(1, max));
+
+/** A number > 0 (and <= max), fractions allowed. */
+const positiveNumber = (max: number) =>
+  leaf<number>(`a number greater than 0 and up to ${max}`, (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= max);
+
+/** One of the given words: `"a", "b" or "c"`. */
+const word = <T extends string>(...words: T[]) => {
+  const quoted = words.map((w) => JSON.stringify(w));
+  const expected = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? '');
+  return leaf<T>(expected, (v) => (words as unknown[]).includes(v));
+};
+
+/** A local user name as Yate's `called`/`caller` carry it: no spaces, no "@", no ":". */
+const USER = /^[^\s@:<>"]+$/;
+const localUser = leaf<string>('a user name (no spaces, "@" or ":")', (v) => typeof v === 'string' && USER.test(v));
+
+/** sip: or sips:, then user@host or host, optional :port, ;params and ?headers. Loose on purpose. */
+const SIP_URI = /^sips?:(?:[^\s@<>"]+@)?(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?(?:[;?][^\s<>"]*)?$/i;
+
+function aliasTarget(v: unknown): Compiled<string> {
+  const expected = 'a local user (like "alice") or a sip:/sips: URI (like "sip:alice@example.com")';
+  if (typeof v !== 'string') return { ok: false, expected };
+  if (/^sips?:/i.test(v)) return SIP_URI.test(v) ? { ok: true, value: v } : { ok: false, expected: 'a sip:/sips: URI of the form sip:user@host[:port] or sip:host' };
+  if (/^[a-z][a-z0-9+.-]*:/i.test(v)) return { ok: false, expected: 'a local user or a sip:/sips: URI (no other scheme is routed)' };
+  return USER.test(v) ? { ok: true, value: v } : { ok: false, expected };
+}
+
+const patternList = z
+  .array(
+    converted<Pattern>((v) => (typeof v === 'string' ? compilePattern(v) : { ok: false, expected: 'an exact string or "/regex/flags"' })),
+    { error: (iss) => `expected an array of patterns (exact strings or "/regex/flags"), got ${show(iss.input)}` },
+  )
+  .default([]);
+
+const userList = z
+  .array(localUser, { error: (iss) => `expected an array of user names, got ${show(iss.input)}` })
+  .transform((users) => [...new Set(users)]);
+
+// ---------------------------------------------------------------- the defaults
+
+/** Values used for every field the file leaves out (the store path comes from SchemaContext). */
+export const DEFAULTS = {
+  mode: 'confirmed' as Mode,
+  contentTypes: ['*/*'],
+  maxBodyBytes: 4096,
+  rateLimit: { messages: 30, intervalSeconds: 60, code: 503 } as RateLimit,
+  log: 'info' as LogLevel,
+  delivery: { waitMs: 8000, maxTargets: 8 },
+  offline: {
+    enabled: true,
+    expirySeconds: 604800,
+    quotaPerRecipient: 100,
+    maxBodyBytes: 4096,
+    retryIntervalSeconds: 60,
+    storeCodes: [408, 480, 503, 504],
+    knownUsers: 'registered' as KnownUsers,
+  },
+} as const;
+
+// ---------------------------------------------------------------- the rules file
+
+/** The schema of the whole rules file; its output is a Config without `file` and `warnings`. */
+export function rulesFileSchema(ctx: SchemaContext) {
+  const rateLimit = strict(
+    {
+      /** Messages one authenticated sender may send in a burst (a whole number >= 1). [30] */
+      messages: positiveInt(1_000_000).default(DEFAULTS.rateLimit.messages),
+      /**
+       * Seconds it takes to earn the whole burst back: the limit is `messages` per
+       * `intervalSeconds`, refilled continuously (fractions allowed, up to a day). [60]
+       */
+      intervalSeconds: positiveNumber(86400).default(DEFAULTS.rateLimit.intervalSeconds),
+      /** SIP answer to a sender over the limit: 503 (with Retry-After) or 403. [503] */
+      code: leaf<403 | 503>('403 or 503', (v) => v === 403 || v === 503).default(DEFAULTS.rateLimit.code),
+    },
+    'an object {"messages", "intervalSeconds", "code"} or false',
+  );
+
+  const store = strict(
+    {
+      /** "sqlite" (kept across restarts) or "memory" (lost when the module stops). ["sqlite"] */
+      kind: word('sqlite', 'memory').default('sqlite'),
+      /**
+       * sqlite only: the database file. A relative path is resolved against the rules file's
+       * folder (Yate's working directory is not the script's). [the default store path: see
+       * defaultStorePath]
+       */
+      path: leaf<string>('a file path', (v) => typeof v === 'string' && v.trim().length > 0 && !v.includes('\0')).optional(),
+    },
+    'an object {"kind": "sqlite", "path"} or {"kind": "memory"}',
+  ).transform((s, tx): StoreConfig => {
+    if (s.kind === 'memory') {
+      if (s.path !== undefined) tx.addIssue({ code: 'custom', path: ['path'], message: `expected no "path" with "kind": "memory" (use "kind": "sqlite" to keep a file), got ${show(s.path)}`, input: s.path });
+      return { kind: 'memory' };
+    }
+    return { kind: 'sqlite', path: s.path === undefined ? ctx.defaultStorePath : path.resolve(ctx.baseDir, s.path) };
+  });
+
+  const knownUsersList = strict(
+    /** Exactly these users may receive stored messages. */
+    { list: userList },
+    'an object {"list": [...]}',
+  );
+
+  const offline = strict(
+    {
+      /** Keep messages for a recipient who is offline and deliver them when they come back. [true] */
+      enabled: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.offline.enabled),
+      /** Where stored messages live. [{"kind": "sqlite", "path": <default store path>}] */
+      store: store.default({ kind: 'sqlite', path: ctx.defaultStorePath }),
+      /** Seconds a stored message is kept before it is dropped undelivered (a whole number). [604800 = 7 days] */
+      expirySeconds: positiveInt().default(DEFAULTS.offline.expirySeconds),
+      /** Most messages stored for one recipient; more are refused. [100] */
+      quotaPerRecipient: positiveInt(1_000_000).default(DEFAULTS.offline.quotaPerRecipient),
+      /** Largest body (bytes) that is stored; a larger one is answered as undeliverable. [4096] */
+      maxBodyBytes: positiveInt(MAX_BODY_BYTES_LIMIT).default(DEFAULTS.offline.maxBodyBytes),
+      /** Seconds between delivery attempts for a recipient who seems back (a whole number). [60] */
+      retryIntervalSeconds: positiveInt(86400).default(DEFAULTS.offline.retryIntervalSeconds),
+      /**
+       * Final SIP codes of a failed delivery that mean "store it for later" (whole numbers
+       * 300..699). Any other failure is passed to the sender. [[408, 480, 503, 504]]
+       */
+      storeCodes: z
+        .array(leaf<number>('a SIP failure code (a whole number 300..699)', isInt(300, 699)), {
+          error: (iss) => `expected an array of SIP codes, got ${show(iss.input)}`,
+        })
+        .transform((codes) => [...new Set(codes)].sort((a, b) => a - b))
+        .default([...DEFAULTS.offline.storeCodes]),
+      /**
+       * Who may get messages stored for them: "registered" (users seen registering, or that
+       * Yate's router answered as known but offline), "anyone", or {"list": [users]}.
+       * ["registered"]
+       */
+      knownUsers: variant<KnownUsers>('"registered", "anyone" or {"list": [user names]}', (v) =>
+        v === 'registered' || v === 'anyone' ? z.literal(v) : isPlainObject(v) ? knownUsersList : undefined,
+      ).default(DEFAULTS.offline.knownUsers),
+    },
+    'an object',
+  );
+
+  return strict(
+    {
+      /**
+       * "confirmed": the sender's MESSAGE is answered with the real delivery result (200,
+       * 202 when the far end is slow, or the failure). "seed": behave exactly like the
+       * regexroute seed rules: answer 200 at once and enqueue msg.execute to lateroute.
+       * ["confirmed"]
+       */
+      mode: word('confirmed', 'seed').default(DEFAULTS.mode),
+      /**
+       * Accepted Content-Types, matched case-insensitively on the base type (";charset=..."
+       * ignored). "text/*" and "*\/*" are wildcards; "*\/*" accepts any type that is present,
+       * and a MESSAGE without a Content-Type is always answered 415. [["*\/*"]]
+       */
+      contentTypes: z
+        .array(converted<string>((v) => (typeof v === 'string' ? compileMimeRange(v) : { ok: false, expected: 'a MIME type string' })), {
+          error: (iss) => `expected an array of MIME types, got ${show(iss.input)}`,
+        })
+        .min(1, { error: (iss) => `expected at least one MIME type (use "*/*" to accept any), got ${show(iss.input)}` })
+        .transform((types) => [...new Set(types)])
+        .default([...DEFAULTS.contentTypes]),
+      /** Largest MESSAGE body in bytes; a larger one is answered 413. [4096, at most 16384] */
+      maxBodyBytes: positiveInt(MAX_BODY_BYTES_LIMIT).default(DEFAULTS.maxBodyBytes),
+      /**
+       * called -> where it goes: a local user ("alice": re-routed through Yate's call.route,
+       * and followed if it is itself an alias, at most 5 hops) or a "sip:"/"sips:" URI
+       * (delivered there directly, a static route). [{}]
+       */
+      aliases: z
+        .record(
+          leaf<string>('a non-empty called number or name', (v) => typeof v === 'string' && v.length > 0),
+          converted<string>(aliasTarget),
+          {
+            error: (iss) =>
+              iss.code === 'invalid_key'
+                ? `expected a non-empty called number or name as the key, got ${show(iss.input)}`
+                : `expected an object {"called": "user or sip:uri"}, got ${show(iss.input)}`,
+          },
+        )
+        .default({}),
+      /** Messages refused with 403 by who sends or who is called. [empty] */
+      deny: strict(
+        {
+          /**
+           * Patterns matched against the sender (Yate's `caller`): an exact string, or
+           * "/regex/flags" (searches; anchor with ^ and $; flags g and y refused). [[]]
+           */
+          callers: patternList,
+          /** Patterns matched against the recipient (Yate's `called`), same forms. [[]] */
+          callees: patternList,
+        },
+        'an object {"callers": [...], "callees": [...]}',
+      ).default({ callers: [], callees: [] }),
+      /**
+       * Per authenticated sender: at most `messages` per `intervalSeconds`, then answered
+       * with `code`. false turns the limit off. [{"messages": 30, "intervalSeconds": 60, "code": 503}]
+       */
+      rateLimit: variant<RateLimit | false>('an object {"messages", "intervalSeconds", "code"} or false', (v) =>
+        v === false ? z.literal(false) : isPlainObject(v) ? rateLimit : undefined,
+      ).default({ ...DEFAULTS.rateLimit }),
+      /** Least important lines written to Yate's log: "error", "warn", "info" or "debug". ["info"] */
+      log: word('error', 'warn', 'info', 'debug').default(DEFAULTS.log),
+      /** How long to try before answering the sender. */
+      delivery: strict(
+        {
+          /**
+           * Milliseconds the sender's answer may wait for the far end; after that the sender
+           * gets 202 and delivery goes on. Keep it below extmodule.conf's timeout (Yate's
+           * thread waits meanwhile). 0..60000. [8000]
+           */
+          waitMs: leaf<number>(`a whole number of milliseconds 0..${MAX_WAIT_MS}`, isInt(0, MAX_WAIT_MS)).default(DEFAULTS.delivery.waitMs),
+          /** Most contacts (registrations, forks) one message is sent to at once. 1..64. [8] */
+          maxTargets: positiveInt(64).default(DEFAULTS.delivery.maxTargets),
+        },
+        'an object {"waitMs", "maxTargets"}',
+      ).default({ ...DEFAULTS.delivery }),
+      /** Store-and-forward for recipients who are offline. */
+      offline: offline.default({
+        ...DEFAULTS.offline,
+        storeCodes: [...DEFAULTS.offline.storeCodes],
+        store: { kind: 'sqlite', path: ctx.defaultStorePath },
+      }),
+      /** Local users known to exist even when not registered (offline.knownUsers, aliases). [] */
+      users: userList.default([]),
+    },
+    'a JSON object',
+  );
+}
+
+export type RulesFile = z.output<ReturnType<typeof rulesFileSchema>>;

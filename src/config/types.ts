@@ -1,0 +1,56 @@
+// The validated configuration every other part of yate-chat receives from loadConfig().
+// Deeply frozen. What each field means for the person writing the rules file is documented
+// on the schema (schema.ts); here is what the code can rely on.
+
+/** A deny pattern, compiled. `text` is what the rules file said. */
+export type Pattern =
+  | { readonly kind: 'exact'; readonly text: string }
+  | { readonly kind: 'regex'; readonly text: string; readonly regex: RegExp };
+
+export type Mode = 'confirmed' | 'seed';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface RateLimit {
+  /** Messages a sender may send in a burst; the bucket refills at messages/intervalSeconds. */
+  readonly messages: number;
+  readonly intervalSeconds: number;
+  /** SIP answer when over the limit; 503 carries Retry-After. */
+  readonly code: 403 | 503;
+}
+
+export type StoreConfig =
+  | { readonly kind: 'sqlite'; /** Absolute path. */ readonly path: string }
+  | { readonly kind: 'memory' };
+
+export type KnownUsers = 'registered' | 'anyone' | { readonly list: readonly string[] };
+
+export interface OfflineConfig {
+  readonly enabled: boolean;
+  readonly store: StoreConfig;
+  readonly expirySeconds: number;
+  readonly quotaPerRecipient: number;
+  readonly maxBodyBytes: number;
+  readonly retryIntervalSeconds: number;
+  /** Delivery failure codes that mean "keep it for later"; sorted, no duplicates. */
+  readonly storeCodes: readonly number[];
+  readonly knownUsers: KnownUsers;
+}
+
+export interface Config {
+  /** Absolute path of the rules file these values came from; null for built-in defaults. */
+  readonly file: string | null;
+  readonly mode: Mode;
+  /** Lower-case base types ("text/plain", "text/*", "*\/*"), no parameters. */
+  readonly contentTypes: readonly string[];
+  readonly maxBodyBytes: number;
+  /** called -> local user or sip:/sips: URI. A null-prototype object: look up with Object.hasOwn. */
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly deny: { readonly callers: readonly Pattern[]; readonly callees: readonly Pattern[] };
+  readonly rateLimit: RateLimit | false;
+  readonly log: LogLevel;
+  readonly delivery: { readonly waitMs: number; readonly maxTargets: number };
+  readonly offline: OfflineConfig;
+  readonly users: readonly string[];
+  /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */
+  readonly warnings: readonly string[];
+}
