@@ -1,0 +1,21 @@
+// A store that could not be opened. The module keeps running (a broken disk must not take
+// chat down), every write is refused with STORE_FAILED, so senders get a 5xx, never a 202.
+import { YateChatError } from '../errors.js';
+import type { MessageStore } from './types.js';
+
+export function createFailedStore(name: string, cause: string): MessageStore {
+  const fail = () => Promise.reject(new YateChatError('STORE_FAILED', `store ${name} is unavailable: ${cause}`));
+  return {
+    name,
+    put: fail,
+    pending: fail,
+    delivered: fail,
+    failed: fail,
+    count: fail,
+    recipients: fail,
+    purge: fail,
+    purgeExpired: fail,
+    stats: () => ({ stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, failures: 0 }),
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,159 @@
+// In-memory store: same behaviour as the SQLite one, nothing survives the process.
+// For tests of other parts and for running without persistence.
+
+import { YateChatError } from '../errors.js';
+import { byteString, checkLimit, checkMessage, copyParams, newCounters, quotaError, resolveLimits, tally } from './common.js';
+import type { MessageStore, NewMessage, RecipientSummary, StoreClock, StoreLimits, StoredMessage } from './types.js';
+
+export type MemoryStoreOptions = Partial<StoreLimits> & StoreClock;
+
+interface Row {
+  readonly id: number;
+  readonly recipient: string;
+  readonly sender: string;
+  readonly senderUri: string;
+  readonly body: string;
+  readonly contentType: string;
+  readonly bodyEncoding: string;
+  readonly receivedAt: number;
+  readonly expiresAt: number;
+  attempts: number;
+  readonly params: Record<string, string>;
+}
+
+function copy(row: Row): StoredMessage {
+  return { ...row, params: copyParams(row.params) };
+}
+
+export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
+  const limits = resolveLimits(opts);
+  const clock = opts.now ?? Date.now;
+  const counters = newCounters();
+  // Maps keep insertion order, and ids only grow: iteration order is storage order.
+  const byId = new Map<number, Row>();
+  const byRecipient = new Map<string, Map<number, Row>>();
+  let lastId = 0;
+  let closed = false;
+
+  function open(): void {
+    if (closed) throw new YateChatError('STORE_FAILED', 'store memory is closed');
+  }
+
+  function remove(row: Row): void {
+    byId.delete(row.id);
+    const box = byRecipient.get(row.recipient);
+    box?.delete(row.id);
+    if (box?.size === 0) byRecipient.delete(row.recipient);
+  }
+
+  function live(recipient: string, now: number): Row[] {
+    return [...(byRecipient.get(byteString('recipient', recipient))?.values() ?? [])].filter((r) => r.expiresAt > now);
+  }
+
+  /** Runs `fn`, turning a throw into a rejection and counting it. */
+  async function op<T>(fn: () => T): Promise<T> {
+    try {
+      open();
+      return fn();
+    } catch (err) {
+      throw tally(counters, err);
+    }
+  }
+
+  return {
+    name: 'memory',
+
+    put: (msg: NewMessage) =>
+      op(() => {
+        const now = clock();
+        const m = checkMessage(msg, limits, now);
+        const mine = [...(byRecipient.get(m.recipient)?.values() ?? [])];
+        const expired = mine.filter((r) => r.expiresAt <= now);
+        if (mine.length - expired.length >= limits.quotaPerRecipient) throw quotaError(m.recipient, limits.quotaPerRecipient);
+        // Like SQLite: an accepted put drops its recipient's expired messages (a refused one changes nothing).
+        for (const row of expired) remove(row);
+        counters.expiredPurged += expired.length;
+        const row: Row = { id: ++lastId, ...m, attempts: 0 };
+        byId.set(row.id, row);
+        let box = byRecipient.get(row.recipient);
+        if (!box) byRecipient.set(row.recipient, (box = new Map()));
+        box.set(row.id, row);
+        counters.stored++;
+        return copy(row);
+      }),
+
+    pending: (recipient: string, limit?: number) =>
+      op(() => {
+        const max = checkLimit(limit);
+        const rows = live(recipient, clock());
+        return (max === undefined ? rows : rows.slice(0, max)).map(copy);
+      }),
+
+    delivered: (id: number) =>
+      op(() => {
+        const row = byId.get(id);
+        if (!row) return;
+        remove(row);
+        counters.deliveredDeleted++;
+      }),
+
+    failed: (id: number) =>
+      op(() => {
+        const row = byId.get(id);
+        if (!row) return;
+        row.attempts++;
+        counters.failedAttempts++;
+      }),
+
+    count: (recipient?: string) =>
+      op(() => {
+        const now = clock();
+        if (recipient !== undefined) return live(recipient, now).length;
+        let n = 0;
+        for (const row of byId.values()) if (row.expiresAt > now) n++;
+        return n;
+      }),
+
+    recipients: () =>
+      op(() => {
+        const now = clock();
+        const out: RecipientSummary[] = [];
+        for (const recipient of byRecipient.keys()) {
+          const rows = live(recipient, now);
+          if (rows.length === 0) continue;
+          const oldest = rows.reduce((min, r) => Math.min(min, r.receivedAt), Infinity);
+          out.push({ recipient, count: rows.length, oldest });
+        }
+        // Byte strings: UTF-16 code unit order is byte order, same as SQLite's BLOB order.
+        return out.sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
+      }),
+
+    purge: (recipient: string) =>
+      op(() => {
+        const rows = [...(byRecipient.get(byteString('recipient', recipient))?.values() ?? [])];
+        for (const row of rows) remove(row);
+        counters.purged += rows.length;
+        return rows.length;
+      }),
+
+    purgeExpired: (now?: number) =>
+      op(() => {
+        const at = now ?? clock();
+        let n = 0;
+        for (const row of [...byId.values()]) {
+          if (row.expiresAt <= at) {
+            remove(row);
+            n++;
+          }
+        }
+        counters.expiredPurged += n;
+        return n;
+      }),
+
+    stats: () => ({ ...counters }),
+
+    close: async () => {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// The SQLite schema, as an ordered list of steps. `PRAGMA user_version` records the last step
+// applied. Append new steps; never edit one that has shipped (files in the field already ran it).
+
+import type BetterSqlite3 from 'better-sqlite3';
+import { YateChatError } from '../errors.js';
+
+export interface Migration {
+  /** 1, 2, 3... in order, no gaps. */
+  readonly version: number;
+  readonly description: string;
+  readonly up: (db: BetterSqlite3.Database) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'messages table, indexed by recipient then storage order',
+    up: (db) =>
+      db.exec(`
+        -- Byte strings are BLOBs: stored and compared byte for byte, never re-encoded.
+        -- AUTOINCREMENT: ids are never reused, so a late delivered(id) cannot delete a newer message.
+        CREATE TABLE messages (
+          id            INTEGER PRIMARY KEY AUTOINCREMENT,
+          recipient     BLOB    NOT NULL,
+          sender        BLOB    NOT NULL,
+          sender_uri    BLOB    NOT NULL,
+          content_type  BLOB    NOT NULL,
+          body_encoding BLOB    NOT NULL,
+          body          BLOB    NOT NULL,
+          params        TEXT,             -- JSON object of byte strings; NULL when none
+          received_at   INTEGER NOT NULL, -- ms since the epoch
+          expires_at    INTEGER NOT NULL, -- ms since the epoch
+          attempts      INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE INDEX messages_recipient_id ON messages (recipient, id);
+        CREATE INDEX messages_expires_at ON messages (expires_at);
+      `),
+  },
+];
+
+export function schemaVersion(db: BetterSqlite3.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function newerError(where: string, found: number, known: number): YateChatError {
+  return new YateChatError(
+    'STORE_FAILED',
+    `store ${where}: schema version ${found} is newer than this yate-chat knows (${known}); ` +
+      'upgrade yate-chat, or point the store at another file',
+  );
+}
+
+/** Refuses a file written by a newer yate-chat, before anything touches it. */
+export function assertNotNewer(db: BetterSqlite3.Database, where: string, migrations: readonly Migration[] = MIGRATIONS): void {
+  const found = schemaVersion(db);
+  if (found > migrations.length) throw newerError(where, found, migrations.length);
+}
+
+/**
+ * Brings the file to the last version in one IMMEDIATE transaction: either every pending step
+ * and the new user_version are committed, or nothing is. Two processes opening a new file at
+ * once serialise on the write lock; the second finds the work done.
+ *
+ * user_version is written even when nothing is pending: that write is the probe that fails now,
+ * with SQLITE_READONLY, when the file or its folder cannot be written, instead of at the first
+ * put (SQLite silently falls back to read-only when it cannot open for writing).
+ */
+export function migrate(
+  db: BetterSqlite3.Database,
+  where: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration list out of order: entry ${i} has version ${m.version}`);
+  });
+  const known = migrations.length;
+  const run = db.transaction(() => {
+    const from = schemaVersion(db);
+    if (from > known) throw newerError(where, from, known);
+    for (const m of migrations.slice(from)) m.up(db);
+    db.pragma(`user_version = ${known}`);
+    return { from, to: known };
+  });
+  return run.immediate();
+}

@@ -1,0 +1,229 @@
+// SQLite store (better-sqlite3): one file, WAL, synchronous=FULL. Every write is its own
+// transaction, committed to disk before the promise resolves: once `put` resolves, the message
+// survives a SIGKILL (or power loss) at any later instant.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { YateChatError, isYateChatError } from '../errors.js';
+import { byteString, checkLimit, checkMessage, newCounters, quotaError, resolveLimits, tally } from './common.js';
+import { assertNotNewer, migrate } from './migrations.js';
+import type { MessageStore, NewMessage, RecipientSummary, StoreClock, StoreLimits, StoredMessage } from './types.js';
+
+export interface SqliteStoreOptions extends Partial<StoreLimits>, StoreClock {
+  /** The database file; it and its folder are created on first run. */
+  readonly path: string;
+  /** How long a write waits for another connection's lock before failing. Default 5000. */
+  readonly busyTimeoutMs?: number;
+}
+
+interface Row {
+  id: number;
+  recipient: Buffer;
+  sender: Buffer;
+  sender_uri: Buffer;
+  content_type: Buffer;
+  body_encoding: Buffer;
+  body: Buffer;
+  params: string | null;
+  received_at: number;
+  expires_at: number;
+  attempts: number;
+}
+
+const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
+const str = (b: Buffer): string => b.toString('latin1');
+
+/** Anything that is not already ours becomes STORE_FAILED naming the file and the cause. */
+function storeFailed(where: string, what: string, err: unknown): YateChatError {
+  if (isYateChatError(err)) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  // SQLite messages lack the code (SQLITE_BUSY...); Node's fs messages already start with theirs.
+  const code = typeof e?.code === 'string' && !message.startsWith(e.code) ? `${e.code}: ` : '';
+  return new YateChatError('STORE_FAILED', `store ${where}: ${what} failed: ${code}${message}`, { cause: err });
+}
+
+function openDatabase(where: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    fs.mkdirSync(path.dirname(where), { recursive: true });
+    db = new Database(where);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // First read of the file: a corrupt one fails here (SQLITE_NOTADB), a newer one is refused
+    // before WAL mode rewrites its header.
+    assertNotNewer(db, where);
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new YateChatError('STORE_FAILED', `store ${where}: cannot use WAL journal mode (SQLite kept ${String(mode)})`);
+    db.pragma('synchronous = FULL');
+    migrate(db, where);
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // The open error is the one worth reporting.
+    }
+    throw storeFailed(where, 'open', err);
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string | null, number, number]>(
+      `INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    dropExpiredOf: db.prepare<[Buffer, number]>('DELETE FROM messages WHERE recipient = ? AND expires_at <= ?'),
+    countOf: db.prepare<[Buffer, number], number>('SELECT count(*) FROM messages WHERE recipient = ? AND expires_at > ?').pluck(),
+    countAll: db.prepare<[number], number>('SELECT count(*) FROM messages WHERE expires_at > ?').pluck(),
+    // LIMIT -1 means no limit.
+    pending: db.prepare<[Buffer, number, number], Row>(
+      'SELECT * FROM messages WHERE recipient = ? AND expires_at > ? ORDER BY id LIMIT ?',
+    ),
+    remove: db.prepare<[number]>('DELETE FROM messages WHERE id = ?'),
+    failed: db.prepare<[number]>('UPDATE messages SET attempts = attempts + 1 WHERE id = ?'),
+    recipients: db.prepare<[number], { recipient: Buffer; count: number; oldest: number }>(
+      `SELECT recipient, count(*) AS count, min(received_at) AS oldest
+       FROM messages WHERE expires_at > ? GROUP BY recipient ORDER BY recipient`,
+    ),
+    purge: db.prepare<[Buffer]>('DELETE FROM messages WHERE recipient = ?'),
+    purgeExpired: db.prepare<[number]>('DELETE FROM messages WHERE expires_at <= ?'),
+  };
+}
+
+function parseParams(json: string | null): Record<string, string> {
+  if (json === null) return {};
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new Error('params column is not a JSON object of strings');
+  }
+  return value as Record<string, string>;
+}
+
+function toMessage(row: Row): StoredMessage {
+  return {
+    id: row.id,
+    recipient: str(row.recipient),
+    sender: str(row.sender),
+    senderUri: str(row.sender_uri),
+    body: str(row.body),
+    contentType: str(row.content_type),
+    bodyEncoding: str(row.body_encoding),
+    receivedAt: row.received_at,
+    expiresAt: row.expires_at,
+    attempts: row.attempts,
+    params: parseParams(row.params),
+  };
+}
+
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<MessageStore> {
+  const limits = resolveLimits(opts);
+  const clock = opts.now ?? Date.now;
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new YateChatError('BAD_ARGUMENT', `store option busyTimeoutMs must be a non-negative integer, got ${String(busyTimeoutMs)}`);
+  }
+  if (typeof opts.path !== 'string' || opts.path === '' || opts.path === ':memory:' || opts.path.startsWith('file:')) {
+    throw new YateChatError('BAD_ARGUMENT', `store path must name a file, got ${JSON.stringify(opts.path)} (use the memory store for no file)`);
+  }
+  const where = path.resolve(opts.path);
+  const db = openDatabase(where, busyTimeoutMs);
+  let q: ReturnType<typeof prepare>;
+  try {
+    q = prepare(db);
+  } catch (err) {
+    // A file claiming our schema version without our tables (written by something else).
+    db.close();
+    throw storeFailed(where, 'open', err);
+  }
+  const counters = newCounters();
+
+  /** Runs `fn` on the open database; every failure rejects with a code and is counted. */
+  async function op<T>(what: string, fn: () => T): Promise<T> {
+    try {
+      if (!db.open) throw new YateChatError('STORE_FAILED', `store ${where} is closed`);
+      return fn();
+    } catch (err) {
+      throw tally(counters, storeFailed(where, what, err));
+    }
+  }
+
+  // IMMEDIATE: the write lock is taken before the quota is counted, so no other connection can
+  // insert between the count and the insert. The commit (fsync, synchronous=FULL) happens
+  // before this returns.
+  const putTx = db.transaction((msg: NewMessage): { stored: StoredMessage; dropped: number } => {
+    const now = clock();
+    const m = checkMessage(msg, limits, now);
+    const recipient = bytes(m.recipient);
+    const dropped = q.dropExpiredOf.run(recipient, now).changes;
+    if ((q.countOf.get(recipient, now) ?? 0) >= limits.quotaPerRecipient) throw quotaError(m.recipient, limits.quotaPerRecipient);
+    const params = Object.keys(m.params).length > 0 ? JSON.stringify(m.params) : null;
+    const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt);
+    return { stored: { id: Number(info.lastInsertRowid), ...m, attempts: 0 }, dropped };
+  });
+
+  return {
+    name: `sqlite:${where}`,
+
+    put: (msg: NewMessage) =>
+      op('put', () => {
+        // Counted after the commit: a refused put rolls its deletions back too.
+        const { stored, dropped } = putTx.immediate(msg);
+        counters.stored++;
+        counters.expiredPurged += dropped;
+        return stored;
+      }),
+
+    pending: (recipient: string, limit?: number) =>
+      op('pending', () => {
+        const max = checkLimit(limit) ?? -1;
+        return q.pending.all(bytes(byteString('recipient', recipient)), clock(), max).map(toMessage);
+      }),
+
+    delivered: (id: number) =>
+      op('delivered', () => {
+        counters.deliveredDeleted += q.remove.run(id).changes;
+      }),
+
+    failed: (id: number) =>
+      op('failed', () => {
+        counters.failedAttempts += q.failed.run(id).changes;
+      }),
+
+    count: (recipient?: string) =>
+      op('count', () =>
+        recipient === undefined ? (q.countAll.get(clock()) ?? 0) : (q.countOf.get(bytes(byteString('recipient', recipient)), clock()) ?? 0),
+      ),
+
+    recipients: () =>
+      op('recipients', (): RecipientSummary[] =>
+        q.recipients.all(clock()).map((r) => ({ recipient: str(r.recipient), count: r.count, oldest: r.oldest })),
+      ),
+
+    purge: (recipient: string) =>
+      op('purge', () => {
+        const n = q.purge.run(bytes(byteString('recipient', recipient))).changes;
+        counters.purged += n;
+        return n;
+      }),
+
+    purgeExpired: (now?: number) =>
+      op('purgeExpired', () => {
+        const n = q.purgeExpired.run(now ?? clock()).changes;
+        counters.expiredPurged += n;
+        return n;
+      }),
+
+    stats: () => ({ ...counters }),
+
+    close: async () => {
+      if (!db.open) return;
+      try {
+        db.close();
+      } catch (err) {
+        throw tally(counters, storeFailed(where, 'close', err));
+      }
+    },
+  };
+}

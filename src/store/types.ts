@@ -1,0 +1,121 @@
+// The offline message store: what a MESSAGE that could not be delivered now becomes, until its
+// recipient registers and a delivery is answered 2xx.
+//
+// The interface is async although SQLite is synchronous, so that a network backend (PostgreSQL
+// shared by several Yate nodes) can implement it unchanged. All strings are byte strings
+// (one char per byte, 0..255; see protocol/bytes.ts) and come back byte for byte.
+
+/** What the pipeline hands to `put`. */
+export interface NewMessage {
+  /** Who the message waits for, as the pipeline normalised it (the store compares bytes). */
+  readonly recipient: string;
+  /** The sender's user name (caller). */
+  readonly sender: string;
+  /** The sender's full URI, to rebuild the From on delivery. */
+  readonly senderUri: string;
+  /** Arbitrary NUL-free bytes; at most `maxBodyBytes`. */
+  readonly body: string;
+  readonly contentType: string;
+  /** How `body` is encoded as Yate gave it (e.g. `xsip_body_encoding`); '' when raw. */
+  readonly bodyEncoding?: string;
+  /** ms since the epoch; defaults to the store's clock. Expiry counts from the store's clock. */
+  readonly receivedAt?: number;
+  /** Extra routing information needed back on delivery (domain, caller display name...). */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** A message as stored. Fresh objects every time: mutating one never changes the store. */
+export interface StoredMessage {
+  /** Increasing in storage order and never reused, so `delivered(id)` can never hit another message. */
+  readonly id: number;
+  readonly recipient: string;
+  readonly sender: string;
+  readonly senderUri: string;
+  readonly body: string;
+  readonly contentType: string;
+  readonly bodyEncoding: string;
+  /** ms since the epoch. */
+  readonly receivedAt: number;
+  /** ms since the epoch; the message is gone (never returned) from this instant on. */
+  readonly expiresAt: number;
+  /** Failed delivery attempts so far. */
+  readonly attempts: number;
+  /** `{}` when the message was stored without params. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface RecipientSummary {
+  readonly recipient: string;
+  /** Unexpired messages waiting. */
+  readonly count: number;
+  /** `receivedAt` of the oldest unexpired message. */
+  readonly oldest: number;
+}
+
+/** Counters since the store was opened (this process only). */
+export interface StoreStats {
+  /** Messages committed by `put`. */
+  readonly stored: number;
+  /** Messages deleted by `delivered`. */
+  readonly deliveredDeleted: number;
+  /** Calls of `failed` that found their message. */
+  readonly failedAttempts: number;
+  /** Expired messages deleted (by `purgeExpired`, or by `put` making room for its recipient). */
+  readonly expiredPurged: number;
+  /** Messages deleted by `purge(recipient)`. */
+  readonly purged: number;
+  /** `put`s refused with STORE_QUOTA. */
+  readonly quotaRejected: number;
+  /** `put`s refused with STORE_TOO_LARGE. */
+  readonly tooLargeRejected: number;
+  /** Operations that failed with STORE_FAILED. */
+  readonly failures: number;
+}
+
+export interface MessageStore {
+  /** 'sqlite:/path/to/file.db' or 'memory', for logs. */
+  readonly name: string;
+  /** Resolves only once the message is committed durably (answer 202 after this, not before).
+   *  Rejects STORE_QUOTA (recipient full; nothing stored), STORE_TOO_LARGE (body over
+   *  `maxBodyBytes`), BAD_ARGUMENT (a value is not a byte string), STORE_FAILED (I/O, corruption,
+   *  closed). Quota check and insert are one transaction. */
+  put(msg: NewMessage): Promise<StoredMessage>;
+  /** The recipient's unexpired messages, oldest first (storage order), at most `limit`. */
+  pending(recipient: string, limit?: number): Promise<StoredMessage[]>;
+  /** Deletes the message (after a 2xx). Unknown or already deleted ids are ignored. */
+  delivered(id: number): Promise<void>;
+  /** Counts a failed attempt and keeps the message. Unknown ids are ignored. */
+  failed(id: number): Promise<void>;
+  /** Unexpired messages waiting for `recipient`, or for everyone. */
+  count(recipient?: string): Promise<number>;
+  /** Every recipient with unexpired messages, in byte order of the recipient. */
+  recipients(): Promise<RecipientSummary[]>;
+  /** Deletes every message of `recipient` (expired or not); resolves with how many. */
+  purge(recipient: string): Promise<number>;
+  /** Deletes every message expired at `now` (default: the store's clock); resolves with how many. */
+  purgeExpired(now?: number): Promise<number>;
+  stats(): StoreStats;
+  /** Idempotent. Every later call rejects STORE_FAILED. */
+  close(): Promise<void>;
+}
+
+/** Limits shared by every backend. */
+export interface StoreLimits {
+  /** Unexpired messages one recipient may have waiting. */
+  readonly quotaPerRecipient: number;
+  /** Largest body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+  /** How long a message waits before it expires. */
+  readonly expirySeconds: number;
+}
+
+export interface StoreClock {
+  /** ms since the epoch; injectable for tests. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+export const STORE_DEFAULTS: StoreLimits = Object.freeze({
+  quotaPerRecipient: 100,
+  maxBodyBytes: 64 * 1024,
+  expirySeconds: 7 * 24 * 3600,
+});
