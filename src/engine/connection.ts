@@ -1,0 +1,457 @@
+// The engine connection: one link to Yate over a duplex stream, its start-up handshake, the
+// handler chains Yate offers messages to, the messages we emit, and a clean end.
+//
+// Guarantees (see YATE-FACTS.md):
+// - every `%%>message` Yate offers is answered EXACTLY once: with the handler's result, or
+//   unchanged and not processed when the handler throws, passes its deadline (kept below the
+//   engine's timeout, read at start), when nothing handles it, and at shutdown;
+// - an answer that changes nothing uses the short form, so it can never erase the return value;
+// - no line longer than the bufsize Yate confirmed is ever written (LINE_TOO_LONG instead);
+// - stdout carries protocol lines only.
+import { EventEmitter } from 'node:events';
+import { YateChatError } from '../errors.js';
+import { fromText } from '../protocol/bytes.js';
+import { decodeEngineLine, setlocalValue } from '../protocol/decode.js';
+import { encodeLine } from '../protocol/encode.js';
+import type { AnswerLine, EngineLine, MessageLine, ModuleLine } from '../protocol/types.js';
+import { readLines, wireLength } from './framing.js';
+import { HandlerTable, sameSpec, type Handler, type HandlerOptions, type InstallSpec } from './handlers.js';
+import { createLogger, YATE_LEVEL, type Logger, type LogLevel } from './logger.js';
+import { answerChange, Message, snapshot } from './message.js';
+import type { ParamInit } from './params.js';
+import { describeEndpoint, openTransport, type Endpoint, type Transport } from './transport.js';
+import { Replies } from './replies.js';
+
+/** Yate's default module -> engine line buffer, before our bufsize is confirmed. */
+export const DEFAULT_BUFSIZE = 8192;
+export const DEFAULT_ENGINE_TIMEOUT = 10000;
+
+export interface ConnectionOptions {
+  /** Where Yate is: stdio (default, started from extmodule.conf) or a listener socket. */
+  readonly endpoint?: Endpoint;
+  /** Open the link yourself (tests, custom transports); overrides `endpoint`. */
+  readonly open?: () => Promise<Transport>;
+  /** Name Yate appends to the `handlers` param for our handlers (`setlocal trackparam`). */
+  readonly trackName?: string;
+  /** bufsize to ask for at start (Yate accepts 2048..65536). */
+  readonly bufsize?: number;
+  /** Socket mode: role to announce with `%%>connect:` ('global'); null when the listener has a role. */
+  readonly role?: string | null;
+  /** Socket mode: reconnect with exponential backoff; false to give up at the first drop. */
+  readonly reconnect?: { readonly initialMs: number; readonly maxMs: number } | false;
+  /** Handler deadline in ms; default: the engine's timeout less a safety margin. */
+  readonly deadlineMs?: number;
+  readonly logLevel?: LogLevel;
+}
+
+export interface DispatchResult {
+  readonly processed: boolean;
+  /** The message as Yate returned it (possibly renamed, with the handlers' params). */
+  readonly message: Message;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
+
+interface PendingDispatch { resolve(r: DispatchResult): void; reject(e: Error): void; timer?: NodeJS.Timeout }
+type Watcher = (notification: DispatchResult) => void;
+
+export class Connection extends EventEmitter {
+  readonly log: Logger;
+  #opts: ConnectionOptions;
+  #state: ConnectionState = 'idle';
+  #transport: Transport | null = null;
+  #maxLine = DEFAULT_BUFSIZE;
+  #engineTimeout = DEFAULT_ENGINE_TIMEOUT;
+  #seq = 0;
+  #idPrefix = `yc${process.pid}.${Date.now().toString(36)}.`;
+  #handlers = new HandlerTable();
+  #installed = new Map<string, InstallSpec>();
+  #watchers = new Map<string, Set<Watcher>>();
+  #locals = new Map<string, string>();
+  #incoming = new Map<string, () => void>();
+  #outgoing = new Map<string, PendingDispatch>();
+  #replies = new Replies();
+  #backoff = 0;
+  #closing = false;
+
+  constructor(opts: ConnectionOptions = {}) {
+    super();
+    this.#opts = opts;
+    this.log = createLogger((level, text) => this.#logLine(level, text), opts.logLevel);
+  }
+
+  get state(): ConnectionState { return this.#state; }
+  /** Longest line (with its '\n') we may write: the bufsize Yate confirmed. */
+  get maxLineLength(): number { return this.#maxLine; }
+  /** Yate's message timeout for this module, read at start. */
+  get engineTimeout(): number { return this.#engineTimeout; }
+  /** How long a handler may run before its message is answered unprocessed. */
+  get deadlineMs(): number {
+    return this.#opts.deadlineMs ?? Math.max(100, this.#engineTimeout - Math.max(1000, this.#engineTimeout / 10));
+  }
+  /** Messages Yate offered that are not answered yet. */
+  get pendingIncoming(): number { return this.#incoming.size; }
+  get endpointName(): string { return describeEndpoint(this.#opts.endpoint ?? { kind: 'stdio' }); }
+
+  /** Open the link, raise bufsize, read the engine timeout, install handlers and watches. */
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new YateChatError('BAD_ARGUMENT', `start() called in state ${this.#state}`);
+    await this.#connect();
+  }
+
+  // ---- handlers, watches, settings ---------------------------------------------------------
+
+  /** Add a handler for `name`. Resolves once Yate confirmed the install (at once if it already had). */
+  async install(name: string, handler: Handler, opts: HandlerOptions = {}): Promise<void> {
+    checkName(name);
+    this.#handlers.add(name, handler, opts);
+    if (this.#state === 'open') await this.#syncInstall(name);
+  }
+
+  async uninstall(name: string, handler?: Handler): Promise<void> {
+    this.#handlers.remove(name, handler);
+    if (this.#state === 'open') await this.#syncInstall(name);
+  }
+
+  async watch(name: string, watcher: Watcher): Promise<void> {
+    checkName(name);
+    const set = this.#watchers.get(name) ?? new Set();
+    const first = set.size === 0;
+    set.add(watcher);
+    this.#watchers.set(name, set);
+    if (first && this.#state === 'open') await this.#command({ type: 'watch', name }, 'watch', name);
+  }
+
+  async unwatch(name: string, watcher?: Watcher): Promise<void> {
+    const set = this.#watchers.get(name);
+    if (!set) return;
+    if (watcher) set.delete(watcher);
+    else set.clear();
+    if (set.size) return;
+    this.#watchers.delete(name);
+    if (this.#state === 'open') await this.#command({ type: 'unwatch', name }, 'unwatch', name);
+  }
+
+  /** Set (or, with '', read) a module-local setting. Resolves with the value Yate reports;
+   *  rejects ENGINE_REFUSED when Yate refused to set it. Settings are re-applied after a reconnect. */
+  async setlocal(name: string, value = ''): Promise<string> {
+    checkName(name);
+    const r = await this.#setlocal(name, value);
+    if (value !== '' && !r.ok) throw new YateChatError('ENGINE_REFUSED', `Yate refused setlocal ${name}=${value}`);
+    if (value !== '') this.#locals.set(name, value);
+    return r.value;
+  }
+
+  // ---- messages we emit --------------------------------------------------------------------
+
+  /** Emit a message and wait for Yate's answer after its dispatch. */
+  dispatch(name: string, params?: ParamInit, opts: { retval?: string; timeoutMs?: number } = {}): Promise<DispatchResult> {
+    const id = this.#idPrefix + ++this.#seq;
+    return new Promise((resolve, reject) => {
+      try {
+        this.#writeMessage(id, name, params, opts.retval ?? '');
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const pending: PendingDispatch = { resolve, reject };
+      if (opts.timeoutMs) {
+        pending.timer = setTimeout(() => {
+          this.#outgoing.delete(id);
+          reject(new YateChatError('ENGINE_TIMEOUT', `Yate did not answer ${name} within ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs);
+      }
+      this.#outgoing.set(id, pending);
+    });
+  }
+
+  /** Emit a message and forget it (empty id: Yate never answers). Throws LINE_TOO_LONG / NOT_CONNECTED. */
+  enqueue(name: string, params?: ParamInit, retval = ''): void {
+    this.#writeMessage('', name, params, retval);
+  }
+
+  /** Would a message with these fields fit the confirmed bufsize? */
+  fits(name: string, params?: ParamInit, retval = ''): boolean {
+    const m = new Message(name, params, retval);
+    return wireLength(encodeLine(messageLine(this.#idPrefix + (this.#seq + 1), m))) <= this.#maxLine;
+  }
+
+  /** Raw text to Yate's output (one protocol line per text line). */
+  output(text: string): void {
+    for (const line of text.split(/\r?\n/)) this.#tryWrite({ type: 'output', text: line });
+  }
+
+  /** Text at a Yate debug level. */
+  debug(level: number, text: string): void {
+    this.#tryWrite({ type: 'debug', level, text });
+  }
+
+  /** Ask Yate to end the link, then close. */
+  async quit(): Promise<void> {
+    if (this.#state !== 'open') return this.close();
+    const bye = new Promise<void>((resolve) => this.once('close', () => resolve()));
+    this.#closing = true;
+    this.#tryWrite({ type: 'quit' });
+    const t = setTimeout(() => void this.close(), 2000);
+    await bye;
+    clearTimeout(t);
+  }
+
+  /** Answer whatever is pending (unprocessed), fail pending dispatches, and end the link. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#closing = true;
+    this.#drop(new YateChatError('NOT_CONNECTED', 'connection closed'));
+    this.#transport?.close();
+    this.#transport = null;
+    this.#state = 'closed';
+    this.emit('close');
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  async #connect(): Promise<void> {
+    this.#state = 'connecting';
+    const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
+    const transport = await (this.#opts.open ?? (() => openTransport(ep)))();
+    if (this.#closing) {
+      transport.close();
+      return;
+    }
+    this.#transport = transport;
+    this.#maxLine = DEFAULT_BUFSIZE;
+    const lines = readLines(transport.input);
+    lines.on('data', (line: string) => this.#onLine(line));
+    lines.once('end', () => this.#onEnd(transport));
+    transport.input.once('close', () => this.#onEnd(transport));
+    transport.output.on('error', () => this.#onEnd(transport));
+    this.#state = 'open';
+
+    const role = this.#opts.role === undefined ? (ep.kind === 'stdio' ? null : 'global') : this.#opts.role;
+    if (role) this.#write({ type: 'connect', role, channel: '', kind: '' });
+    const setup: Promise<unknown>[] = [];
+    if (this.#opts.trackName !== '') setup.push(this.#setlocal('trackparam', this.#opts.trackName ?? 'yate-chat'));
+    setup.push(this.#setlocal('bufsize', String(this.#opts.bufsize ?? 65536)).then(({ value }) => {
+      const n = Number(value);
+      if (Number.isInteger(n) && n >= 2048) this.#maxLine = n;
+    }));
+    setup.push(this.#setlocal('timeout', '').then(({ value }) => {
+      const n = Number(value);
+      if (Number.isInteger(n) && n > 0) this.#engineTimeout = n;
+    }));
+    for (const [n, v] of this.#locals) setup.push(this.#setlocal(n, v));
+    this.#installed.clear();
+    for (const name of this.#handlers.names()) setup.push(this.#syncInstall(name));
+    for (const name of this.#watchers.keys()) setup.push(this.#command({ type: 'watch', name }, 'watch', name));
+    await Promise.all(setup);
+    this.#backoff = 0;
+    this.emit('open');
+  }
+
+  #onEnd(transport: Transport): void {
+    if (this.#transport !== transport) return;
+    this.#transport = null;
+    const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
+    const retry = this.#opts.reconnect ?? { initialMs: 200, maxMs: 10000 };
+    if (this.#closing || ep.kind === 'stdio' || retry === false) {
+      void this.close();
+      return;
+    }
+    // Yate forgot everything about us: pending work on that link is void.
+    this.#drop(new YateChatError('DISCONNECTED', `lost the link to Yate at ${describeEndpoint(ep)}`));
+    this.#state = 'connecting';
+    this.emit('disconnect');
+    this.#scheduleReconnect(retry);
+  }
+
+  #scheduleReconnect(retry: { initialMs: number; maxMs: number }): void {
+    const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** this.#backoff++);
+    setTimeout(() => {
+      if (this.#closing) return;
+      this.#connect().catch((err: Error) => {
+        this.emit('warning', err);
+        this.#scheduleReconnect(retry);
+      });
+    }, delay * (0.75 + Math.random() / 2)).unref();
+  }
+
+  /** Fail everything that waits on the current link. */
+  #drop(err: YateChatError): void {
+    for (const answer of [...this.#incoming.values()]) answer();
+    this.#incoming.clear();
+    for (const [id, p] of this.#outgoing) {
+      clearTimeout(p.timer);
+      this.#outgoing.delete(id);
+      p.reject(err);
+    }
+    this.#replies.failAll(err);
+  }
+
+  #onLine(line: string): void {
+    if (line === '') return;
+    const decoded = decodeEngineLine(line);
+    if (decoded.type === 'malformed') {
+      this.log.warn(`ignored a line from Yate (${decoded.reason}): ${line.slice(0, 200)}`);
+      return;
+    }
+    this.#table[decoded.type](decoded as never);
+  }
+
+  /** One entry per engine line type, named after the protocol's keywords. */
+  #table: { [T in EngineLine['type']]: (line: Extract<EngineLine, { type: T }>) => void } = {
+    'message': (m) => void this.#onMessage(m),
+    'answer': (a) => this.#onAnswer(a),
+    'install-reply': (r) => this.#replies.settle('install', r.name, r.ok, String(r.priority)),
+    'uninstall-reply': (r) => this.#replies.settle('uninstall', r.name, r.ok, String(r.priority)),
+    'watch-reply': (r) => this.#replies.settle('watch', r.name, r.ok, ''),
+    'unwatch-reply': (r) => this.#replies.settle('unwatch', r.name, r.ok, ''),
+    'setlocal-reply': (r) => this.#replies.settleSetlocal(r.rest, r.ok),
+    'quit-reply': () => void this.close(),
+    'error-in': (e) => this.#onRefused(e.line),
+  };
+
+  async #onMessage(m: MessageLine): Promise<void> {
+    const msg = new Message(m.name, undefined, m.retval, m.id, m.time);
+    for (const [n, v] of m.params) if (v === null) msg.params.delete(n); else msg.params.add(n, v);
+    const before = snapshot(msg);
+    const ctl = new AbortController();
+    let done = false;
+    const answer = (processed: boolean, withChanges: boolean): void => {
+      if (done) return;
+      done = true;
+      this.#incoming.delete(m.id);
+      clearTimeout(timer);
+      ctl.abort();
+      this.#answer(m.id, processed, withChanges ? answerChange(before, msg) : null);
+    };
+    this.#incoming.set(m.id, () => answer(false, false));
+    const timer = setTimeout(() => {
+      this.log.warn(`handler for ${m.name} passed its ${this.deadlineMs} ms deadline; answered unprocessed`);
+      answer(false, false);
+    }, this.deadlineMs);
+    try {
+      const processed = await this.#handlers.run(m.name, msg, { signal: ctl.signal });
+      answer(processed, true);
+    } catch (err) {
+      this.log.error(`handler for ${m.name} failed: ${(err as Error)?.stack ?? String(err)}`);
+      answer(false, false);
+    }
+  }
+
+  #answer(id: string, processed: boolean, change: AnswerLine['change']): void {
+    const line: AnswerLine = { type: 'answer', id, processed, change };
+    if (change && wireLength(encodeLine(line)) > this.#maxLine) {
+      this.log.error(`answer to ${id} would exceed Yate's bufsize (${this.#maxLine}); answered unprocessed`);
+      this.#tryWrite({ type: 'answer', id, processed: false, change: null });
+      return;
+    }
+    this.#tryWrite(line);
+  }
+
+  #onAnswer(a: AnswerLine): void {
+    const change = a.change ?? { name: '', retval: '', params: [] };
+    const msg = new Message(change.name, undefined, change.retval);
+    for (const [n, v] of change.params) if (v === null) msg.params.delete(n); else msg.params.add(n, v);
+    const result: DispatchResult = { processed: a.processed, message: msg };
+    if (a.id === '') {
+      for (const w of this.#watchers.get(msg.name) ?? []) {
+        try { w(result); } catch (err) { this.log.error(`watcher for ${msg.name} failed: ${String(err)}`); }
+      }
+      return;
+    }
+    const p = this.#outgoing.get(a.id);
+    if (!p) return; // we gave up on it (timeout); Yate's late answer changes nothing
+    this.#outgoing.delete(a.id);
+    clearTimeout(p.timer);
+    p.resolve(result);
+  }
+
+  /** Yate answered `Error in: <line>`: fail whatever waited on that line. Never answer it. */
+  #onRefused(line: string): void {
+    this.log.warn(`Yate refused a line: ${line.slice(0, 200)}`);
+    const err = new YateChatError('ENGINE_REFUSED', `Yate refused the line: ${line.slice(0, 200)}`);
+    const id = /^%%>message:([^:]*):/.exec(line)?.[1];
+    const p = id ? this.#outgoing.get(id) : undefined;
+    if (id && p) {
+      this.#outgoing.delete(id);
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+  }
+
+  async #syncInstall(name: string): Promise<void> {
+    const want = this.#handlers.spec(name);
+    const have = this.#installed.get(name) ?? null;
+    if (sameSpec(want, have)) return;
+    if (have) {
+      this.#installed.delete(name);
+      await this.#command({ type: 'uninstall', name }, 'uninstall', name);
+    }
+    if (want) {
+      this.#installed.set(name, want);
+      try {
+        await this.#command({ type: 'install', name, priority: want.priority, filter: want.filter }, 'install', name);
+      } catch (err) {
+        this.#installed.delete(name);
+        throw err;
+      }
+    }
+  }
+
+  #command(line: ModuleLine, kind: 'install' | 'uninstall' | 'watch' | 'unwatch', name: string): Promise<string> {
+    const reply = this.#replies.expect(kind, name);
+    this.#write(line);
+    return reply;
+  }
+
+  #setlocal(name: string, value: string): Promise<{ value: string; ok: boolean }> {
+    const reply = this.#replies.expectSetlocal(name);
+    this.#write({ type: 'setlocal', name, value });
+    return reply.then((r) => ({ value: setlocalValue(r.rest, name) ?? '', ok: r.ok }));
+  }
+
+  #writeMessage(id: string, name: string, params: ParamInit | undefined, retval: string): void {
+    this.#write(messageLine(id, new Message(name, params, retval)));
+  }
+
+  /** Write one line, refusing (typed error, nothing written) what Yate could not take. */
+  #write(line: ModuleLine): void {
+    const t = this.#transport;
+    if (!t || this.#state === 'closed') throw new YateChatError('NOT_CONNECTED', `not connected to Yate (state ${this.#state})`);
+    const text = encodeLine(line);
+    if (wireLength(text) > this.#maxLine) {
+      throw new YateChatError('LINE_TOO_LONG', `a ${line.type} line of ${wireLength(text)} bytes exceeds Yate's bufsize of ${this.#maxLine}`);
+    }
+    t.output.write(text + '\n', 'latin1');
+  }
+
+  #tryWrite(line: ModuleLine): void {
+    try {
+      this.#write(line);
+    } catch (err) {
+      this.emit('warning', err);
+    }
+  }
+
+  #logLine(level: LogLevel, text: string): void {
+    if (this.#state !== 'open') {
+      process.stderr.write(`yate-chat ${level}: ${text}\n`);
+      return;
+    }
+    // Log text is text: written as UTF-8 bytes, cut so that even escaped it fits a line.
+    const bytes = fromText(text);
+    const room = Math.floor(this.#maxLine / 2) - 80;
+    const line = bytes.length > room ? bytes.slice(0, room) + '...' : bytes;
+    if (level === 'info') this.output(line);
+    else this.debug(YATE_LEVEL[level], line);
+  }
+}
+
+function messageLine(id: string, m: Message): MessageLine {
+  return { type: 'message', id, time: Math.floor(Date.now() / 1000), name: m.name, retval: m.retval, params: [...m.params] };
+}
+
+/** Names that go raw on the wire cannot hold ':' or control characters. */
+function checkName(name: string): void {
+  if (!name || /[\x00-\x1f:]/.test(name)) throw new YateChatError('BAD_ARGUMENT', `"${name}" cannot be used as a message or setting name`);
+}

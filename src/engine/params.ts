@@ -1,0 +1,70 @@
+// An ordered parameter list in which a name may repeat (ysipchan's sip.message carries
+// `username` twice). Never backed by object properties: a param called `__proto__` is a param.
+
+export type ParamInit = Iterable<readonly [string, string]> | Readonly<Record<string, string | number | boolean>>;
+
+export class Params implements Iterable<[string, string]> {
+  #list: [string, string][] = [];
+
+  constructor(init?: ParamInit) {
+    if (!init) return;
+    if (Symbol.iterator in init) for (const [n, v] of init as Iterable<readonly [string, string]>) this.#list.push([n, v]);
+    else for (const n of Object.keys(init)) this.#list.push([n, String((init as Record<string, unknown>)[n])]);
+  }
+
+  /** The first value of `name`, or undefined. */
+  get(name: string): string | undefined {
+    for (const p of this.#list) if (p[0] === name) return p[1];
+    return undefined;
+  }
+
+  /** Every value of `name`, in order. */
+  getAll(name: string): string[] {
+    return this.#list.filter((p) => p[0] === name).map((p) => p[1]);
+  }
+
+  has(name: string): boolean {
+    return this.#list.some((p) => p[0] === name);
+  }
+
+  /** Replace the first `name` or append it (Yate's NamedList::setParam). */
+  set(name: string, value: string | number | boolean): this {
+    const v = String(value);
+    const p = this.#list.find((q) => q[0] === name);
+    if (p) p[1] = v;
+    else this.#list.push([name, v]);
+    return this;
+  }
+
+  /** Append, even when `name` exists already. */
+  add(name: string, value: string | number | boolean): this {
+    this.#list.push([name, String(value)]);
+    return this;
+  }
+
+  /** Remove every `name` (Yate's clearParam). */
+  delete(name: string): boolean {
+    const before = this.#list.length;
+    this.#list = this.#list.filter((p) => p[0] !== name);
+    return this.#list.length !== before;
+  }
+
+  get size(): number {
+    return this.#list.length;
+  }
+
+  [Symbol.iterator](): Iterator<[string, string]> {
+    return this.#list.map((p): [string, string] => [p[0], p[1]])[Symbol.iterator]();
+  }
+
+  /** First value of each name, as a null-prototype record (safe for any name). */
+  toObject(): Record<string, string> {
+    const out: Record<string, string> = Object.create(null);
+    for (const [n, v] of this.#list) if (!(n in out)) out[n] = v;
+    return out;
+  }
+
+  clone(): Params {
+    return new Params(this.#list);
+  }
+}
