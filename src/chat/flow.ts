@@ -1,0 +1,85 @@
+// The confirmed-mode flow for one MESSAGE: rules, route, deliver, and the code the sender gets.
+//
+//   alias to a URI      -> deliver there
+//   route found         -> deliver to every target; best final code
+//   no route            -> known user and offline store on: keep it, 202; else 404
+//   final code in offline.storeCodes (408, 480, 503, 504 by default) -> keep it, 202
+//   no final code before delivery.waitMs (the sender's answer cannot wait for ysipchan's 32 s
+//   timer: Yate would time us out) -> 202 now; a later failure is kept for later
+import { resolveAlias } from '../config/index.js';
+import type { ChatContext } from './context.js';
+import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
+import { type Target } from './sip.js';
+
+export interface FlowResult {
+  readonly code: number;
+  /** For the log line: where it went or why not. */
+  readonly detail: string;
+}
+
+/** Deliver `out` and resolve with the code for the sender, within `budgetMs`. Never rejects. */
+export async function routeAndDeliver(ctx: ChatContext, out: Outgoing, budgetMs: number): Promise<FlowResult> {
+  const alias = resolveAlias(ctx.config, out.called);
+  let recipient = out.called;
+  let targets: Target[];
+  let routerError: string | null = null;
+  if (alias?.kind === 'uri') {
+    targets = [{ callto: `sip/${alias.uri}`, params: {} }];
+  } else {
+    if (alias) recipient = alias.user;
+    try {
+      const found = await lookupRoute(ctx, recipient, out);
+      targets = found.targets;
+      routerError = found.error;
+    } catch (err) {
+      ctx.conn.log.warn(`call.route for ${recipient} failed: ${(err as Error).message}`);
+      return { code: 503, detail: 'routing unavailable' };
+    }
+  }
+  return deliverOrKeep(ctx, { ...out, called: recipient }, targets, routerError, budgetMs);
+}
+
+/** Deliver to resolved targets (or keep the message when there are none and the user is known). */
+export async function deliverOrKeep(
+  ctx: ChatContext, out: Outgoing, targets: readonly Target[], routerError: string | null, budgetMs: number,
+): Promise<FlowResult> {
+  const offline = ctx.offline;
+  const recipient = out.called;
+  const keep = async (why: string): Promise<FlowResult> => {
+    const code = offline ? await offline.keep(out, recipient) : 480;
+    return { code, detail: code === 202 ? `stored for ${recipient} (${why})` : `not stored (${why})` };
+  };
+
+  if (!targets.length) {
+    if (offline && offline.isKnown(recipient, routerError)) return keep(routerError ?? 'not registered');
+    return { code: 404, detail: `no route to ${recipient}${routerError ? ` (${routerError})` : ''}` };
+  }
+
+  const sending = sendToAll(ctx, targets, out);
+  const first = await Promise.race([sending, sleep(budgetMs).then(() => null)]);
+  const storeCodes = ctx.config.offline.storeCodes;
+  if (first === null) {
+    // Too slow for the sender's answer: accepted now; the outcome decides what happens next.
+    void sending.then(async (code) => {
+      if (code >= 200 && code < 300) ctx.stats.delivered++;
+      else if (offline && storeCodes.includes(code)) await keep(`${code} after 202`);
+      else ctx.conn.log.warn(`message from ${out.sender} to ${recipient} failed with ${code} after it was accepted`);
+    });
+    return { code: 202, detail: `accepted, delivery to ${recipient} still in progress` };
+  }
+  if (first >= 200 && first < 300) {
+    ctx.stats.delivered++;
+    return { code: 200, detail: `delivered to ${targets.map((t) => t.callto).join(', ')}` };
+  }
+  if (offline && storeCodes.includes(first)) return keep(`recipient answered ${first}`);
+  return { code: first, detail: `recipient answered ${first}` };
+}
+
+/** How long the sender's answer may wait for delivery: the rules' waitMs, within the handler deadline. */
+export function budgetOf(ctx: ChatContext): number {
+  return Math.max(50, Math.min(ctx.config.delivery.waitMs, ctx.conn.deadlineMs - 500));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+}

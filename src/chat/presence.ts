@@ -1,0 +1,65 @@
+// The latest presence each user PUBLISHed (PIDF), kept in memory with its time.
+import { toText } from '../protocol/bytes.js';
+
+export interface Presence {
+  readonly user: string;
+  /** PIDF <basic>: open | closed | unknown. */
+  readonly basic: string;
+  /** PIDF <note>, if any. */
+  readonly note: string;
+  /** When we got it (ms). */
+  readonly at: number;
+  /** When it stops being valid (ms), from the PUBLISH Expires; null when not given. */
+  readonly expiresAt: number | null;
+}
+
+/** <basic>open</basic> -> open; tolerant of namespace prefixes and spaces. */
+export function pidfBasic(body: string): string {
+  return /<(?:\w+:)?basic>\s*([^<\s]*)\s*<\/(?:\w+:)?basic>/i.exec(body)?.[1]?.toLowerCase() || 'unknown';
+}
+
+export function pidfNote(body: string): string {
+  return /<(?:\w+:)?note[^>]*>([^<]*)<\/(?:\w+:)?note>/i.exec(body)?.[1]?.trim() ?? '';
+}
+
+export class PresenceBook {
+  readonly #byUser = new Map<string, Presence>();
+  readonly #max: number;
+
+  constructor(max = 100_000) {
+    this.#max = max;
+  }
+
+  /** Record a PIDF document; an Expires of 0 removes the user's presence. */
+  publish(user: string, body: string, expiresSeconds: number | null, now = Date.now()): Presence | null {
+    this.#byUser.delete(user);
+    if (expiresSeconds === 0) return null;
+    const p: Presence = {
+      user,
+      basic: pidfBasic(body),
+      note: toText(pidfNote(body)),
+      at: now,
+      expiresAt: expiresSeconds === null ? null : now + expiresSeconds * 1000,
+    };
+    this.#byUser.set(user, p);
+    if (this.#byUser.size > this.#max) this.#byUser.delete(this.#byUser.keys().next().value!);
+    return p;
+  }
+
+  get(user: string, now = Date.now()): Presence | null {
+    const p = this.#byUser.get(user);
+    if (p?.expiresAt != null && p.expiresAt <= now) {
+      this.#byUser.delete(user);
+      return null;
+    }
+    return p ?? null;
+  }
+
+  list(now = Date.now()): Presence[] {
+    return [...this.#byUser.keys()].map((u) => this.get(u, now)).filter((p): p is Presence => p !== null);
+  }
+
+  get size(): number {
+    return this.#byUser.size;
+  }
+}

@@ -1,0 +1,61 @@
+// sip.message — the generic path (ysipchan `[methods] message=yes`). The SIP answer to the
+// sender is the `code` param we set (ysipchan answers 200 for processed without one).
+import type { Handler } from '../engine/handlers.js';
+import type { Message } from '../engine/message.js';
+import { admit, antiloopOf, type Refusal } from './admit.js';
+import type { ChatContext } from './context.js';
+import type { Outgoing } from './deliver.js';
+import { budgetOf, routeAndDeliver } from './flow.js';
+import { messageLine } from './logline.js';
+
+export function setRefusal(ctx: ChatContext, msg: Message, r: Refusal): void {
+  ctx.stats.reject(r.code);
+  msg.set('code', r.code);
+  msg.set('reason', r.reason);
+  // ysipchan copies osip_* params of the answer into the SIP response as headers.
+  for (const [h, v] of Object.entries(r.headers ?? {})) msg.set(`osip_${h}`, v);
+}
+
+/** The message fields every path reads the same way. */
+export function outgoingOf(msg: Message): Outgoing {
+  const name = msg.get('callername');
+  return {
+    sender: msg.get('username') || msg.get('caller') || '',
+    ...(name ? { senderName: name } : {}),
+    domain: msg.get('domain') ?? '',
+    called: (msg.get('called') ?? '').trim(),
+    type: msg.get('xsip_type') || msg.get('type') || '',
+    body: msg.get('xsip_body') ?? msg.get('text') ?? '',
+    encoding: msg.get('xsip_body_encoding') || msg.get('body_encoding') || '',
+    antiloop: antiloopOf(msg.get('antiloop')),
+  };
+}
+
+export function onSipMessage(ctx: ChatContext): Handler {
+  return async (msg) => {
+    ctx.stats.received++;
+    const out = outgoingOf(msg);
+    const log = (code: number, detail: string) =>
+      ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, code, detail));
+    const refusal = admit(ctx, { ...out, type: msg.get('xsip_type') });
+    if (refusal) {
+      setRefusal(ctx, msg, refusal);
+      log(refusal.code, refusal.reason);
+      return true;
+    }
+    if (ctx.config.mode === 'seed') {
+      // Exactly what the seed's regexroute rules enqueue; the sender gets 200 at once.
+      ctx.conn.enqueue('msg.execute', [
+        ['caller', msg.get('caller') ?? ''], ['called', out.called], ['domain', out.domain],
+        ['callto', `lateroute/${out.called}`], ['body_encoding', out.encoding], ['type', out.type], ['text', out.body],
+      ]);
+      log(200, 'seed mode: handed to lateroute');
+      return true;
+    }
+    const r = await routeAndDeliver(ctx, out, budgetOf(ctx));
+    if (r.code >= 300) ctx.stats.reject(r.code);
+    msg.set('code', r.code);
+    log(r.code, r.detail);
+    return true;
+  };
+}
