@@ -5,6 +5,8 @@
 // Then the rules: an alias to a URI is a route we answer; an alias to a user rewrites `called`
 // and lets the routers after us (regfile at 100) answer. With the offline store on, a known
 // user without a route is routed to us, so the MESSAGE can be kept and answered 202.
+// (ysipchan's native answer: processed -> the `code` param; a return value of '-' stops it
+// before msg.execute.)
 import type { Handler } from '../engine/handlers.js';
 import { resolveAlias } from '../config/index.js';
 import { admit } from './admit.js';
@@ -40,8 +42,11 @@ export function onCallRoute(ctx: ChatContext): Handler {
       return true;
     }
     if (alias) msg.set('called', alias.user);
-    if (!native || !ctx.offline) return false;
-    // Ask the routers ourselves: a route goes back as theirs; none, for a known user, routes to us.
+    if (!native) return false;
+    // ysipchan answers a MESSAGE nobody routed with 405 (regfile only sets error=offline), so
+    // for its native MESSAGEs we ask the routers ourselves and decide: their route goes back as
+    // theirs; none, for a known user with the offline store on, routes to us (msg.execute keeps
+    // it, 202); otherwise a clear 404 (or 480 for a user the router knows is offline).
     const recipient = alias ? alias.user : out.called;
     const found = await lookupRoute(ctx, recipient, out);
     if (found.targets.length) {
@@ -54,8 +59,15 @@ export function onCallRoute(ctx: ChatContext): Handler {
       }
       return true;
     }
-    if (!ctx.offline.isKnown(recipient, found.error)) return false;
-    msg.retval = OFFLINE_CALLTO + recipient;
+    if (ctx.offline?.isKnown(recipient, found.error)) {
+      msg.retval = OFFLINE_CALLTO + recipient;
+      return true;
+    }
+    const code = found.error === 'offline' ? 480 : 404;
+    ctx.stats.reject(code);
+    msg.retval = '-';
+    msg.set('error', found.error ?? 'noroute').set('code', code);
+    ctx.conn.log.info(messageLine('MESSAGE', out.sender, recipient, msg.get('xsip_type'), out.encoding, out.body, code, `no route to ${recipient}`));
     return true;
   };
 }

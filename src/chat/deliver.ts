@@ -68,6 +68,9 @@ function generateParams(ctx: ChatContext, uri: string, target: Target, out: Outg
 
 let warnedGenerate = false;
 
+/** ysipchan's error names (its dict_errors) for a request it refused to send. */
+const ERROR_CODES: Record<string, number> = { looping: 483, noroute: 404, offline: 480, noconn: 503, notransport: 503, failure: 500 };
+
 /** Deliver to one target; resolves with the SIP final code. Never rejects. */
 export async function sendToTarget(ctx: ChatContext, target: Target, out: Outgoing): Promise<number> {
   try {
@@ -77,6 +80,8 @@ export async function sendToTarget(ctx: ChatContext, target: Target, out: Outgoi
       const code = Number.parseInt(r.message.get('code') ?? '', 10);
       if (Number.isInteger(code) && code >= 100) return code;
       if (r.processed) return 200;
+      const error = r.message.get('error');
+      if (error) return ERROR_CODES[error] ?? 500;
       if (!warnedGenerate) {
         warnedGenerate = true;
         ctx.conn.log.error('xsip.generate was not handled: set generate=yes in the [general] section of ysipchan.conf');

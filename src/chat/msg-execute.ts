@@ -25,6 +25,8 @@ export function onMsgExecute(ctx: ChatContext): Handler {
     if (r.code >= 300) ctx.stats.reject(r.code);
     msg.set('code', r.code);
     ctx.conn.log.info(messageLine('MESSAGE', out.sender, recipient, out.type || 'text/plain', out.encoding, out.body, r.code, r.detail));
-    return r.code >= 200 && r.code < 300;
+    // Processed either way: ysipchan answers the sender with our `code` (and a msg.execute left
+    // unprocessed would reach ysipchan's own relay at 100, which would send it a second time).
+    return true;
   };
 }

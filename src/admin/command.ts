@@ -1,0 +1,115 @@
+// engine.command `chat ...` for rmanager, engine.help for `help chat`, and completion hints.
+import { formatConfigError, loadConfig } from '../config/index.js';
+import type { Handler } from '../engine/handlers.js';
+import type { Message } from '../engine/message.js';
+import type { ChatModule } from '../chat/module.js';
+import { budgetOf, routeAndDeliver } from '../chat/flow.js';
+import { toText, fromText } from '../protocol/bytes.js';
+import { bodyPreview } from '../chat/logline.js';
+import { statusLine } from './status.js';
+
+const SUBCOMMANDS = ['stats', 'presence', 'queue', 'purge', 'send', 'reload'];
+export const USAGE = 'chat {stats|presence [USER]|queue [USER]|purge USER|send FROM TO TEXT|reload}';
+const HELP = [
+  '  chat stats                 counters since start',
+  '  chat presence [USER]       latest PUBLISHed presence',
+  '  chat queue [USER]          stored offline messages (counts, or one user\'s list)',
+  '  chat purge USER            delete a user\'s stored messages',
+  '  chat send FROM TO TEXT     deliver TEXT to TO as if FROM sent it',
+  '  chat reload                re-read the rules file (a bad file keeps the old rules)',
+].join('\r\n');
+
+const crlf = (lines: string[]) => lines.map((l) => fromText(l) + '\r\n').join('');
+
+/** Append a completion like Yate's Module::itemComplete (tab separated). */
+function complete(msg: Message, item: string, partWord: string): void {
+  if (!item.startsWith(partWord)) return;
+  msg.retval = msg.retval ? `${msg.retval}\t${item}` : item;
+}
+
+export function onEngineCommand(chat: ChatModule, configPath: string | undefined): Handler {
+  return async (msg) => {
+    const line = msg.get('line');
+    if (line === undefined) {
+      const partLine = msg.get('partline') ?? '';
+      const partWord = msg.get('partword') ?? '';
+      if (partLine === '' || partLine === 'help' || partLine === 'status') complete(msg, partLine === 'status' ? 'yate-chat' : 'chat', partWord);
+      else if (partLine === 'chat') for (const s of SUBCOMMANDS) complete(msg, s, partWord);
+      return false;
+    }
+    const words = toText(line).trim().split(/\s+/);
+    if (words[0] !== 'chat') return false;
+    msg.retval = crlf(await run(chat, configPath, words.slice(1), toText(line)));
+    return true;
+  };
+}
+
+async function run(chat: ChatModule, configPath: string | undefined, args: string[], line: string): Promise<string[]> {
+  const { ctx } = chat;
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'stats':
+      return statusLine(chat).trimEnd().split(/[;,]/).map((kv) => kv.replace('=', ': '));
+    case 'presence': {
+      const list = rest[0] ? [ctx.presence.get(fromText(rest[0]))].filter((p) => p !== null) : ctx.presence.list();
+      if (!list.length) return [rest[0] ? `no presence for ${rest[0]}` : 'no presence known'];
+      return list.map((p) => `${toText(p.user)} ${p.basic}${p.note ? ` "${p.note}"` : ''} since ${new Date(p.at).toISOString()}`);
+    }
+    case 'queue': {
+      if (!ctx.offline) return ['offline store is off'];
+      try {
+        if (rest[0]) {
+          const msgs = await ctx.offline.store.pending(fromText(rest[0]), 100);
+          if (!msgs.length) return [`no stored messages for ${rest[0]}`];
+          return msgs.map((m) => `#${m.id} ${new Date(m.receivedAt).toISOString()} from ${toText(m.sender)} ${bodyPreview(m.body, m.bodyEncoding)} (attempts ${m.attempts})`);
+        }
+        const all = await ctx.offline.store.recipients();
+        if (!all.length) return ['no stored messages'];
+        return all.map((r) => `${toText(r.recipient)}: ${r.count} waiting, oldest ${new Date(r.oldest).toISOString()}`);
+      } catch (err) {
+        return [`store error: ${(err as Error).message}`];
+      }
+    }
+    case 'purge': {
+      if (rest.length !== 1) return [`usage: chat purge USER`];
+      if (!ctx.offline) return ['offline store is off'];
+      try {
+        return [`purged ${await ctx.offline.store.purge(fromText(rest[0]!))} message(s) for ${rest[0]}`];
+      } catch (err) {
+        return [`store error: ${(err as Error).message}`];
+      }
+    }
+    case 'send': {
+      const m = /^\s*chat\s+send\s+(\S+)\s+(\S+)\s+(.+)$/s.exec(line);
+      if (!m) return ['usage: chat send FROM TO TEXT'];
+      const [from, to, text] = [m[1]!, m[2]!, m[3]!];
+      const [user, domain = ''] = fromText(from).split('@');
+      const r = await routeAndDeliver(ctx, {
+        sender: user!, domain, called: fromText(to).split('@')[0]!, type: 'text/plain', body: fromText(text), encoding: '', antiloop: 20,
+      }, budgetOf(ctx));
+      return [`${r.code} ${r.detail}`];
+    }
+    case 'reload': {
+      if (!configPath) return ['no rules file was given at start; nothing to reload'];
+      try {
+        chat.reload(loadConfig(configPath));
+        return [`rules reloaded from ${configPath}`];
+      } catch (err) {
+        return ['reload failed, the old rules stay in force:', ...formatConfigError(err).split('\n')];
+      }
+    }
+    default:
+      return [`usage: ${USAGE}`];
+  }
+}
+
+export function onEngineHelp(): Handler {
+  return (msg) => {
+    const line = msg.get('line');
+    if (line && line !== 'chat') return false;
+    msg.retval += `  ${USAGE}\r\n`;
+    if (!line) return false;
+    msg.retval += `${HELP}\r\n`;
+    return true;
+  };
+}

@@ -1,0 +1,16 @@
+// The admin face in rmanager: status line, `chat` commands, help.
+import type { Connection } from '../engine/connection.js';
+import type { ChatModule } from '../chat/module.js';
+import { onEngineCommand, onEngineHelp } from './command.js';
+import { onEngineStatus } from './status.js';
+
+export { statusLine, MODULE_NAME } from './status.js';
+export { USAGE } from './command.js';
+
+export async function startAdmin(conn: Connection, chat: ChatModule, configPath: string | undefined): Promise<void> {
+  await Promise.all([
+    conn.install('engine.status', onEngineStatus(chat), { priority: 100 }),
+    conn.install('engine.command', onEngineCommand(chat, configPath), { priority: 100 }),
+    conn.install('engine.help', onEngineHelp(), { priority: 100 }),
+  ]);
+}

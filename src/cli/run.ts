@@ -1,0 +1,48 @@
+// Running as a Yate module: connect (stdio or socket), start the chat handlers and the admin
+// commands, log a banner, and end cleanly on stdin EOF, `%%<quit` or SIGTERM.
+import { formatConfigError, loadConfig, type Config } from '../config/index.js';
+import { Connection } from '../engine/connection.js';
+import type { Endpoint } from '../engine/transport.js';
+import { startChat, PRIORITIES } from '../chat/module.js';
+import { startAdmin } from '../admin/index.js';
+import { VERSION } from '../version.js';
+
+export interface RunOptions {
+  readonly configPath?: string;
+  readonly endpoint: Endpoint;
+}
+
+/** Resolves with the process exit code once the link to Yate is over. */
+export async function runModule(opts: RunOptions): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(opts.configPath);
+  } catch (err) {
+    // stderr is Yate's log in stdio mode: the admin sees why we refused to start.
+    process.stderr.write(formatConfigError(err, { prefix: 'yate-chat: refusing to start: ' }) + '\n');
+    return 2;
+  }
+  const conn = new Connection({ endpoint: opts.endpoint, logLevel: config.log, trackName: 'yate-chat' });
+  conn.on('warning', (err: Error) => conn.log.debug(`connection: ${err.message}`));
+  const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
+  try {
+    await conn.start();
+  } catch (err) {
+    process.stderr.write(`yate-chat: cannot start on ${conn.endpointName}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const chat = await startChat(conn, config);
+  await startAdmin(conn, chat, opts.configPath);
+  for (const w of config.warnings) conn.log.warn(w);
+  conn.log.info(
+    `yate-chat ${VERSION} ready on ${conn.endpointName}: mode=${config.mode}, rules=${config.file ?? 'built-in defaults'}, ` +
+      `store=${chat.ctx.offline ? chat.ctx.offline.store.name : 'off'}, bufsize=${conn.maxLineLength}, timeout=${conn.engineTimeout}ms, ` +
+      `handlers=${Object.entries(PRIORITIES).map(([n, p]) => `${n}:${p}`).join(',')}`,
+  );
+  const stop = () => void conn.close();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await closed;
+  await chat.close();
+  return 0;
+}
