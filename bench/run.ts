@@ -1,0 +1,28 @@
+// `npm run bench`: codec vs split2, engine round trip, store, store-and-forward. Prints a
+// table for the README. Sizes can be lowered with BENCH_SCALE=0.1 for a quick look.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { benchCodec } from './codec.js';
+import { benchOffline } from './offline.js';
+import { benchRoundTrip } from './roundtrip.js';
+import { benchStore } from './store.js';
+
+const scale = Number(process.env.BENCH_SCALE ?? '1');
+const say = (s: string) => process.stdout.write(s + '\n');
+
+function transcriptsDir(): string {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  for (const d of [`${root}../shared/yate-transcripts`, `${root}test/fixtures/transcripts`]) if (existsSync(d)) return d;
+  throw new Error('transcripts not found (../shared/yate-transcripts beside the repo)');
+}
+
+const c = await benchCodec(transcriptsDir(), { megabytes: 16 * Math.min(1, scale * 4) });
+say(`codec: ${(c.bytes / 1048576).toFixed(1)} MB, ${c.lines} transcript lines; split2 alone ${c.split2MBps.toFixed(1)} MB/s, ` +
+  `framing+decode+encode ${c.codecMBps.toFixed(1)} MB/s; ratio (codec time / split2 time, median of 7) ${c.ratio.toFixed(2)}`);
+const rt = await benchRoundTrip({ rate: 500, seconds: Math.max(1, Math.round(5 * Math.min(1, scale * 4))) });
+say(`round trip: ${rt.count} messages at ${rt.rate}/s over pipes: p50 ${rt.p50.toFixed(2)} ms, p99 ${rt.p99.toFixed(2)} ms`);
+const s = await benchStore({ messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) });
+say(`store (SQLite, one fsync'd commit per message): ${JSON.stringify(s)}`);
+const o = await benchOffline({ messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) });
+say(`store-and-forward through the emulator: ${o.messages} messages for ${o.users} users: store ${o.storePerSec.toFixed(0)} msg/s (each 202 after commit), ` +
+  `deliver ${o.deliverPerSec.toFixed(0)} msg/s, module peak RSS ${o.peakRssMB.toFixed(1)} MB`);
