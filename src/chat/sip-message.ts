@@ -1,5 +1,6 @@
 // sip.message — the generic path (ysipchan `[methods] message=yes`). The SIP answer to the
 // sender is the `code` param we set (ysipchan answers 200 for processed without one).
+import { isYateChatError } from '../errors.js';
 import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
 import { admit, antiloopOf, type Refusal } from './admit.js';
@@ -45,10 +46,18 @@ export function onSipMessage(ctx: ChatContext): Handler {
     }
     if (ctx.config.mode === 'seed') {
       // Exactly what the seed's regexroute rules enqueue; the sender gets 200 at once.
-      ctx.conn.enqueue('msg.execute', [
-        ['caller', msg.get('caller') ?? ''], ['called', out.called], ['domain', out.domain],
-        ['callto', `lateroute/${out.called}`], ['body_encoding', out.encoding], ['type', out.type], ['text', out.body],
-      ]);
+      try {
+        ctx.conn.enqueue('msg.execute', [
+          ['caller', msg.get('caller') ?? ''], ['called', out.called], ['domain', out.domain],
+          ['callto', `lateroute/${out.called}`], ['body_encoding', out.encoding], ['type', out.type], ['text', out.body],
+        ]);
+      } catch (err) {
+        // Too long for Yate's line (or no link): refuse it rather than cut it or claim 200.
+        const code = isYateChatError(err, 'LINE_TOO_LONG') ? 413 : 503;
+        setRefusal(ctx, msg, { code, reason: (err as Error).message });
+        log(code, (err as Error).message);
+        return true;
+      }
       log(200, 'seed mode: handed to lateroute');
       return true;
     }

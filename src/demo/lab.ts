@@ -39,7 +39,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const emu = new Emulator({ timeout: 10000, ...opts.emulator });
   emu.useRegfile({ users: opts.users ?? ['123', '234', '555'] });
   emu.useLateroute();
-  const sip = emu.useYsipchan({ generate: true, timeoutDelay: 300, ...opts.ysipchan });
+  // msgExecuteRelay: ysipchan's own msg.execute handler (100) sends callto=sip/... itself, as its
+  // source does; yate-chat answers such a msg.execute first (90), so nothing goes out twice.
+  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, timeoutDelay: 300, ...opts.ysipchan });
   let rulesFile: string | null = null;
   if (!opts.noRules) {
     rulesFile = path.join(dir, 'yate-chat.json');

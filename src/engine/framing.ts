@@ -23,7 +23,11 @@ export function readLines(input: Readable, maxLength = MAX_INCOMING_LINE): Reada
   return input.pipe(bytesAsChars()).pipe(split2(/\r?\n/, (line: string) => line, { maxLength, skipOverflow: true } as split2.Options));
 }
 
-/** Length in bytes of a byte string line once written with its '\n'. */
+/**
+ * Room a line takes in Yate's read buffer: its bytes, the '\n', and the NUL Yate terminates it
+ * with. extmodule reads a line of N-2 bytes into a buffer of N and closes the module at N-1
+ * ("Overflow reading in buffer"), so a line fits when wireLength(line) <= bufsize.
+ */
 export function wireLength(line: string): number {
-  return line.length + 1;
+  return line.length + 2;
 }

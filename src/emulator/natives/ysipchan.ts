@@ -1,0 +1,167 @@
+// ysipchan (modules/ysipchan.cpp), the parts the chat pipeline touches. Outgoing side here;
+// incoming requests (MESSAGE, PUBLISH, REGISTER) in sip-incoming.ts.
+//
+// Handlers (tracked "sip:PRIO"): call.route 100 (the Driver's Route relay; routes nothing here),
+// msg.execute 100 (the Driver's MsgExecute relay, see below), xsip.generate 110 (SipHandler, only
+// with [general] generate=yes), engine.status 110.
+//
+// SIPDriver::sendMethod, used by xsip.generate (method from `method`; none -> not handled):
+//   - an `id` param names a channel: none exists here -> error=noconn, not processed
+//   - uri: `uri` (a `<...>` form is unwrapped); empty -> error=failure, not processed
+//   - antiloop (default maxforwards 20) <= 0 -> error=looping, not processed
+//   - `line` naming a known line that is not registered -> error=offline (lines are not emulated)
+//   - no host in the uri -> error=notransport, not processed
+//   - every `sip_X` param becomes header X; xsip_type + xsip_body (+ xsip_body_encoding
+//     base64|hex|hexs) the body; Max-Forwards = antiloop; `connection_id` picks the transport
+//   - without wait=true: sent and forgotten, processed, nothing changed
+//   - with wait=true: returns after the transaction with code=N SET (appended), and every param
+//     `sip`/`sip_*` and `xsip`/`xsip_*` CLEARED (so sip_From, xsip_type, xsip_body are gone,
+//     as probe-native.txt shows), plus any headers of the answer as sip_<lowercase name>; processed
+//     even for 408. The far end here is a responder: default 200 after `answerDelay` for a uri
+//     that is a currently registered contact (regfile), else 408 after `timeoutDelay` (Yate: ~32 s).
+// msg.execute with callto=sip/URI: the ysipchan source (both versions read) has a MsgExecute relay
+// that calls sendMethod(msg,"MESSAGE",true,URI), i.e. delivers it itself. YATE-FACTS.md says no
+// module delivers it; the facts win by default (`msgExecuteRelay: false`: the relay is installed
+// but does nothing); set `msgExecuteRelay: true` to get the source's behaviour.
+import type { Emulator } from '../emulator.js';
+import type { Message, Param } from '../message.js';
+import { IncomingSip } from './sip-incoming.js';
+
+export interface SipRequest {
+  readonly via: 'xsip.generate' | 'msg.execute';
+  readonly method: string;
+  readonly uri: string;
+  /** From the sip_X params, names as given (sip_From -> From), in order. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly maxForwards: number;
+  /** xsip_type, or null when the request has no body. */
+  readonly type: string | null;
+  /** xsip_body as given (byte string) and decoded per xsip_body_encoding. */
+  readonly body: string | null;
+  readonly bodyBytes: string | null;
+  readonly encoding: string | null;
+  readonly connectionId: string | null;
+  readonly user: string | null;
+  readonly domain: string | null;
+  readonly wait: boolean;
+  /** The message's params when the request was sent. */
+  readonly params: readonly Param[];
+  /** Final response code, once the simulated transaction ended. */
+  code: number | null;
+}
+
+export type ResponderResult = number | { code: number; delay?: number; headers?: ReadonlyArray<readonly [string, string]> };
+export type Responder = (req: SipRequest) => ResponderResult | undefined | Promise<ResponderResult | undefined>;
+
+export interface YsipchanOptions {
+  /** [general] generate: install the xsip.generate handler (Yate's default: off). */
+  generate?: boolean;
+  /** Deliver msg.execute callto=sip/... like the source's MsgExecute relay (default false). */
+  msgExecuteRelay?: boolean;
+  responder?: Responder;
+  /** ms before the simulated far end answers (default 5). */
+  answerDelay?: number;
+  /** ms before an unreachable uri gives 408 (default 200; Yate needs about 32 s). */
+  timeoutDelay?: number;
+  /** [general] maxforwards (default 20). */
+  maxForwards?: number;
+  /** [general] realm (default Yate). */
+  realm?: string;
+  /** Code the SIP engine answers when a handler does not decide one (default 405). */
+  defaultError?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Ysipchan extends IncomingSip {
+  /** Every request sent (xsip.generate, or msg.execute with the relay on), in order. */
+  readonly sent: SipRequest[] = [];
+
+  constructor(emu: Emulator, readonly opts: YsipchanOptions = {}) {
+    super(emu, opts);
+    const d = emu.dispatcher;
+    const track = { track: 'sip' };
+    d.install('call.route', 100, () => false, track);
+    d.install('msg.execute', 100, (m) => {
+      const dest = m.getParam('callto') ?? '';
+      if (!this.opts.msgExecuteRelay || !dest.startsWith('sip/')) return false;
+      return this.sendMethod(m, 'MESSAGE', dest.slice(4), 'msg.execute');
+    }, track);
+    d.install('engine.status', 110, (m) => {
+      const mod = m.getParam('module') ?? '';
+      if (mod && mod !== 'sip') return false;
+      m.retval += 'name=sip,type=varchans,format=Status|Address|Peer;routed=0,routing=0,total=0,chans=0,transactions=0\r\n';
+      return false;
+    }, track);
+    if (opts.generate) {
+      d.install('xsip.generate', 110, (m) => {
+        const method = m.getParam('method') ?? '';
+        return method !== '' && this.sendMethod(m, method, '', 'xsip.generate');
+      }, track);
+    }
+  }
+
+  /** SIPDriver::sendMethod. `target` is the uri for msg.execute (msgExec), '' for xsip.generate. */
+  async sendMethod(m: Message, method: string, target: string, via: SipRequest['via']): Promise<boolean> {
+    if (m.getParam('id')) { m.setParam('error', 'noconn'); return false; }
+    let uri = via === 'msg.execute' ? target || (m.getParam('uri') ?? '') : m.getParam('uri') ?? target;
+    const wrapped = /<([^>]+)>/.exec(uri);
+    if (wrapped) uri = wrapped[1]!;
+    if (!uri) { m.setParam('error', 'failure'); return false; }
+    const maxf = m.getInt('antiloop', this.opts.maxForwards ?? 20);
+    if (maxf <= 0) { m.setParam('error', 'looping'); return false; }
+    if (!/^sips?:([^@]*@)?[^@;?:>]+/i.test(uri)) { m.setParam('error', 'notransport'); return false; }
+    const type = m.getParam('xsip_type') ?? '';
+    const rawBody = m.getParam('xsip_body');
+    const encoding = m.getParam('xsip_body_encoding') ?? null;
+    const hasBody = type !== '' && rawBody !== undefined;
+    const req: SipRequest = {
+      via, method, uri, maxForwards: maxf,
+      headers: m.params.filter(([k]) => k.startsWith('sip_')).map(([k, v]) => [k.slice(4), v] as const),
+      type: hasBody ? type : null,
+      body: hasBody ? rawBody! : null,
+      bodyBytes: hasBody ? decodeBody(rawBody!, encoding) : null,
+      encoding: hasBody ? encoding : null,
+      connectionId: m.getParam('connection_id') ?? null,
+      user: m.getParam('user') ?? null,
+      domain: m.getParam('domain') ?? null,
+      wait: m.getBool('wait', false),
+      params: m.snapshot(),
+      code: null,
+    };
+    this.sent.push(req);
+    const done = this.transaction(req);
+    if (!req.wait) { void done; return true; }
+    const answer = await done;
+    m.setParam('code', String(answer.code));
+    m.clearParam('sip', '_');
+    m.clearParam('xsip', '_');
+    for (const [k, v] of answer.headers) m.addParam('sip_' + k.toLowerCase(), v);
+    return true;
+  }
+
+  /** The simulated SIP transaction: ask the responder, wait its delay, record the code. */
+  private async transaction(req: SipRequest): Promise<{ code: number; headers: ReadonlyArray<readonly [string, string]> }> {
+    let r = this.opts.responder ? await this.opts.responder(req) : undefined;
+    if (r === undefined) r = this.defaultAnswer(req);
+    const res = typeof r === 'number' ? { code: r } : r;
+    const delay = res.delay ?? (res.code === 408 ? this.opts.timeoutDelay ?? 200 : this.opts.answerDelay ?? 5);
+    await sleep(delay);
+    req.code = res.code;
+    return { code: res.code, headers: res.headers ?? [] };
+  }
+
+  private defaultAnswer(req: SipRequest): ResponderResult {
+    const contacts = this.emu.regfile?.contacts() ?? [];
+    return contacts.includes(req.uri) ? 200 : 408;
+  }
+}
+
+function decodeBody(body: string, encoding: string | null): string {
+  switch (encoding) {
+    case 'base64': return Buffer.from(body, 'base64').toString('latin1');
+    case 'hex': return Buffer.from(body, 'hex').toString('latin1');
+    case 'hexs': return Buffer.from(body.replace(/[^0-9a-fA-F]/g, ''), 'hex').toString('latin1');
+    default: return body;
+  }
+}
