@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { YateChatError } from '../errors.js';
 import { fromText } from '../protocol/bytes.js';
-import { decodeEngineLine, setlocalValue } from '../protocol/decode.js';
+import { decodeEngineLine, decodeModuleLine, setlocalValue } from '../protocol/decode.js';
 import { encodeLine } from '../protocol/encode.js';
 import type { AnswerLine, EngineLine, MessageLine, ModuleLine } from '../protocol/types.js';
 import { readLines, wireLength } from './framing.js';
@@ -72,6 +72,7 @@ export class Connection extends EventEmitter {
   #outgoing = new Map<string, PendingDispatch>();
   #replies = new Replies();
   #backoff = 0;
+  #retryTimer: NodeJS.Timeout | null = null;
   #closing = false;
 
   constructor(opts: ConnectionOptions = {}) {
@@ -191,6 +192,8 @@ export class Connection extends EventEmitter {
     if (this.#state !== 'open') return this.close();
     const bye = new Promise<void>((resolve) => this.once('close', () => resolve()));
     this.#closing = true;
+    // Yate reads nothing after `%%>quit`: answer what is pending first (unprocessed, unchanged).
+    for (const answer of [...this.#incoming.values()]) answer();
     this.#tryWrite({ type: 'quit' });
     const t = setTimeout(() => void this.close(), 2000);
     await bye;
@@ -201,6 +204,8 @@ export class Connection extends EventEmitter {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#closing = true;
+    clearTimeout(this.#retryTimer ?? undefined);
+    this.#retryTimer = null;
     this.#drop(new YateChatError('NOT_CONNECTED', 'connection closed'));
     this.#transport?.close();
     this.#transport = null;
@@ -250,13 +255,14 @@ export class Connection extends EventEmitter {
 
   #onEnd(transport: Transport): void {
     if (this.#transport !== transport) return;
-    this.#transport = null;
     const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
     const retry = this.#opts.reconnect ?? { initialMs: 200, maxMs: 10000 };
     if (this.#closing || ep.kind === 'stdio' || retry === false) {
+      // close() answers what is pending while the way out is still there (stdout outlives stdin EOF).
       void this.close();
       return;
     }
+    this.#transport = null;
     // Yate forgot everything about us: pending work on that link is void.
     this.#drop(new YateChatError('DISCONNECTED', `lost the link to Yate at ${describeEndpoint(ep)}`));
     this.#state = 'connecting';
@@ -265,14 +271,19 @@ export class Connection extends EventEmitter {
   }
 
   #scheduleReconnect(retry: { initialMs: number; maxMs: number }): void {
+    // One attempt at a time: a link lost during its setup reaches here twice (#onEnd and the catch).
+    if (this.#retryTimer) return;
     const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** this.#backoff++);
-    setTimeout(() => {
+    // Not unref'd: while we wait nothing else need keep the process alive, and a module that
+    // exits at the first drop never comes back. close() clears it.
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
       if (this.#closing) return;
       this.#connect().catch((err: Error) => {
         this.emit('warning', err);
         this.#scheduleReconnect(retry);
       });
-    }, delay * (0.75 + Math.random() / 2)).unref();
+    }, delay * (0.75 + Math.random() / 2));
   }
 
   /** Fail everything that waits on the current link. */
@@ -340,7 +351,15 @@ export class Connection extends EventEmitter {
 
   #answer(id: string, processed: boolean, change: AnswerLine['change']): void {
     const line: AnswerLine = { type: 'answer', id, processed, change };
-    if (change && wireLength(encodeLine(line)) > this.#maxLine) {
+    const text = change ? encodeLine(line) : '';
+    // decodeModuleLine is as strict as Yate: an answer it refuses (a NUL byte, a param without a
+    // name) Yate would match to no message, and the message would wait for Yate's timeout.
+    if (change && decodeModuleLine(text).type === 'malformed') {
+      this.log.error(`answer to ${id} holds what Yate cannot read (a NUL byte, a param without a name); answered unprocessed`);
+      this.#tryWrite({ type: 'answer', id, processed: false, change: null });
+      return;
+    }
+    if (change && wireLength(text) > this.#maxLine) {
       this.log.error(`answer to ${id} would exceed Yate's bufsize (${this.#maxLine}); answered unprocessed`);
       this.#tryWrite({ type: 'answer', id, processed: false, change: null });
       return;

@@ -63,7 +63,8 @@ export class HandlerTable {
   async run(name: string, msg: Message, ctx: HandlerContext): Promise<boolean> {
     for (const e of this.#chains.get(name) ?? []) {
       if (msg.name !== name || ctx.signal.aborted) return false;
-      if (e.filter && msg.get(e.filter.name) !== e.filter.value) continue;
+      // Like Yate's filter: a missing param matches as ''.
+      if (e.filter && (msg.get(e.filter.name) ?? '') !== e.filter.value) continue;
       if ((await e.handler(msg, ctx)) === true) return true;
     }
     return false;
