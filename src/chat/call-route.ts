@@ -22,10 +22,13 @@ const ERROR_OF: Record<number, string> = { 403: 'forbidden', 404: 'noroute', 415
 export function onCallRoute(ctx: ChatContext): Handler {
   return async (msg) => {
     if (msg.get(MARK) === ctx.marker) return false; // our own lookup: let the routers answer
-    const native = msg.get('module') === 'sip' && msg.get('xsip_body') !== undefined;
+    // ysipchan's native MESSAGE: module=sip (route_type=msg is our filter). Not "has a body": a
+    // MESSAGE without Content-Type carries no xsip_type/xsip_body and must still get its 415.
+    const native = msg.get('module') === 'sip';
     const out = outgoingOf(msg);
     if (native) {
       ctx.stats.received++;
+      if (out.domain) ctx.domain = out.domain;
       const refusal = admit(ctx, { ...out, type: msg.get('xsip_type') });
       if (refusal) {
         ctx.stats.reject(refusal.code);

@@ -20,4 +20,7 @@ export interface ChatContext {
   offline: Offline | null;
   /** Value of MARK on messages from this process. */
   readonly marker: string;
+  /** The domain Yate last reported on a MESSAGE or REGISTER, for messages we originate
+   *  (`chat send FROM TO` with a bare FROM). */
+  domain: string;
 }

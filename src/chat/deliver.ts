@@ -49,7 +49,8 @@ function messageParams(ctx: ChatContext, out: Outgoing): Params {
   const p = new Params();
   p.set('xsip_type', out.type).set('xsip_body', out.body);
   if (out.encoding) p.set('xsip_body_encoding', out.encoding);
-  p.set('antiloop', Math.max(0, out.antiloop - 1));
+  // ysipchan already counted this hop (antiloop = Max-Forwards - 1) and sends Max-Forwards = antiloop.
+  p.set('antiloop', Math.max(0, out.antiloop));
   p.set(MARK, ctx.marker);
   return p;
 }

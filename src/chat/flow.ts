@@ -2,7 +2,8 @@
 //
 //   alias to a URI      -> deliver there
 //   route found         -> deliver to every target; best final code
-//   no route            -> known user and offline store on: keep it, 202; else 404
+//   no route            -> known user and offline store on: keep it, 202; else 480 when the
+//                          router says the user is offline, 404 when nobody knows them
 //   final code in offline.storeCodes (408, 480, 503, 504 by default) -> keep it, 202
 //   no final code before delivery.waitMs (the sender's answer cannot wait for ysipchan's 32 s
 //   timer: Yate would time us out) -> 202 now; a later failure is kept for later
@@ -52,7 +53,8 @@ export async function deliverOrKeep(
 
   if (!targets.length) {
     if (offline && offline.isKnown(recipient, routerError)) return keep(routerError ?? 'not registered');
-    return { code: 404, detail: `no route to ${recipient}${routerError ? ` (${routerError})` : ''}` };
+    // Same codes as the native path (call-route.ts): 480 for a user the router knows is offline.
+    return { code: routerError === 'offline' ? 480 : 404, detail: `no route to ${recipient}${routerError ? ` (${routerError})` : ''}` };
   }
 
   const sending = sendToAll(ctx, targets, out);
@@ -62,7 +64,12 @@ export async function deliverOrKeep(
     // Too slow for the sender's answer: accepted now; the outcome decides what happens next.
     void sending.then(async (code) => {
       if (code >= 200 && code < 300) ctx.stats.delivered++;
-      else if (offline && storeCodes.includes(code)) await keep(`${code} after 202`);
+      // The sender was told 202: it can no longer hear of a failure, so every failure is kept
+      // (not only storeCodes, which decide between keeping and telling the sender).
+      else if (offline) {
+        const kept = await keep(`${code} after 202`);
+        if (kept.code !== 202) ctx.conn.log.error(`message from ${out.sender} to ${recipient} failed with ${code} after it was accepted and could not be kept: ${kept.detail}`);
+      }
       else ctx.conn.log.warn(`message from ${out.sender} to ${recipient} failed with ${code} after it was accepted`);
     });
     return { code: 202, detail: `accepted, delivery to ${recipient} still in progress` };

@@ -52,6 +52,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     presence: new PresenceBook(),
     offline: null,
     marker: `${process.pid}`,
+    domain: '',
   };
   if (config.offline.enabled) {
     let store = opts.store;
@@ -84,6 +85,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     reload(next) {
       ctx.config = next;
       ctx.limiter = createRateLimiter(next.rateLimit);
+      conn.log.level = next.log;
     },
     async close() {
       await ctx.offline?.close();

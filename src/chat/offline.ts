@@ -75,6 +75,7 @@ export class Offline {
     const data = m.get('data');
     if (!user) return;
     this.#seen.add(user);
+    if (m.get('domain')) this.#ctx.domain = m.get('domain')!;
     if (data) void this.flush(user, targetsOf(data, (k) => m.get(k)));
   }
 

@@ -23,7 +23,7 @@ export function onSipPublish(ctx: ChatContext): Handler {
     const p = ctx.presence.publish(user, msg.get('xsip_body') ?? '', Number.isFinite(expires) ? expires : null);
     ctx.stats.publishes++;
     msg.set('code', 200);
-    ctx.conn.log.info(`PUBLISH ${toText(user)} presence ${p ? p.basic : 'removed'}${p?.note ? ` (${p.note})` : ''} => 200`);
+    ctx.conn.log.info(`PUBLISH ${toText(user)} presence ${p ? p.basic : 'removed'}${p?.note ? ` ${JSON.stringify(p.note)}` : ''} => 200`);
     return true;
   };
 }

@@ -36,6 +36,7 @@ export function onSipMessage(ctx: ChatContext): Handler {
   return async (msg) => {
     ctx.stats.received++;
     const out = outgoingOf(msg);
+    if (out.domain) ctx.domain = out.domain;
     const log = (code: number, detail: string) =>
       ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, code, detail));
     const refusal = admit(ctx, { ...out, type: msg.get('xsip_type') });

@@ -1,0 +1,204 @@
+// Store-and-forward: nothing a sender was told "202 Accepted" is ever lost. A MESSAGE for a
+// known user who is offline (or whose device does not answer) is kept and goes out, in order,
+// with its original Date and sender, when the user registers or the periodic retry finds them.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { SipRequest } from '../src/emulator/index.js';
+import { command, contact, delivered, header, PATHS, queueEmpty, rules, send, sentTo, until, withLab } from './fixtures/chat-lab.js';
+
+/** The Date header parses and lies between `from` (rounded down to its second) and now. */
+function assertDate(req: SipRequest, from: number): void {
+  const date = header(req, 'Date');
+  assert.ok(date, `no Date header on ${req.uri} "${req.body}"`);
+  const at = Date.parse(date);
+  assert.ok(at >= Math.floor(from / 1000) * 1000 && at <= Date.now(), `Date ${date}`);
+}
+
+for (const path of PATHS) {
+  test(`${path} path: messages for a defined user who is offline get 202 and reach them in order, with Date and original From, when they register`, async () => {
+    await withLab({}, async (lab) => {
+      const t0 = Date.now();
+      assert.equal(await send(lab, path, { called: '555', body: 'first' }), 202);
+      assert.equal(await send(lab, path, { caller: '234', called: '555', body: 'second: 50%' }), 202);
+      assert.equal(await send(lab, path, { called: '555', body: 'third\r\n' }), 202);
+      assert.equal(lab.sip.sent.length, 0);
+      assert.match(await command(lab, 'chat queue'), /^555: 3 waiting, oldest /);
+
+      assert.equal(await lab.register('555', 5075), 200);
+      const reqs = await delivered(lab, contact('555', 5075), 3);
+      assert.deepEqual(reqs.map((r) => [r.body, r.code]), [['first', 200], ['second: 50%', 200], ['third\r\n', 200]]);
+      assert.deepEqual(reqs.map((r) => /<sip:(\d+)@127\.0\.0\.1>$/.exec(header(r, 'From') ?? '')?.[1]), ['123', '234', '123']);
+      for (const r of reqs) assertDate(r, t0);
+      await queueEmpty(lab);
+      assert.match(await command(lab, 'chat stats'), /stored: 3\r\n[\s\S]*offline_delivered: 3\r\n/);
+    });
+  });
+
+  test(`${path} path: a device that does not answer (408) has the message kept (202) and delivered at its next registration`, async () => {
+    let reachable = false;
+    await withLab({ ysipchan: { responder: () => (reachable ? 200 : 408) } }, async (lab) => {
+      await lab.register('234', 5070);
+      assert.equal(await send(lab, path, { body: 'are you there?' }), 202);
+      assert.deepEqual(lab.sip.sent.map((r) => r.code), [408]);
+      assert.match(await command(lab, 'chat queue 234'), /from 123 "are you there\?" \(attempts 0\)\r\n$/);
+      reachable = true;
+      await lab.register('234', 5070);
+      const [, again] = await delivered(lab, contact('234', 5070), 2);
+      assert.equal(again!.body, 'are you there?');
+      assert.equal(again!.code, 200);
+      assert.ok(header(again!, 'Date'), 'a late delivery carries its original Date');
+      await queueEmpty(lab);
+    });
+  });
+
+  test(`${path} path: a message for an unknown user gets 404 and is not stored`, async () => {
+    await withLab({}, async (lab) => {
+      assert.equal(await send(lab, path, { called: '999' }), 404);
+      assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
+    });
+  });
+
+  test(`${path} path: past quotaPerRecipient the next message for an offline user gets 480`, async () => {
+    await withLab({ rules: rules({ offline: { quotaPerRecipient: 2 } }) }, async (lab) => {
+      assert.equal(await send(lab, path, { called: '555', body: '1' }), 202);
+      assert.equal(await send(lab, path, { called: '555', body: '2' }), 202);
+      assert.equal(await send(lab, path, { called: '555', body: '3' }), 480);
+      assert.match(await command(lab, 'chat queue'), /^555: 2 waiting/);
+      await lab.register('555', 5075);
+      assert.deepEqual((await delivered(lab, contact('555', 5075), 2)).map((r) => r.body), ['1', '2']);
+      await queueEmpty(lab);
+    });
+  });
+}
+
+test('a stored message past expirySeconds is dropped and never delivered', async () => {
+  await withLab({ rules: rules({ offline: { expirySeconds: 1 } }) }, async (lab) => {
+    assert.equal(await send(lab, 'generic', { called: '555', body: 'stale' }), 202);
+    assert.match(await command(lab, 'chat queue'), /^555: 1 waiting/);
+    await queueEmpty(lab);
+    assert.equal(await lab.register('555', 5075), 200);
+    assert.equal(await send(lab, 'generic', { called: '555', body: 'fresh' }), 200);
+    await command(lab, 'chat stats');
+    assert.deepEqual(sentTo(lab, 'sip:555@').map((r) => r.body), ['fresh']);
+    assert.match(await command(lab, 'chat stats'), /offline_delivered: 0\r\n/);
+  });
+});
+
+test('knownUsers "anyone" keeps messages even for a user no router knows', async () => {
+  await withLab({ rules: rules({ offline: { knownUsers: 'anyone' } }) }, async (lab) => {
+    assert.equal(await send(lab, 'generic', { called: '999', body: 'g' }), 202);
+    assert.equal(await send(lab, 'native', { called: '999', body: 'n' }), 202);
+    assert.match(await command(lab, 'chat queue'), /^999: 2 waiting/);
+  });
+});
+
+test('knownUsers {list} keeps messages only for the users listed', async () => {
+  await withLab({ users: ['123', '234', '555', '777'], rules: rules({ offline: { knownUsers: { list: ['777'] } } }) }, async (lab) => {
+    for (const path of PATHS) {
+      assert.equal(await send(lab, path, { called: '777', body: path }), 202);
+      assert.equal(await send(lab, path, { called: '555' }), 480, 'defined in regfile (offline) but not listed');
+      assert.equal(await send(lab, path, { called: '999' }), 404);
+    }
+    assert.match(await command(lab, 'chat queue'), /^777: 2 waiting, oldest \S+\r\n$/);
+    await lab.register('777', 5077);
+    assert.deepEqual((await delivered(lab, contact('777', 5077), 2)).map((r) => r.body), ['generic', 'native']);
+    await queueEmpty(lab);
+  });
+});
+
+test('a delivery that fails at registration stops the run and leaves it and the rest for the next registration', async () => {
+  let failSecond = true;
+  const responder = (r: SipRequest) => (r.body === 'm2' && failSecond ? ((failSecond = false), 500) : undefined);
+  await withLab({ ysipchan: { responder } }, async (lab) => {
+    for (const body of ['m1', 'm2', 'm3']) assert.equal(await send(lab, 'generic', { called: '555', body }), 202);
+    await lab.register('555', 5075);
+    const left = await until('m2 to be kept after its failed attempt', async () => {
+      const text = await command(lab, 'chat queue 555');
+      return /"m2" \(attempts 1\)/.test(text) ? text : '';
+    });
+    assert.deepEqual(left.split('\r\n').filter(Boolean).map((l) => /"(m\d)" \(attempts (\d)\)$/.exec(l)?.slice(1)), [['m2', '1'], ['m3', '0']]);
+    assert.deepEqual(sentTo(lab, 'sip:555@').map((r) => [r.body, r.code]), [['m1', 200], ['m2', 500]]);
+
+    await lab.register('555', 5075);
+    const all = await delivered(lab, contact('555', 5075), 4);
+    assert.deepEqual(all.map((r) => [r.body, r.code]), [['m1', 200], ['m2', 500], ['m2', 200], ['m3', 200]]);
+    await queueEmpty(lab);
+  });
+});
+
+test('the periodic retry delivers a kept message while the recipient stays registered', async () => {
+  let reachable = false;
+  await withLab({ rules: rules({ offline: { retryIntervalSeconds: 1 } }), ysipchan: { responder: () => (reachable ? 200 : 408) } }, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal(await send(lab, 'native', { body: 'retry me' }), 202);
+    reachable = true;
+    const [first, second] = await delivered(lab, contact('234', 5070), 2);
+    assert.deepEqual([first!.code, second!.code], [408, 200]);
+    assert.equal(second!.body, 'retry me');
+    await queueEmpty(lab);
+    assert.match(await command(lab, 'chat stats'), /offline_delivered: 1\r\n/);
+  });
+});
+
+test('with the offline store off, a defined user who is offline gets 480 and an unknown one 404 on both paths', async () => {
+  await withLab({ rules: { offline: { enabled: false } } }, async (lab) => {
+    for (const path of PATHS) {
+      assert.equal(await send(lab, path, { called: '555' }), 480, path);
+      assert.equal(await send(lab, path, { called: '999' }), 404, path);
+    }
+    assert.equal(await command(lab, 'chat queue'), 'offline store is off\r\n');
+    assert.equal(lab.sip.sent.length, 0);
+  });
+});
+
+test('a message delivered at once carries no Date header (only late deliveries do)', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal(await send(lab, 'generic'), 200);
+    assert.equal(header(lab.sip.sent[0]!, 'Date'), undefined);
+  });
+});
+
+for (const path of PATHS) {
+  test(`${path} path: a delivery slower than delivery.waitMs gets 202 at once, and its later failure is kept and delivered at the next registration`, async () => {
+    let attempt = 0;
+    const responder = () => (++attempt === 1 ? { code: 500, delay: 400 } : 200);
+    await withLab({ rules: rules({ delivery: { waitMs: 50 } }), ysipchan: { responder } }, async (lab) => {
+      await lab.register('234', 5070);
+      assert.equal(await send(lab, path, { body: 'slow one' }), 202);
+      assert.equal(lab.sip.sent[0]!.code, null, 'the sender was answered before the far end');
+      // Accepted means kept: the late 500 must not lose it.
+      await until('the late failure to be kept', async () => /"slow one"/.test(await command(lab, 'chat queue 234')));
+      assert.equal(lab.sip.sent[0]!.code, 500);
+      await lab.register('234', 5070);
+      const [, again] = await delivered(lab, contact('234', 5070), 2);
+      assert.deepEqual([again!.body, again!.code], ['slow one', 200]);
+      await queueEmpty(lab);
+    });
+  });
+}
+
+test('stored bodies with every byte 0x01-0xFF, or base64-encoded, come back byte-identical from the store', async () => {
+  const raw = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1)).join('');
+  const b64 = Buffer.from(raw, 'latin1').toString('base64');
+  await withLab({}, async (lab) => {
+    assert.equal(await send(lab, 'generic', { called: '555', type: 'application/octet-stream', body: raw }), 202);
+    assert.equal(await send(lab, 'native', { called: '555', type: 'image/png', body: b64, encoding: 'base64' }), 202);
+    await lab.register('555', 5075);
+    const [a, b] = await delivered(lab, contact('555', 5075), 2);
+    assert.deepEqual([a!.body, a!.type, a!.encoding], [raw, 'application/octet-stream', null]);
+    assert.deepEqual([b!.body, b!.type, b!.encoding, b!.bodyBytes], [b64, 'image/png', 'base64', raw]);
+    await queueEmpty(lab);
+  });
+});
+
+test('stored messages for a user who registers over TCP go out on that connection', async () => {
+  await withLab({}, async (lab) => {
+    assert.equal(await send(lab, 'native', { called: '555', body: 'kept' }), 202);
+    const uri = contact('555', 5095);
+    assert.equal(await lab.sip.receiveRegister({ user: '555', contact: uri, transport: 'TCP', connectionId: 'tcp-9' }), 200);
+    const [req] = await delivered(lab, uri, 1);
+    assert.deepEqual([req!.body, req!.connectionId, req!.code], ['kept', 'tcp-9', 200]);
+    await queueEmpty(lab);
+  });
+});
