@@ -53,7 +53,8 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
     case 'presence': {
       const list = rest[0] ? [ctx.presence.get(fromText(rest[0]))].filter((p) => p !== null) : ctx.presence.list();
       if (!list.length) return [rest[0] ? `no presence for ${rest[0]}` : 'no presence known'];
-      return list.map((p) => `${toText(p.user)} ${p.basic}${p.note ? ` "${p.note}"` : ''} since ${new Date(p.at).toISOString()}`);
+      // The note is the publisher's text: quoted and escaped, so a CR/LF in it cannot start a line of its own.
+      return list.map((p) => `${toText(p.user)} ${p.basic}${p.note ? ` ${JSON.stringify(p.note)}` : ''} since ${new Date(p.at).toISOString()}`);
     }
     case 'queue': {
       if (!ctx.offline) return ['offline store is off'];
@@ -80,10 +81,11 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
       }
     }
     case 'send': {
-      const m = /^\s*chat\s+send\s+(\S+)\s+(\S+)\s+(.+)$/s.exec(line);
+      // TEXT starts at its first non-blank: a line with only blanks after TO has no text.
+      const m = /^\s*chat\s+send\s+(\S+)\s+(\S+)\s+(\S.*)$/s.exec(line);
       if (!m) return ['usage: chat send FROM TO TEXT'];
       const [from, to, text] = [m[1]!, m[2]!, m[3]!];
-      const [user, domain = ''] = fromText(from).split('@');
+      const [user, domain = ctx.domain || 'localhost'] = fromText(from).split('@');
       const r = await routeAndDeliver(ctx, {
         sender: user!, domain, called: fromText(to).split('@')[0]!, type: 'text/plain', body: fromText(text), encoding: '', antiloop: 20,
       }, budgetOf(ctx));

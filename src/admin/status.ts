@@ -20,6 +20,8 @@ export function statusLine(chat: ChatModule): string {
     ['presence', presence.size],
     ['store', offline ? offline.store.name : 'off'],
     ['rtt_p50_ms', stats.roundTripP50()?.toFixed(1) ?? '-'],
+    ['rss_mb', (process.memoryUsage.rss() / 1048576).toFixed(1)],
+    ['heap_mb', (process.memoryUsage().heapUsed / 1048576).toFixed(1)],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

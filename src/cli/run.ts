@@ -3,9 +3,10 @@
 import { formatConfigError, loadConfig, type Config } from '../config/index.js';
 import { Connection } from '../engine/connection.js';
 import type { Endpoint } from '../engine/transport.js';
-import { startChat, PRIORITIES } from '../chat/module.js';
+import { startChat, PRIORITIES, type ChatModule } from '../chat/module.js';
 import { startAdmin } from '../admin/index.js';
 import { VERSION } from '../version.js';
+import { fromText } from '../protocol/bytes.js';
 
 export interface RunOptions {
   readonly configPath?: string;
@@ -25,20 +26,30 @@ export async function runModule(opts: RunOptions): Promise<number> {
   const conn = new Connection({ endpoint: opts.endpoint, logLevel: config.log, trackName: 'yate-chat' });
   conn.on('warning', (err: Error) => conn.log.debug(`connection: ${err.message}`));
   const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
+  // The link closing before we are ready (stdin EOF: Yate unloading us, `external stop`) is
+  // the end Yate asked for, not a failure: exit 0 quietly, as after the banner.
   try {
     await conn.start();
   } catch (err) {
+    if (conn.state === 'closed') return 0;
     process.stderr.write(`yate-chat: cannot start on ${conn.endpointName}: ${(err as Error).message}\n`);
     return 1;
   }
-  const chat = await startChat(conn, config);
-  await startAdmin(conn, chat, opts.configPath);
+  let chat: ChatModule;
+  try {
+    chat = await startChat(conn, config);
+    await startAdmin(conn, chat, opts.configPath);
+  } catch (err) {
+    if (conn.state === 'closed') return 0;
+    throw err;
+  }
   for (const w of config.warnings) conn.log.warn(w);
-  conn.log.info(
+  // The banner goes out whatever the log level: an admin must see that the module is up.
+  conn.output(fromText(
     `yate-chat ${VERSION} ready on ${conn.endpointName}: mode=${config.mode}, rules=${config.file ?? 'built-in defaults'}, ` +
       `store=${chat.ctx.offline ? chat.ctx.offline.store.name : 'off'}, bufsize=${conn.maxLineLength}, timeout=${conn.engineTimeout}ms, ` +
       `handlers=${Object.entries(PRIORITIES).map(([n, p]) => `${n}:${p}`).join(',')}`,
-  );
+  ));
   const stop = () => void conn.close();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
