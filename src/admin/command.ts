@@ -60,9 +60,12 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
       if (!ctx.offline) return ['offline store is off'];
       try {
         if (rest[0]) {
-          const msgs = await ctx.offline.store.pending(fromText(rest[0]), 100);
+          const user = fromText(rest[0]);
+          const msgs = await ctx.offline.store.pending(user, 100);
           if (!msgs.length) return [`no stored messages for ${rest[0]}`];
-          return msgs.map((m) => `#${m.id} ${new Date(m.receivedAt).toISOString()} from ${toText(m.sender)} ${bodyPreview(m.body, m.bodyEncoding)} (attempts ${m.attempts})`);
+          const total = await ctx.offline.store.count(user);
+          const lines = msgs.map((m) => `#${m.id} ${new Date(m.receivedAt).toISOString()} from ${toText(m.sender)} ${bodyPreview(m.body, m.bodyEncoding)} (attempts ${m.attempts})`);
+          return total > msgs.length ? [...lines, `... and ${total - msgs.length} more`] : lines;
         }
         const all = await ctx.offline.store.recipients();
         if (!all.length) return ['no stored messages'];
