@@ -11,13 +11,14 @@
 import { EventEmitter } from 'node:events';
 import { YateChatError } from '../errors.js';
 import { fromText } from '../protocol/bytes.js';
-import { decodeEngineLine, decodeModuleLine, setlocalValue } from '../protocol/decode.js';
+import { decodeEngineLine, setlocalValue } from '../protocol/decode.js';
 import { encodeLine } from '../protocol/encode.js';
 import type { AnswerLine, EngineLine, MessageLine, ModuleLine } from '../protocol/types.js';
 import { readLines, wireLength } from './framing.js';
 import { HandlerTable, sameSpec, type Handler, type HandlerOptions, type InstallSpec } from './handlers.js';
 import { createLogger, YATE_LEVEL, type Logger, type LogLevel } from './logger.js';
-import { answerChange, Message, snapshot } from './message.js';
+import { Message } from './message.js';
+import { Incoming } from './incoming.js';
 import type { ParamInit } from './params.js';
 import { describeEndpoint, openTransport, type Endpoint, type Transport } from './transport.js';
 import { Replies } from './replies.js';
@@ -68,7 +69,7 @@ export class Connection extends EventEmitter {
   #installed = new Map<string, InstallSpec>();
   #watchers = new Map<string, Set<Watcher>>();
   #locals = new Map<string, string>();
-  #incoming = new Map<string, () => void>();
+  #incoming: Incoming;
   #outgoing = new Map<string, PendingDispatch>();
   #replies = new Replies();
   #backoff = 0;
@@ -79,6 +80,13 @@ export class Connection extends EventEmitter {
     super();
     this.#opts = opts;
     this.log = createLogger((level, text) => this.#logLine(level, text), opts.logLevel);
+    this.#incoming = new Incoming({
+      handlers: this.#handlers,
+      log: this.log,
+      deadlineMs: () => this.deadlineMs,
+      maxLine: () => this.#maxLine,
+      write: (line) => this.#tryWrite(line),
+    });
   }
 
   get state(): ConnectionState { return this.#state; }
@@ -193,7 +201,7 @@ export class Connection extends EventEmitter {
     const bye = new Promise<void>((resolve) => this.once('close', () => resolve()));
     this.#closing = true;
     // Yate reads nothing after `%%>quit`: answer what is pending first (unprocessed, unchanged).
-    for (const answer of [...this.#incoming.values()]) answer();
+    this.#incoming.answerAll();
     this.#tryWrite({ type: 'quit' });
     const t = setTimeout(() => void this.close(), 2000);
     await bye;
@@ -288,8 +296,7 @@ export class Connection extends EventEmitter {
 
   /** Fail everything that waits on the current link. */
   #drop(err: YateChatError): void {
-    for (const answer of [...this.#incoming.values()]) answer();
-    this.#incoming.clear();
+    this.#incoming.answerAll();
     for (const [id, p] of this.#outgoing) {
       clearTimeout(p.timer);
       this.#outgoing.delete(id);
@@ -310,7 +317,7 @@ export class Connection extends EventEmitter {
 
   /** One entry per engine line type, named after the protocol's keywords. */
   #table: { [T in EngineLine['type']]: (line: Extract<EngineLine, { type: T }>) => void } = {
-    'message': (m) => void this.#onMessage(m),
+    'message': (m) => void this.#incoming.handle(m),
     'answer': (a) => this.#onAnswer(a),
     'install-reply': (r) => this.#replies.settle('install', r.name, r.ok, String(r.priority)),
     'uninstall-reply': (r) => this.#replies.settle('uninstall', r.name, r.ok, String(r.priority)),
@@ -320,52 +327,6 @@ export class Connection extends EventEmitter {
     'quit-reply': () => void this.close(),
     'error-in': (e) => this.#onRefused(e.line),
   };
-
-  async #onMessage(m: MessageLine): Promise<void> {
-    const msg = new Message(m.name, undefined, m.retval, m.id, m.time);
-    for (const [n, v] of m.params) if (v === null) msg.params.delete(n); else msg.params.add(n, v);
-    const before = snapshot(msg);
-    const ctl = new AbortController();
-    let done = false;
-    const answer = (processed: boolean, withChanges: boolean): void => {
-      if (done) return;
-      done = true;
-      this.#incoming.delete(m.id);
-      clearTimeout(timer);
-      ctl.abort();
-      this.#answer(m.id, processed, withChanges ? answerChange(before, msg) : null);
-    };
-    this.#incoming.set(m.id, () => answer(false, false));
-    const timer = setTimeout(() => {
-      this.log.warn(`handler for ${m.name} passed its ${this.deadlineMs} ms deadline; answered unprocessed`);
-      answer(false, false);
-    }, this.deadlineMs);
-    try {
-      const processed = await this.#handlers.run(m.name, msg, { signal: ctl.signal });
-      answer(processed, true);
-    } catch (err) {
-      this.log.error(`handler for ${m.name} failed: ${(err as Error)?.stack ?? String(err)}`);
-      answer(false, false);
-    }
-  }
-
-  #answer(id: string, processed: boolean, change: AnswerLine['change']): void {
-    const line: AnswerLine = { type: 'answer', id, processed, change };
-    const text = change ? encodeLine(line) : '';
-    // decodeModuleLine is as strict as Yate: an answer it refuses (a NUL byte, a param without a
-    // name) Yate would match to no message, and the message would wait for Yate's timeout.
-    if (change && decodeModuleLine(text).type === 'malformed') {
-      this.log.error(`answer to ${id} holds what Yate cannot read (a NUL byte, a param without a name); answered unprocessed`);
-      this.#tryWrite({ type: 'answer', id, processed: false, change: null });
-      return;
-    }
-    if (change && wireLength(text) > this.#maxLine) {
-      this.log.error(`answer to ${id} would exceed Yate's bufsize (${this.#maxLine}); answered unprocessed`);
-      this.#tryWrite({ type: 'answer', id, processed: false, change: null });
-      return;
-    }
-    this.#tryWrite(line);
-  }
 
   #onAnswer(a: AnswerLine): void {
     const change = a.change ?? { name: '', retval: '', params: [] };
