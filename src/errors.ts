@@ -14,8 +14,6 @@ export type ErrorCode =
   | 'ENGINE_REFUSED'
   /** A name or value cannot be written on the wire as given. */
   | 'BAD_ARGUMENT'
-  /** A handler ran past its deadline; the message was answered unprocessed. */
-  | 'HANDLER_TIMEOUT'
   /** The rules file is missing, unreadable or invalid. */
   | 'CONFIG_INVALID'
   /** The message store cannot be opened or written. */
