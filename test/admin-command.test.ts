@@ -4,19 +4,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startLab, type Lab, type LabOptions } from '../src/demo/lab.js';
+import type { Lab } from '../src/demo/lab.js';
+import { withLab } from './fixtures/chat-lab.js';
 import { fromText, toText } from '../src/protocol/bytes.js';
 
-/** Run `body` against a fresh lab; then every message must have been answered exactly once. */
-async function withLab(opts: LabOptions, body: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await startLab(opts);
-  try {
-    await body(lab);
-    lab.emu.assertExactlyOnce();
-  } finally {
-    await lab.close();
-  }
-}
 
 /** Every line of an rmanager answer ends with CRLF, and there is no bare CR or LF. */
 const CRLF_LINES = /^(?:[^\r\n]*\r\n)+$/;

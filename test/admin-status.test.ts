@@ -3,18 +3,8 @@
 // `status NAME` is answered only by the module it names.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startLab, type Lab, type LabOptions } from '../src/demo/lab.js';
+import { withLab } from './fixtures/chat-lab.js';
 
-/** Run `body` against a fresh lab; then every message must have been answered exactly once. */
-async function withLab(opts: LabOptions, body: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await startLab(opts);
-  try {
-    await body(lab);
-    lab.emu.assertExactlyOnce();
-  } finally {
-    await lab.close();
-  }
-}
 
 const lines = (text: string): string[] => text.split('\r\n').filter((l) => l !== '');
 

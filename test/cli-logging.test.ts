@@ -4,21 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { startLab, type Lab, type LabOptions } from '../src/demo/lab.js';
+import type { Lab } from '../src/demo/lab.js';
+import { withLab } from './fixtures/chat-lab.js';
 import { toText } from '../src/protocol/bytes.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Run `body` against a fresh lab; then every message must have been answered exactly once. */
-async function withLab(opts: LabOptions, body: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await startLab(opts);
-  try {
-    await body(lab);
-    lab.emu.assertExactlyOnce();
-  } finally {
-    await lab.close();
-  }
-}
 
 /** Nothing but protocol lines came from the module, and the engine complained about none. */
 function assertOnlyProtocol(lab: Lab): void {
