@@ -348,6 +348,12 @@ export class Connection extends EventEmitter {
 
   /** Yate answered `Error in: <line>`: fail whatever waited on that line. Never answer it. */
   #onRefused(line: string): void {
+    if (line.startsWith('%%>connect:')) {
+      // The listener was configured with a role of its own (role=global): Yate already treats
+      // us as global and reads our connect line as an unknown command. Nothing is lost.
+      this.log.debug('the extmodule listener has its own role; our %%>connect line was not needed');
+      return;
+    }
     this.log.warn(`Yate refused a line: ${line.slice(0, 200)}`);
     const err = new YateChatError('ENGINE_REFUSED', `Yate refused the line: ${line.slice(0, 200)}`);
     const id = /^%%>message:([^:]*):/.exec(line)?.[1];
