@@ -3,7 +3,7 @@ import { formatConfigError, loadConfig } from '../config/index.js';
 import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
 import type { ChatModule } from '../chat/module.js';
-import { budgetOf, routeAndDeliver } from '../chat/flow.js';
+import { budgetFor, routeAndDeliver } from '../chat/flow.js';
 import { toText, fromText } from '../protocol/bytes.js';
 import { bodyPreview } from '../chat/logline.js';
 import { statusLine } from './status.js';
@@ -91,7 +91,7 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
       const [user, domain = ctx.domain || 'localhost'] = fromText(from).split('@');
       const r = await routeAndDeliver(ctx, {
         sender: user!, domain, called: fromText(to).split('@')[0]!, type: 'text/plain', body: fromText(text), encoding: '', antiloop: 20,
-      }, budgetOf(ctx));
+      }, budgetFor(ctx));
       return [`${r.code} ${r.detail}`];
     }
     case 'reload': {

@@ -12,6 +12,7 @@ import { resolveAlias } from '../config/index.js';
 import { admit } from './admit.js';
 import { MARK, type ChatContext } from './context.js';
 import { lookupRoute } from './deliver.js';
+import { budgetFor, remaining } from './flow.js';
 import { messageLine } from './logline.js';
 import { OFFLINE_CALLTO } from './msg-execute.js';
 import { outgoingOf } from './sip-message.js';
@@ -21,6 +22,7 @@ const ERROR_OF: Record<number, string> = { 403: 'forbidden', 404: 'noroute', 415
 
 export function onCallRoute(ctx: ChatContext): Handler {
   return async (msg) => {
+    const budget = budgetFor(ctx);
     if (msg.get(MARK) === ctx.marker) return false; // our own lookup: let the routers answer
     // ysipchan's native MESSAGE: module=sip (route_type=msg is our filter). Not "has a body": a
     // MESSAGE without Content-Type carries no xsip_type/xsip_body and must still get its 415.
@@ -51,7 +53,18 @@ export function onCallRoute(ctx: ChatContext): Handler {
     // theirs; none, for a known user with the offline store on, routes to us (msg.execute keeps
     // it, 202); otherwise a clear 404 (or 480 for a user the router knows is offline).
     const recipient = alias ? alias.user : out.called;
-    const found = await lookupRoute(ctx, recipient, out);
+    let found;
+    try {
+      found = await lookupRoute(ctx, recipient, out, remaining(budget));
+    } catch (err) {
+      // Yate did not route our lookup in time (its workers are busy): say so, rather than let
+      // the deadline pass and ysipchan answer 405.
+      ctx.stats.reject(503);
+      msg.retval = '-';
+      msg.set('error', 'service-unavailable').set('code', 503).set('osip_Retry-After', 5);
+      ctx.conn.log.warn(`call.route for ${recipient} failed: ${(err as Error).message}`);
+      return true;
+    }
     if (found.targets.length) {
       const [t] = found.targets;
       msg.retval = t!.callto;

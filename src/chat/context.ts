@@ -5,6 +5,7 @@ import type { RateLimiter } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
 import type { Offline } from './offline.js';
 import type { PresenceBook } from './presence.js';
+import type { Slots } from './slots.js';
 import type { Stats } from './stats.js';
 
 /** Param we put on messages we emit so our own handlers (reenter is on) pass them by. */
@@ -23,4 +24,6 @@ export interface ChatContext {
   /** The domain Yate last reported on a MESSAGE or REGISTER, for messages we originate
    *  (`chat send FROM TO` with a bare FROM). */
   domain: string;
+  /** Deliveries in flight at once (see slots.ts). */
+  readonly slots: Slots;
 }

@@ -38,9 +38,11 @@ async function timed(ctx: ChatContext, p: Promise<DispatchResult>): Promise<Disp
 }
 
 /** Ask Yate where `called` is (call.route with route_type=msg). */
-export async function lookupRoute(ctx: ChatContext, called: string, out: Pick<Outgoing, 'sender' | 'domain'>): Promise<RouteLookup> {
+export async function lookupRoute(
+  ctx: ChatContext, called: string, out: Pick<Outgoing, 'sender' | 'domain'>, timeoutMs?: number,
+): Promise<RouteLookup> {
   const params = new Params([['called', called], ['caller', out.sender], ['domain', out.domain], ['route_type', 'msg'], [MARK, ctx.marker]]);
-  const r = await timed(ctx, ctx.conn.dispatch('call.route', params));
+  const r = await timed(ctx, ctx.conn.dispatch('call.route', params, timeoutMs ? { timeoutMs: Math.max(1, timeoutMs) } : {}));
   const targets = routeTargets(r).slice(0, ctx.config.delivery.maxTargets);
   return { targets, error: targets.length ? null : r.message.get('error') || null };
 }
@@ -57,7 +59,16 @@ function messageParams(ctx: ChatContext, out: Outgoing): Params {
 
 /** xsip.generate for a SIP target (no Contact header: RFC 3428). */
 function generateParams(ctx: ChatContext, uri: string, target: Target, out: Outgoing): Params {
-  const p = new Params([['method', 'MESSAGE'], ['uri', uri], ['sip_From', fromHeader(out.sender, out.domain, out.senderName)]]);
+  const p = new Params([['method', 'MESSAGE'], ['uri', uri]]);
+  if (out.domain) {
+    // From: the (authenticated) sender; To: the recipient's address of record, not the contact
+    // in `uri` (ysipchan would otherwise write To: <uri>).
+    p.set('sip_From', fromHeader(out.sender, out.domain, out.senderName));
+    p.set('sip_To', fromHeader(out.called, out.domain));
+  } else {
+    // No domain known: let ysipchan build From from `user` with its own address.
+    p.set('user', out.sender);
+  }
   if (out.sentAt !== undefined) p.set('sip_Date', sipDate(out.sentAt));
   for (const [n, v] of messageParams(ctx, out)) p.set(n, v);
   // ysipchan picks the outgoing connection of a MESSAGE from connection_id (yate issue 19).
@@ -77,10 +88,13 @@ export async function sendToTarget(ctx: ChatContext, target: Target, out: Outgoi
   try {
     const uri = sipUri(target.callto);
     if (uri) {
-      const r = await timed(ctx, ctx.conn.dispatch('xsip.generate', generateParams(ctx, uri, target, out)));
+      const params = generateParams(ctx, uri, target, out);
+      const r = await ctx.slots.run(() => timed(ctx, ctx.conn.dispatch('xsip.generate', params)));
       const code = Number.parseInt(r.message.get('code') ?? '', 10);
       if (Number.isInteger(code) && code >= 100) return code;
-      if (r.processed) return 200;
+      // With wait=true ysipchan sets `code` from the final answer; processed without one means
+      // the transaction ended with no answer at all: not a delivery.
+      if (r.processed) return 500;
       const error = r.message.get('error');
       if (error) return ERROR_CODES[error] ?? 500;
       if (!warnedGenerate) {

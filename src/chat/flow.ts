@@ -12,14 +12,32 @@ import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
 import { type Target } from './sip.js';
 
+/** How long the sender's answer may still wait, and the signal that says it was answered
+ *  already (the handler's deadline passed): then nothing more may be sent or kept for it. */
+export interface Budget {
+  readonly until: number;
+  readonly signal?: AbortSignal;
+}
+
+/** The budget of a handler starting now: the rules' waitMs, within the handler deadline. */
+export function budgetFor(ctx: ChatContext, signal?: AbortSignal): Budget {
+  return { until: Date.now() + Math.max(50, Math.min(ctx.config.delivery.waitMs, ctx.conn.deadlineMs - 500)), ...(signal ? { signal } : {}) };
+}
+
+export function remaining(b: Budget): number {
+  return Math.max(1, b.until - Date.now());
+}
+
+const ABANDONED: FlowResult = { code: 500, detail: 'abandoned: the answer was already given at the deadline' };
+
 export interface FlowResult {
   readonly code: number;
   /** For the log line: where it went or why not. */
   readonly detail: string;
 }
 
-/** Deliver `out` and resolve with the code for the sender, within `budgetMs`. Never rejects. */
-export async function routeAndDeliver(ctx: ChatContext, out: Outgoing, budgetMs: number): Promise<FlowResult> {
+/** Deliver `out` and resolve with the code for the sender, within the budget. Never rejects. */
+export async function routeAndDeliver(ctx: ChatContext, out: Outgoing, budget: Budget): Promise<FlowResult> {
   const alias = resolveAlias(ctx.config, out.called);
   let recipient = out.called;
   let targets: Target[];
@@ -29,7 +47,7 @@ export async function routeAndDeliver(ctx: ChatContext, out: Outgoing, budgetMs:
   } else {
     if (alias) recipient = alias.user;
     try {
-      const found = await lookupRoute(ctx, recipient, out);
+      const found = await lookupRoute(ctx, recipient, out, remaining(budget));
       targets = found.targets;
       routerError = found.error;
     } catch (err) {
@@ -37,16 +55,19 @@ export async function routeAndDeliver(ctx: ChatContext, out: Outgoing, budgetMs:
       return { code: 503, detail: 'routing unavailable' };
     }
   }
-  return deliverOrKeep(ctx, { ...out, called: recipient }, targets, routerError, budgetMs);
+  return deliverOrKeep(ctx, { ...out, called: recipient }, targets, routerError, budget);
 }
 
 /** Deliver to resolved targets (or keep the message when there are none and the user is known). */
 export async function deliverOrKeep(
-  ctx: ChatContext, out: Outgoing, targets: readonly Target[], routerError: string | null, budgetMs: number,
+  ctx: ChatContext, out: Outgoing, targets: readonly Target[], routerError: string | null, budget: Budget,
 ): Promise<FlowResult> {
+  if (budget.signal?.aborted) return ABANDONED;
   const offline = ctx.offline;
   const recipient = out.called;
+  let accepted = false;
   const keep = async (why: string): Promise<FlowResult> => {
+    if (budget.signal?.aborted && !accepted) return ABANDONED;
     const code = offline ? await offline.keep(out, recipient) : 480;
     return { code, detail: code === 202 ? `stored for ${recipient} (${why})` : `not stored (${why})` };
   };
@@ -58,10 +79,11 @@ export async function deliverOrKeep(
   }
 
   const sending = sendToAll(ctx, targets, out);
-  const first = await Promise.race([sending, sleep(budgetMs).then(() => null)]);
+  const first = await Promise.race([sending, sleep(remaining(budget)).then(() => null)]);
   const storeCodes = ctx.config.offline.storeCodes;
   if (first === null) {
     // Too slow for the sender's answer: accepted now; the outcome decides what happens next.
+    accepted = true;
     void sending.then(async (code) => {
       if (code >= 200 && code < 300) ctx.stats.delivered++;
       // The sender was told 202: it can no longer hear of a failure, so every failure is kept
@@ -80,11 +102,6 @@ export async function deliverOrKeep(
   }
   if (offline && storeCodes.includes(first)) return keep(`recipient answered ${first}`);
   return { code: first, detail: `recipient answered ${first}` };
-}
-
-/** How long the sender's answer may wait for delivery: the rules' waitMs, within the handler deadline. */
-export function budgetOf(ctx: ChatContext): number {
-  return Math.max(50, Math.min(ctx.config.delivery.waitMs, ctx.conn.deadlineMs - 500));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -21,6 +21,7 @@ import { Offline } from './offline.js';
 import { PresenceBook } from './presence.js';
 import { onSipPublish } from './publish.js';
 import { onSipMessage } from './sip-message.js';
+import { Slots } from './slots.js';
 import { Stats } from './stats.js';
 
 export const PRIORITIES = {
@@ -30,6 +31,9 @@ export const PRIORITIES = {
   'call.route': 90,
   'msg.execute': 90,
 } as const;
+
+/** In-flight deliveries when Yate does not tell its worker count (its default 10, less 3). */
+const DEFAULT_SLOTS = 7;
 
 export interface ChatModule {
   readonly ctx: ChatContext;
@@ -53,7 +57,11 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     offline: null,
     marker: `${process.pid}`,
     domain: '',
+    slots: new Slots(DEFAULT_SLOTS),
   };
+  // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10).
+  const workers = Number.parseInt(await conn.setlocal('engine.maxworkers').catch(() => ''), 10);
+  if (Number.isInteger(workers) && workers > 0) ctx.slots.resize(workers - 3);
   if (config.offline.enabled) {
     let store = opts.store;
     if (!store) {

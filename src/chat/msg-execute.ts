@@ -4,7 +4,7 @@
 // the recipient's code. Other callto kinds are not ours: left alone, unprocessed, unchanged.
 import type { Handler } from '../engine/handlers.js';
 import { MARK, type ChatContext } from './context.js';
-import { budgetOf, deliverOrKeep } from './flow.js';
+import { budgetFor, deliverOrKeep } from './flow.js';
 import { messageLine } from './logline.js';
 import { outgoingOf } from './sip-message.js';
 import { sipUri, targetsOf } from './sip.js';
@@ -13,7 +13,8 @@ import { sipUri, targetsOf } from './sip.js';
 export const OFFLINE_CALLTO = 'yate-chat/offline/';
 
 export function onMsgExecute(ctx: ChatContext): Handler {
-  return async (msg) => {
+  return async (msg, { signal }) => {
+    const budget = budgetFor(ctx, signal);
     if (msg.get(MARK) === ctx.marker) return false; // ours, for another driver
     const callto = (msg.get('callto') ?? '').trim();
     const offlineUser = callto.startsWith(OFFLINE_CALLTO) ? callto.slice(OFFLINE_CALLTO.length) : null;
@@ -21,7 +22,7 @@ export function onMsgExecute(ctx: ChatContext): Handler {
     if (offlineUser === null && !targets.length) return false;
     const out = outgoingOf(msg);
     const recipient = offlineUser ?? out.called;
-    const r = await deliverOrKeep(ctx, { ...out, type: out.type || 'text/plain', called: recipient }, targets, offlineUser === null ? null : 'offline', budgetOf(ctx));
+    const r = await deliverOrKeep(ctx, { ...out, type: out.type || 'text/plain', called: recipient }, targets, offlineUser === null ? null : 'offline', budget);
     if (r.code >= 300) ctx.stats.reject(r.code);
     msg.set('code', r.code);
     ctx.conn.log.info(messageLine('MESSAGE', out.sender, recipient, out.type || 'text/plain', out.encoding, out.body, r.code, r.detail));

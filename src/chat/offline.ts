@@ -16,6 +16,7 @@ export class Offline {
   readonly #seen = new Set<string>();
   readonly #running = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
+  #retrying = false;
 
   constructor(ctx: ChatContext, store: MessageStore) {
     this.#ctx = ctx;
@@ -81,11 +82,16 @@ export class Offline {
 
   /** Try every recipient with waiting messages (periodic), and purge what expired. */
   async retryAll(): Promise<void> {
+    // One pass at a time: a pass slowed by unreachable contacts must not pile up behind itself.
+    if (this.#retrying) return;
+    this.#retrying = true;
     try {
       await this.store.purgeExpired();
       for (const { recipient } of await this.store.recipients()) await this.flush(recipient);
     } catch (err) {
       this.#ctx.conn.log.warn(`offline retry failed: ${(err as Error).message}`);
+    } finally {
+      this.#retrying = false;
     }
   }
 

@@ -9,9 +9,14 @@ export interface Presence {
   readonly note: string;
   /** When we got it (ms). */
   readonly at: number;
-  /** When it stops being valid (ms), from the PUBLISH Expires; null when not given. */
+  /** When it stops being valid (ms), from the PUBLISH Expires. */
   readonly expiresAt: number | null;
+  /** Entity tag (RFC 3903): the client refreshes or removes this state with SIP-If-Match. */
+  readonly etag: string;
 }
+
+/** RFC 3903: a PUBLISH without Expires lasts an hour. */
+export const DEFAULT_PUBLISH_EXPIRES = 3600;
 
 /** <basic>open</basic> -> open; tolerant of namespace prefixes and spaces. */
 export function pidfBasic(body: string): string {
@@ -30,6 +35,8 @@ export class PresenceBook {
     this.#max = max;
   }
 
+  #etags = 0;
+
   /** Record a PIDF document; an Expires of 0 removes the user's presence. */
   publish(user: string, body: string, expiresSeconds: number | null, now = Date.now()): Presence | null {
     this.#byUser.delete(user);
@@ -39,11 +46,30 @@ export class PresenceBook {
       basic: pidfBasic(body),
       note: toText(pidfNote(body)),
       at: now,
-      expiresAt: expiresSeconds === null ? null : now + expiresSeconds * 1000,
+      expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000,
+      etag: this.#etag(now),
     };
     this.#byUser.set(user, p);
     if (this.#byUser.size > this.#max) this.#byUser.delete(this.#byUser.keys().next().value!);
     return p;
+  }
+
+  /**
+   * A body-less PUBLISH with SIP-If-Match (RFC 3903): refresh the state (new etag and expiry) or,
+   * with Expires 0, remove it. 'nomatch' when the etag is not the user's current one (412).
+   */
+  refresh(user: string, etag: string, expiresSeconds: number | null, now = Date.now()): Presence | null | 'nomatch' {
+    const p = this.get(user, now);
+    if (!p || p.etag !== etag) return 'nomatch';
+    this.#byUser.delete(user);
+    if (expiresSeconds === 0) return null;
+    const next: Presence = { ...p, expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000, etag: this.#etag(now) };
+    this.#byUser.set(user, next);
+    return next;
+  }
+
+  #etag(now: number): string {
+    return `yc${now.toString(36)}${(++this.#etags).toString(36)}`;
   }
 
   get(user: string, now = Date.now()): Presence | null {

@@ -6,8 +6,9 @@ import type { Message } from '../engine/message.js';
 import { admit, antiloopOf, type Refusal } from './admit.js';
 import type { ChatContext } from './context.js';
 import type { Outgoing } from './deliver.js';
-import { budgetOf, routeAndDeliver } from './flow.js';
+import { budgetFor, routeAndDeliver } from './flow.js';
 import { messageLine } from './logline.js';
+import { baseType } from './sip.js';
 
 export function setRefusal(ctx: ChatContext, msg: Message, r: Refusal): void {
   ctx.stats.reject(r.code);
@@ -25,15 +26,22 @@ export function outgoingOf(msg: Message): Outgoing {
     ...(name ? { senderName: name } : {}),
     domain: msg.get('domain') ?? '',
     called: (msg.get('called') ?? '').trim(),
-    type: msg.get('xsip_type') || msg.get('type') || '',
+    type: fullType(msg.get('xsip_type') || msg.get('type') || '', msg.get('sip_content-type')),
     body: msg.get('xsip_body') ?? msg.get('text') ?? '',
     encoding: msg.get('xsip_body_encoding') || msg.get('body_encoding') || '',
     antiloop: antiloopOf(msg.get('antiloop')),
   };
 }
 
+/** ysipchan puts the bare type in xsip_type and builds the outgoing Content-Type from it; the
+ *  charset is only in the original header (sip_content-type). Keep it, so text stays readable. */
+function fullType(type: string, header: string | undefined): string {
+  return header && type && baseType(header) === baseType(type) ? header.trim() : type;
+}
+
 export function onSipMessage(ctx: ChatContext): Handler {
-  return async (msg) => {
+  return async (msg, { signal }) => {
+    const budget = budgetFor(ctx, signal);
     ctx.stats.received++;
     const out = outgoingOf(msg);
     if (out.domain) ctx.domain = out.domain;
@@ -62,7 +70,7 @@ export function onSipMessage(ctx: ChatContext): Handler {
       log(200, 'seed mode: handed to lateroute');
       return true;
     }
-    const r = await routeAndDeliver(ctx, out, budgetOf(ctx));
+    const r = await routeAndDeliver(ctx, out, budget);
     if (r.code >= 300) ctx.stats.reject(r.code);
     msg.set('code', r.code);
     log(r.code, r.detail);

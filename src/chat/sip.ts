@@ -47,9 +47,15 @@ export function sipUri(callto: string): string | null {
 
 /** A From header value: `"Display" <sip:user@domain>`. */
 export function fromHeader(user: string, domain: string, display?: string): string {
-  const uri = `sip:${user}${domain ? '@' + domain : ''}`;
+  const uri = `sip:${escapeUser(user)}${domain ? '@' + domain : ''}`;
   if (!display) return `<${uri}>`;
-  return `"${display.replace(/["\\]/g, (c) => '\\' + c)}" <${uri}>`;
+  // A display name is quoted; control characters (a CR/LF would start a header) become blanks.
+  return `"${display.replace(/[\x00-\x1f]/g, ' ').replace(/["\\]/g, (c) => '\\' + c)}" <${uri}>`;
+}
+
+/** RFC 3261 user part: unreserved and user-unreserved characters stay, others are %XX. */
+export function escapeUser(user: string): string {
+  return user.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
 }
 
 /** `text/plain;charset=utf-8` -> `text/plain`. */

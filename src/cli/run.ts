@@ -35,6 +35,11 @@ export async function runModule(opts: RunOptions): Promise<number> {
     process.stderr.write(`yate-chat: cannot start on ${conn.endpointName}: ${(err as Error).message}\n`);
     return 1;
   }
+  // Started from extmodule.conf: ask Yate to start us again should we ever die (`external stop`
+  // turns this off before stopping us, so an admin can still stop the module).
+  if (opts.endpoint.kind === 'stdio') {
+    await conn.setlocal('restart', 'true').catch((err: Error) => conn.log.debug(`restart not enabled: ${err.message}`));
+  }
   let chat: ChatModule;
   try {
     chat = await startChat(conn, config);

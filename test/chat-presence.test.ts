@@ -1,0 +1,62 @@
+// PUBLISH beyond the seed (RFC 3903): entity tags, refresh, removal, expiry in the answer.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Lab } from '../src/demo/lab.js';
+import { command, lastIncoming, withLab } from './fixtures/chat-lab.js';
+
+const PIDF = '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:123@127.0.0.1"><tuple id="t1"><status><basic>open</basic></status></tuple></presence>';
+
+function publish(lab: Lab, o: { body?: string; ifMatch?: string; expires?: number } = {}): Promise<number> {
+  const headers: [string, string][] = [['event', 'presence']];
+  if (o.ifMatch) headers.push(['sip-if-match', o.ifMatch]);
+  if (o.expires !== undefined) headers.push(['expires', String(o.expires)]);
+  return lab.sip.receivePublish({
+    caller: '123', called: '123', headers,
+    ...(o.body !== undefined ? { type: 'application/pidf+xml', body: o.body } : {}),
+  });
+}
+
+test('a PIDF PUBLISH is answered 200 with a SIP-ETag and the Expires granted (an hour when none was asked)', async () => {
+  await withLab({}, async (lab) => {
+    assert.equal(await publish(lab, { body: PIDF }), 200);
+    const m = lastIncoming(lab);
+    assert.match(m.getParam('osip_SIP-ETag') ?? '', /^\S+$/);
+    assert.ok(Math.abs(Number(m.getParam('osip_Expires')) - 3600) <= 1, m.getParam('osip_Expires'));
+  });
+});
+
+test('a body-less PUBLISH with the current SIP-If-Match refreshes the state under a new tag', async () => {
+  await withLab({}, async (lab) => {
+    await publish(lab, { body: PIDF, expires: 60 });
+    const first = lastIncoming(lab).getParam('osip_SIP-ETag')!;
+    assert.equal(await publish(lab, { ifMatch: first, expires: 120 }), 200);
+    const second = lastIncoming(lab).getParam('osip_SIP-ETag')!;
+    assert.notEqual(second, first);
+    assert.ok(Math.abs(Number(lastIncoming(lab).getParam('osip_Expires')) - 120) <= 1);
+    assert.match(await command(lab, 'chat presence 123'), /^123 open /);
+  });
+});
+
+test('a body-less PUBLISH with Expires 0 and the current tag removes the presence', async () => {
+  await withLab({}, async (lab) => {
+    await publish(lab, { body: PIDF });
+    const tag = lastIncoming(lab).getParam('osip_SIP-ETag')!;
+    assert.equal(await publish(lab, { ifMatch: tag, expires: 0 }), 200);
+    assert.equal(await command(lab, 'chat presence 123'), 'no presence for 123\r\n');
+  });
+});
+
+test('a PUBLISH whose SIP-If-Match names no current state is refused with 412', async () => {
+  await withLab({}, async (lab) => {
+    assert.equal(await publish(lab, { ifMatch: 'nosuchtag', expires: 60 }), 412);
+    await publish(lab, { body: PIDF });
+    assert.equal(await publish(lab, { ifMatch: 'stale', body: PIDF }), 412);
+    assert.match(await command(lab, 'chat presence 123'), /^123 open /);
+  });
+});
+
+test('a body-less PUBLISH without SIP-If-Match still gets the seed\'s 415', async () => {
+  await withLab({}, async (lab) => {
+    assert.equal(await publish(lab), 415);
+  });
+});

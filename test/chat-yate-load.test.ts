@@ -1,0 +1,72 @@
+// Living with Yate's few worker threads and its timeout: deliveries in flight are capped below
+// yate.conf maxworkers, and a sender whose answer could not wait is never sent to behind its back.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { header, rules, send, until, withLab } from './fixtures/chat-lab.js';
+
+test('deliveries in flight at once stay below Yate\'s worker count (maxworkers less 3)', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const responder = async () => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((r) => setTimeout(r, 100));
+    inFlight--;
+    return 200;
+  };
+  await withLab({ emulator: { maxWorkers: 5 }, ysipchan: { responder }, rules: rules({ rateLimit: false }) }, async (lab) => {
+    await lab.register('234', 5070);
+    const codes = await Promise.all(Array.from({ length: 12 }, (_, i) => send(lab, 'generic', { body: `m${i}` })));
+    assert.deepEqual(codes, Array(12).fill(200));
+    assert.equal(most, 2, `at most ${most} in flight`);
+  });
+});
+
+test('a route lookup slower than the sender\'s budget answers 503 on the native path and nothing is sent afterwards', async () => {
+  await withLab({ emulator: { timeout: 2500 }, rules: rules({ delivery: { waitMs: 300 } }) }, async (lab) => {
+    await lab.register('234', 5070);
+    lab.emu.install('call.route', 95, async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      return false;
+    }, { track: 'slow' });
+    assert.equal(await send(lab, 'native'), 503);
+    await new Promise((r) => setTimeout(r, 1800));
+    assert.equal(lab.sip.sent.length, 0);
+  });
+});
+
+test('the delivered MESSAGE is addressed To the recipient\'s address of record, not to its contact', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal(await send(lab, 'generic'), 200);
+    const req = await until('a MESSAGE', () => lab.sip.sent[0]);
+    assert.equal(req.uri, 'sip:234@127.0.0.1:5070');
+    assert.equal(header(req, 'To'), '<sip:234@127.0.0.1>');
+  });
+});
+
+test('the charset of the original Content-Type travels with the message', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal(await send(lab, 'generic', { contentType: 'text/plain;charset=utf-8', body: 'h\xc3\xa9llo' }), 200);
+    const req = await until('a MESSAGE', () => lab.sip.sent[0]);
+    assert.equal(req.type, 'text/plain;charset=utf-8');
+    assert.equal(req.body, 'h\xc3\xa9llo');
+  });
+});
+
+test('a display name holding CR/LF cannot add a header to the delivered MESSAGE', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal(await send(lab, 'generic', { callername: 'Eve\r\nX-Evil: 1' }), 200);
+    const req = await until('a MESSAGE', () => lab.sip.sent[0]);
+    assert.equal(header(req, 'From'), '"Eve  X-Evil: 1" <sip:123@127.0.0.1>');
+  });
+});
+
+test('started from extmodule.conf, the module asks Yate to restart it should it die', async () => {
+  await withLab({}, async (lab) => {
+    assert.ok(lab.link.traffic.includes('A: %%>setlocal:restart:true'), lab.link.traffic.slice(0, 12).join('\n'));
+    assert.ok(lab.link.traffic.includes('E: %%<setlocal:restart:true:true'));
+  });
+});
