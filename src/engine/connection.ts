@@ -9,7 +9,7 @@
 // - no line longer than the bufsize Yate confirmed is ever written (LINE_TOO_LONG instead);
 // - stdout carries protocol lines only.
 import { EventEmitter } from 'node:events';
-import { YateChatError } from '../errors.js';
+import { isYateChatError, YateChatError } from '../errors.js';
 import { fromText } from '../protocol/bytes.js';
 import { decodeEngineLine, setlocalValue } from '../protocol/decode.js';
 import { encodeLine } from '../protocol/encode.js';
@@ -26,6 +26,7 @@ import { Replies } from './replies.js';
 /** Yate's default module -> engine line buffer, before our bufsize is confirmed. */
 export const DEFAULT_BUFSIZE = 8192;
 export const DEFAULT_ENGINE_TIMEOUT = 10000;
+const DEFAULT_RECONNECT = { initialMs: 200, maxMs: 10000 };
 
 export interface ConnectionOptions {
   /** Where Yate is: stdio (default, started from extmodule.conf) or a listener socket. */
@@ -105,7 +106,21 @@ export class Connection extends EventEmitter {
   /** Open the link, raise bufsize, read the engine timeout, install handlers and watches. */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new YateChatError('BAD_ARGUMENT', `start() called in state ${this.#state}`);
-    await this.#connect();
+    const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
+    const retry = this.#opts.reconnect ?? DEFAULT_RECONNECT;
+    // Socket mode: Yate may not be listening yet (started after us, restarting). Wait for it
+    // with the same backoff as after a drop, rather than exit and leave chat down.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#connect();
+      } catch (err) {
+        if (ep.kind === 'stdio' || retry === false || this.#closing || !isYateChatError(err, 'NOT_CONNECTED') || this.#transport) throw err;
+        const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** attempt);
+        this.log.warn(`${(err as Error).message}; retrying in ${Math.round(delay)} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (this.#closing) throw err;
+      }
+    }
   }
 
   // ---- handlers, watches, settings ---------------------------------------------------------
@@ -264,7 +279,7 @@ export class Connection extends EventEmitter {
   #onEnd(transport: Transport): void {
     if (this.#transport !== transport) return;
     const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
-    const retry = this.#opts.reconnect ?? { initialMs: 200, maxMs: 10000 };
+    const retry = this.#opts.reconnect ?? DEFAULT_RECONNECT;
     if (this.#closing || ep.kind === 'stdio' || retry === false) {
       // close() answers what is pending while the way out is still there (stdout outlives stdin EOF).
       void this.close();
