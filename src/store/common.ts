@@ -1,7 +1,7 @@
 // Checks and counters shared by every backend, so they refuse the same inputs with the same codes.
 
 import { YateChatError, isYateChatError } from '../errors.js';
-import { STORE_DEFAULTS, type NewMessage, type StoreLimits, type StoreStats } from './types.js';
+import { STORE_DEFAULTS, type NewMessage, type StoreLimits, type StoreStats, type StoredMessage } from './types.js';
 
 /** Anything above 0xFF would be silently truncated by `Buffer.from(s, 'latin1')`. */
 const NOT_A_BYTE = /[^\x00-\xff]/;
@@ -30,17 +30,7 @@ export function byteString(field: string, value: unknown): string {
 }
 
 /** A message with every optional field filled in, checked against the limits. */
-export interface CheckedMessage {
-  readonly recipient: string;
-  readonly sender: string;
-  readonly senderUri: string;
-  readonly body: string;
-  readonly contentType: string;
-  readonly bodyEncoding: string;
-  readonly receivedAt: number;
-  readonly expiresAt: number;
-  readonly params: Record<string, string>;
-}
+export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params'> & { readonly params: Record<string, string> };
 
 export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number): CheckedMessage {
   const body = byteString('body', msg.body);

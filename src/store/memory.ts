@@ -7,19 +7,8 @@ import type { MessageStore, NewMessage, RecipientSummary, StoreClock, StoreLimit
 
 export type MemoryStoreOptions = Partial<StoreLimits> & StoreClock;
 
-interface Row {
-  readonly id: number;
-  readonly recipient: string;
-  readonly sender: string;
-  readonly senderUri: string;
-  readonly body: string;
-  readonly contentType: string;
-  readonly bodyEncoding: string;
-  readonly receivedAt: number;
-  readonly expiresAt: number;
-  attempts: number;
-  readonly params: Record<string, string>;
-}
+/** A stored message as kept here: attempts change in place. */
+type Row = Omit<StoredMessage, 'attempts' | 'params'> & { attempts: number; readonly params: Record<string, string> };
 
 function copy(row: Row): StoredMessage {
   return { ...row, params: copyParams(row.params) };
