@@ -202,3 +202,11 @@ test('stored messages for a user who registers over TCP go out on that connectio
     await queueEmpty(lab);
   });
 });
+
+test('an "is typing" indication (application/im-iscomposing+xml) for an offline user is not kept: 480', async () => {
+  await withLab({}, async (lab) => {
+    const composing = '<?xml version="1.0"?><isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing"><state>active</state></isComposing>';
+    assert.equal(await send(lab, 'generic', { called: '555', type: 'application/im-iscomposing+xml', body: composing }), 480);
+    assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
+  });
+});

@@ -8,7 +8,7 @@ import type { MessageStore, StoredMessage } from '../store/index.js';
 import type { DispatchResult } from '../engine/connection.js';
 import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
-import { fromHeader, targetsOf, type Target } from './sip.js';
+import { baseType, fromHeader, targetsOf, type Target } from './sip.js';
 
 export class Offline {
   readonly store: MessageStore;
@@ -47,6 +47,8 @@ export class Offline {
   /** Keep a message for later. Resolves with the code for the sender: 202 once committed,
    *  480 when the recipient's quota is full, 413 when too large to keep, 500 when the store fails. */
   async keep(out: Outgoing, recipient: string, now = Date.now()): Promise<number> {
+    // "is typing" indications (RFC 3994) mean nothing later: like msilo, never keep them.
+    if (baseType(out.type) === 'application/im-iscomposing+xml') return 480;
     try {
       await this.store.put({
         recipient,
