@@ -79,7 +79,10 @@ export async function deliverOrKeep(
   }
 
   const sending = sendToAll(ctx, targets, out);
-  const first = await Promise.race([sending, sleep(remaining(budget)).then(() => null)]);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), remaining(budget))));
+  const first = await Promise.race([sending, expired]);
+  clearTimeout(timer);
   const storeCodes = ctx.config.offline.storeCodes;
   if (first === null) {
     // Too slow for the sender's answer: accepted now; the outcome decides what happens next.
@@ -102,8 +105,4 @@ export async function deliverOrKeep(
   }
   if (offline && storeCodes.includes(first)) return keep(`recipient answered ${first}`);
   return { code: first, detail: `recipient answered ${first}` };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
 }
