@@ -25,7 +25,7 @@ test('without a file the defaults are returned and they work', () => {
       deny: { callers: [], callees: [] },
       rateLimit: { messages: 30, intervalSeconds: 60, code: 503 },
       log: 'info',
-      delivery: { waitMs: 8000, maxTargets: 8 },
+      delivery: { inPlace: true, waitMs: 8000, maxTargets: 8 },
       offline: {
         enabled: true,
         store: { kind: 'sqlite', path: path.join(ENV.env!['YATE_CHAT_DATA']!, 'yate-chat.db') },

@@ -59,6 +59,14 @@ export class Params implements Iterable<[string, string]> {
     return this.#list.length !== before;
   }
 
+  /** Remove every param whose name passes `test`; one pass over the list. */
+  deleteIf(test: (name: string) => boolean): void {
+    const kept = this.#list.filter((p) => !test(p[0]));
+    if (kept.length === this.#list.length) return;
+    this.#list = kept;
+    this.#version++;
+  }
+
   get size(): number {
     return this.#list.length;
   }
