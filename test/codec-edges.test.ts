@@ -1,5 +1,5 @@
 // Literal wire lines at the edges of the extmodule format, each checked against what Yate does
-// (YATE-FACTS.md; engine/String.cpp msgUnescape, engine/Message.cpp commonDecode,
+// (docs/yate-module.md; engine/String.cpp msgUnescape, engine/Message.cpp commonDecode,
 // modules/extmodule.cpp ExtModReceiver::processLine).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
