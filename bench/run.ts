@@ -10,10 +10,11 @@ import { benchStore } from './store.js';
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const say = (s: string) => process.stdout.write(s + '\n');
 
+/** The transcripts recorded from a real Yate, in the SOURCE tree (this runs from dist/bench/). */
 function transcriptsDir(): string {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  for (const d of [`${root}../shared/yate-transcripts`, `${root}test/fixtures/transcripts`]) if (existsSync(d)) return d;
-  throw new Error('transcripts not found (../shared/yate-transcripts beside the repo)');
+  const dir = fileURLToPath(new URL('../../test/fixtures/transcripts', import.meta.url));
+  if (!existsSync(dir)) throw new Error(`transcripts not found: ${dir}`);
+  return dir;
 }
 
 const c = await benchCodec(transcriptsDir(), { megabytes: 16 * Math.min(1, scale * 4) });

@@ -1,4 +1,4 @@
-// The emulator against what a real Yate 6.4.1 wrote (/work/shared/yate-transcripts).
+// The emulator against what a real Yate 6.4.1 wrote (test/fixtures/transcripts/).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Emulator } from '../src/emulator/index.js';

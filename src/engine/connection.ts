@@ -1,7 +1,7 @@
 // The engine connection: one link to Yate over a duplex stream, its start-up handshake, the
 // handler chains Yate offers messages to, the messages we emit, and a clean end.
 //
-// Guarantees (see YATE-FACTS.md):
+// Guarantees (see docs/yate-module.md):
 // - every `%%>message` Yate offers is answered EXACTLY once: with the handler's result, or
 //   unchanged and not processed when the handler throws, passes its deadline (kept below the
 //   engine's timeout, read at start), when nothing handles it, and at shutdown;

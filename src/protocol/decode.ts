@@ -155,8 +155,8 @@ const INSTALL_FILTER = /^([^:]*):([^:]*):?(.*)$/s;
 
 /** Decode one line a module wrote to Yate, accepting exactly what Yate accepts. */
 export function decodeModuleLine(line: string): ModuleLine | MalformedLine {
-  if (line.startsWith(MESSAGE)) return decodeMessage(line, true);
-  if (line.startsWith(ANSWER)) return decodeAnswer(line, true);
+  if (line.startsWith(MESSAGE)) return decodeMessage(line, false);
+  if (line.startsWith(ANSWER)) return decodeAnswer(line, false);
   if (line === '%%>quit') return { type: 'quit' };
   if (line.startsWith('%%>install:')) {
     // `id >> prio >> ":"`: an optional leading integer (strtol), then String >> ":" which is

@@ -34,7 +34,8 @@ export type Unescaped = { ok: true; value: string } | { ok: false; offset: numbe
  * Undo escape(). Like Yate's decoder it refuses a raw byte below 0x20 and a '%' followed by
  * anything but 'A'..'_', 'z' or '%' ('%@' would be NUL, which Yate cannot carry; a '%' at the
  * end of the field is refused too). `%}` ('=') is accepted only with `name` set: it is how
- * Yate's encoder writes '=' in a parameter NAME, and nowhere else (YATE-FACTS.md).
+ * Yate's encoder writes '=' in a parameter NAME, and nowhere else. Yate's DECODER refuses it
+ * even there (docs/yate-module.md), so only engine lines are read with `name` set.
  * `offset` is the position of the offending char within `value`.
  */
 export function unescape(value: string, name = false): Unescaped {
