@@ -421,6 +421,8 @@ export class Connection extends EventEmitter {
     return reply.then((r) => ({ value: setlocalValue(r.rest, name) ?? '', ok: r.ok }));
   }
 
+  /** (A line Yate cannot read, a NUL or '=' in a param name, comes back as `Error in:` and
+   *  rejects the dispatch with ENGINE_REFUSED: nothing waits on it.) */
   #writeMessage(id: string, name: string, params: ParamInit | undefined, retval: string): void {
     this.#write(messageLine(id, new Message(name, params, retval)));
     this.#emitted++;

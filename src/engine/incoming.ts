@@ -93,7 +93,7 @@ export class Incoming {
     const text = encodeLine({ type: 'answer', id, processed, change });
     if (change) {
       let why = '';
-      if (!readableChange(change)) why = 'holds what Yate cannot read (a NUL byte, a param without a name)';
+      if (!readableChange(change)) why = 'holds what Yate cannot read (a NUL byte, a param name that is empty or holds \'=\')';
       else if (wireLength(text) > this.#deps.maxLine()) why = `would exceed Yate's bufsize (${this.#deps.maxLine()})`;
       if (why) {
         this.#deps.log.error(`answer to ${id} ${why}; answered unprocessed`);

@@ -73,10 +73,15 @@ export function answerChange(before: Snapshot, msg: Message): AnswerChange | nul
   return { name: renamed ? msg.name : '', retval: msg.retval, params: ops };
 }
 
-/** Can Yate read an answer carrying this change? Not with a NUL byte anywhere (its escape is
- *  refused) or a parameter without a name. (The same as decoding the line, without the cost.) */
+/** Can Yate read a parameter of this name from a module? Not empty, no NUL (its escape `%@` is
+ *  refused) and no '=' (written `%}`, which Yate 6.4.1 refuses on a module's line). */
+export function writableName(name: string): boolean {
+  return name !== '' && !name.includes('\0') && !name.includes('=');
+}
+
+/** Can Yate read an answer carrying this change? (The same as decoding the line, without the cost.) */
 export function readableChange(c: AnswerChange): boolean {
   if (c.name.includes('\0') || c.retval.includes('\0')) return false;
-  for (const [n, v] of c.params) if (n === '' || n.includes('\0') || (v !== null && v.includes('\0'))) return false;
+  for (const [n, v] of c.params) if (!writableName(n) || (v !== null && v.includes('\0'))) return false;
   return true;
 }
