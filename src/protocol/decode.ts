@@ -26,7 +26,10 @@ function malformed(line: string, reason: string): MalformedLine {
   return { type: 'malformed', line, reason };
 }
 
+const CONTROL = /[\x00-\x1f]/;
+
 function field(line: string, raw: string, what: string, name = false): string | MalformedLine {
+  if (raw.indexOf('%') < 0 && !CONTROL.test(raw)) return raw; // most fields: nothing to undo
   const u = unescape(raw, name);
   return u.ok ? u.value : malformed(line, `bad escape in ${what} at offset ${u.offset}`);
 }

@@ -6,6 +6,7 @@
 
 const NEEDS_ESCAPE = /[\x00-\x1f:%]/;
 const NEEDS_ESCAPE_NAME = /[\x00-\x1f:%=]/;
+const CONTROL = /[\x00-\x1f]/;
 
 /**
  * Escape one field: a byte below 0x20 and ':' become '%' + (byte + 64), '%' becomes '%%'.
@@ -39,10 +40,9 @@ export type Unescaped = { ok: true; value: string } | { ok: false; offset: numbe
  * `offset` is the position of the offending char within `value`.
  */
 export function unescape(value: string, name = false): Unescaped {
-  let pct = value.indexOf('%');
-  if (pct < 0) {
-    for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 0x20) return { ok: false, offset: i };
-    return { ok: true, value };
+  if (value.indexOf('%') < 0) {
+    const bad = value.search(CONTROL);
+    return bad < 0 ? { ok: true, value } : { ok: false, offset: bad };
   }
   let out = '';
   let from = 0;
