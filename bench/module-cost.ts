@@ -138,10 +138,3 @@ export async function benchModuleCost(opts: { messages?: number; runs?: number; 
   }
   return out;
 }
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const scale = Number(process.env.BENCH_SCALE ?? '1');
-  for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20000 * scale)) })) {
-    process.stdout.write(`module CPU per MESSAGE (${r.path} path, ${r.messages} messages, median of 5): yate-chat ${r.yateChatUs.toFixed(1)} us, minimal module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)}\n`);
-  }
-}
