@@ -25,7 +25,7 @@ function world(over: Partial<World> & { rules?: Record<string, unknown> } = {}):
   };
 }
 
-const ask = (a: Partial<Ask> = {}): Ask => ({ sender: '123', called: '234', type: 'text/plain', bodyLength: 5, antiloop: 19, ...a });
+const ask = (a: Partial<Ask> = {}): Ask => ({ sender: '123', authenticated: true, rateKey: a.sender ?? '123', called: '234', type: 'text/plain', bodyLength: 5, antiloop: 19, ...a });
 
 test('each check refuses with its own code, in order, before anything is routed', () => {
   const w = world({ rules: { contentTypes: ['text/plain'], maxBodyBytes: 10, deny: { callers: ['666'], callees: ['/^9/'] } } });

@@ -60,3 +60,39 @@ test('a body-less PUBLISH without SIP-If-Match still gets the seed\'s 415', asyn
     assert.equal(await publish(lab), 415);
   });
 });
+
+// Issue 10, item 1: a PUBLISH goes through the same admission as a MESSAGE (decide.ts).
+test('a PUBLISH larger than maxBodyBytes is refused 413 before its body is read (the 40 KB "<basic>" body)', async () => {
+  await withLab({}, async (lab) => {
+    assert.equal(await publish(lab, { body: '<basic>' + ' '.repeat(40_000) }), 413);
+    assert.equal(await command(lab, 'chat presence'), 'no presence known\r\n');
+    assert.match(await command(lab, 'chat stats'), /rejected_413: 1/);
+  });
+});
+
+test('PUBLISH takes from the sender\'s rate limit like a MESSAGE: over it, 503 with Retry-After', async () => {
+  await withLab({ rules: { offline: { store: { kind: 'memory' } }, rateLimit: { messages: 2, intervalSeconds: 60 } } }, async (lab) => {
+    assert.equal(await publish(lab, { body: PIDF }), 200);
+    const tag = lastIncoming(lab).getParam('osip_SIP-ETag')!;
+    assert.equal(await publish(lab, { ifMatch: tag, expires: 60 }), 200);
+    assert.equal(await publish(lab, { body: PIDF }), 503);
+    assert.match(lastIncoming(lab).getParam('osip_Retry-After') ?? '', /^\d+$/);
+    assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'x' }), 503);
+    assert.match(await command(lab, 'chat stats'), /rate_limited=2|rate_limited: 2/);
+  });
+});
+
+test('a PUBLISH from a sender on the deny list is refused 403', async () => {
+  await withLab({ rules: { offline: { store: { kind: 'memory' } }, deny: { callers: ['123'] } } }, async (lab) => {
+    assert.equal(await publish(lab, { body: PIDF }), 403);
+    assert.equal(await command(lab, 'chat presence'), 'no presence known\r\n');
+  });
+});
+
+test('a presence note is kept to 256 bytes', async () => {
+  await withLab({}, async (lab) => {
+    const body = `<presence><tuple id="t"><status><basic>open</basic></status><note>${'n'.repeat(3000)}</note></tuple></presence>`;
+    assert.equal(await publish(lab, { body }), 200);
+    assert.equal(await command(lab, 'chat presence 123'), `123 open "${'n'.repeat(256)}" since ${/since (\S+)/.exec(await command(lab, 'chat presence 123'))![1]}\r\n`);
+  });
+});

@@ -3,6 +3,7 @@
 // needs to know about the world (registrations, known users, the sender's rate) comes in as
 // functions, and the answer is a value the path-specific code carries out.
 //
+//   sender not authenticated by ysipchan   403 (unless the rules say allowUnauthenticated)
 //   no Content-Type / type not accepted    415      body over maxBodyBytes         413
 //   no recipient                           404      no sender                      403
 //   antiloop exhausted                     483      sender/recipient denied        403
@@ -14,12 +15,18 @@
 //     a route                              deliver to it (several: to each)
 //     none, the user is known              keep it for later (202)
 //     none, unknown                        480 when the router says the user is offline, else 404
-import { acceptsContentType, isDenied, resolveAlias, type Config, type RateDecision } from '../config/index.js';
+import { acceptsContentType, baseMimeType, isDenied, resolveAlias, type Config, type RateDecision } from '../config/index.js';
 import type { Target } from './sip.js';
 
 export interface Ask {
-  /** The sender as routed: the authenticated user. */
+  /** The sender as routed: the authenticated user (the claimed caller only when unauthenticated
+   *  senders are allowed). */
   readonly sender: string;
+  /** Did ysipchan authenticate the sender (`username`)? */
+  readonly authenticated: boolean;
+  /** Whose bucket the rate limit takes from: the authenticated user, else the source address
+   *  (a claimed caller costs nothing to change). */
+  readonly rateKey: string;
   readonly called: string;
   /** Content type; undefined when the request had none. */
   readonly type: string | undefined;
@@ -59,6 +66,7 @@ export type Decision =
 /** The checks every MESSAGE passes first; null when it may go on. */
 export function admit(ask: Ask, world: Pick<World, 'config' | 'rate'>): Refuse | null {
   const { config } = world;
+  if (!ask.authenticated && !config.allowUnauthenticated) return UNAUTHENTICATED;
   if (!ask.type) return refuse(415, 'no Content-Type');
   if (!acceptsContentType(config, ask.type)) return refuse(415, `content type ${ask.type} not accepted`);
   if (ask.bodyLength > config.maxBodyBytes) return refuse(413, `body of ${ask.bodyLength} bytes exceeds ${config.maxBodyBytes}`);
@@ -67,9 +75,42 @@ export function admit(ask: Ask, world: Pick<World, 'config' | 'rate'>): Refuse |
   if (ask.antiloop <= 0) return refuse(483, 'loop detected (antiloop exhausted)');
   const denied = isDenied(config, { caller: ask.sender, called: ask.called });
   if (denied) return refuse(403, `${denied} denied by the rules`);
-  const rate = world.rate(ask.sender);
+  return rateLimit(ask, world);
+}
+
+/** What a PUBLISH (presence, sip.publish) is asked: who publishes, and what. */
+export interface PublishAsk {
+  /** The presence owner: the authenticated user (as for Ask.sender). */
+  readonly sender: string;
+  readonly authenticated: boolean;
+  readonly rateKey: string;
+  readonly type: string | undefined;
+  readonly bodyLength: number;
+  /** A body-less PUBLISH with SIP-If-Match (RFC 3903 refresh or removal): no type, no body. */
+  readonly refresh: boolean;
+}
+
+export const PIDF_TYPE = 'application/pidf+xml';
+
+/** The checks a PUBLISH passes, like a MESSAGE's: who (authenticated, denied), what (PIDF, the
+ *  body size limit), how often (the sender's rate limit, the same bucket as its MESSAGEs). */
+export function admitPublish(ask: PublishAsk, world: Pick<World, 'config' | 'rate'>): Refuse | null {
+  const { config } = world;
+  if (!ask.authenticated && !config.allowUnauthenticated) return UNAUTHENTICATED;
+  if (!ask.sender) return refuse(403, 'no publisher');
+  if (!ask.refresh) {
+    if (!ask.type || baseMimeType(ask.type) !== PIDF_TYPE) return refuse(415, `presence must be ${PIDF_TYPE}`);
+    if (ask.bodyLength > config.maxBodyBytes) return refuse(413, `body of ${ask.bodyLength} bytes exceeds ${config.maxBodyBytes}`);
+  }
+  if (isDenied(config, { caller: ask.sender })) return refuse(403, 'caller denied by the rules');
+  return rateLimit(ask, world);
+}
+
+/** Take one token from the sender's bucket; the refusal when there is none. */
+function rateLimit(ask: Pick<Ask, 'sender' | 'rateKey'>, world: Pick<World, 'config' | 'rate'>): Refuse | null {
+  const rate = world.rate(ask.rateKey);
   if (rate.ok) return null;
-  const code = config.rateLimit ? config.rateLimit.code : 503;
+  const code = world.config.rateLimit ? world.config.rateLimit.code : 503;
   return {
     kind: 'refuse', code, reason: `sender ${ask.sender} over the rate limit`, rateLimited: true,
     ...(code === 503 ? { headers: { 'Retry-After': String(rate.retryAfterSeconds) } } : {}),
@@ -104,6 +145,8 @@ export function afterLookup(recipient: string, found: Lookup, world: Pick<World,
   const offline = found.error === 'offline';
   return refuse(offline ? 480 : 404, `no route to ${recipient}${found.error ? ` (${found.error})` : ''}`);
 }
+
+const UNAUTHENTICATED: Refuse = Object.freeze({ kind: 'refuse', code: 403, reason: 'sender not authenticated (the rules do not allowUnauthenticated)' });
 
 function refuse(code: number, reason: string): Refuse {
   return { kind: 'refuse', code, reason };

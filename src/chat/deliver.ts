@@ -9,8 +9,10 @@ import { bestCode, fromHeader, routeTargets, sipDate, sipUri, type Target } from
 
 /** A MESSAGE on its way to a recipient. All strings are byte strings. */
 export interface Outgoing {
-  /** Sender user (the authenticated one when known). */
+  /** Sender user: the authenticated one (the claimed caller only when `unverified`). */
   readonly sender: string;
+  /** Set when ysipchan did not authenticate the sender: `source` is where the request came from. */
+  readonly unverified?: { readonly source: string };
   readonly senderName?: string;
   readonly domain: string;
   /** Recipient user as the sender addressed it (after aliases). */

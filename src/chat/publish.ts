@@ -1,5 +1,7 @@
 // sip.publish — presence on the generic path (ysipchan `[methods] publish=yes`).
-// Like the seed: 415 unless PIDF, log the basic status, 200. Beyond it (RFC 3903): the latest
+// Admitted like a MESSAGE (decide.ts admitPublish: the authenticated sender only, 415 unless
+// PIDF, 413 over maxBodyBytes, deny lists, the sender's rate limit), then like the seed: log the
+// basic status, 200. Beyond it (RFC 3903): the latest
 // state per user is kept with an entity tag and expiry, answered with SIP-ETag and Expires, and
 // a body-less PUBLISH carrying SIP-If-Match refreshes it (or removes it with Expires: 0);
 // an unknown tag gets 412.
@@ -7,9 +9,9 @@ import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
 import { toText } from '../protocol/bytes.js';
 import type { ChatContext } from './context.js';
+import { admitPublish } from './decide.js';
 import type { Presence } from './presence.js';
 import { setRefusal } from './request.js';
-import { baseType } from './sip.js';
 
 function answer(ctx: ChatContext, msg: Message, user: string, p: Presence | null, what: string): boolean {
   ctx.stats.publishes++;
@@ -26,29 +28,36 @@ function answer(ctx: ChatContext, msg: Message, user: string, p: Presence | null
 
 export function onSipPublish(ctx: ChatContext): Handler {
   return (msg) => {
-    const user = msg.get('username') || msg.get('caller') || '';
+    // The presence owner is the authenticated user, as for a MESSAGE (request.ts outgoingOf).
+    const username = msg.get('username');
+    const user = username || msg.get('caller') || '';
     const type = msg.get('xsip_type');
     const body = msg.get('xsip_body') ?? '';
     const ifMatch = msg.get('sip_sip-if-match')?.trim();
     const expiresRaw = Number.parseInt(msg.get('sip_expires') ?? '', 10);
     const expires = Number.isFinite(expiresRaw) && expiresRaw >= 0 ? expiresRaw : null;
-    if (!user) {
-      setRefusal(ctx, msg, { code: 403, reason: 'no publisher' });
+    const refresh = !!ifMatch && !type && !body;
+    const refused = admitPublish({
+      sender: user,
+      authenticated: !!username,
+      rateKey: username ? user : `unauthenticated from ${msg.get('ip_host') || msg.get('address') || ''}`,
+      type,
+      bodyLength: body.length,
+      refresh,
+    }, ctx.world);
+    if (refused) {
+      setRefusal(ctx, msg, refused);
+      ctx.conn.log.info(`PUBLISH ${toText(user) || '?'} [${type ? toText(type) : 'no type'}, ${body.length} B] => ${refused.code} ${refused.reason}`);
       return true;
     }
-    if (ifMatch && !type && !body) {
-      const p = ctx.presence.refresh(user, ifMatch, expires);
+    if (refresh) {
+      const p = ctx.presence.refresh(user, ifMatch!, expires);
       if (p === 'nomatch') {
         setRefusal(ctx, msg, { code: 412, reason: 'unknown entity tag' });
         ctx.conn.log.info(`PUBLISH ${toText(user)} refresh of unknown tag => 412`);
         return true;
       }
       return answer(ctx, msg, user, p, 'refreshed');
-    }
-    if (!type || baseType(type) !== 'application/pidf+xml') {
-      setRefusal(ctx, msg, { code: 415, reason: 'presence must be application/pidf+xml' });
-      ctx.conn.log.info(`PUBLISH ${toText(user)} [${type ?? 'no type'}] => 415`);
-      return true;
     }
     if (ifMatch && ctx.presence.get(user)?.etag !== ifMatch) {
       setRefusal(ctx, msg, { code: 412, reason: 'unknown entity tag' });

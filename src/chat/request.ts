@@ -6,11 +6,15 @@ import type { Ask, Refuse } from './decide.js';
 import type { Outgoing } from './deliver.js';
 import { baseType } from './sip.js';
 
-/** The message fields every path reads the same way. */
+/** The message fields every path reads the same way. The sender is the user ysipchan
+ *  authenticated (`username`); without one, the claimed caller, marked unverified (admit()
+ *  refuses it unless the rules allow unauthenticated senders). */
 export function outgoingOf(msg: Message): Outgoing {
   const name = msg.get('callername');
+  const username = msg.get('username');
   return {
-    sender: msg.get('username') || msg.get('caller') || '',
+    sender: username || msg.get('caller') || '',
+    ...(username ? {} : { unverified: { source: msg.get('ip_host') || msg.get('address') || '' } }),
     ...(name ? { senderName: name } : {}),
     domain: msg.get('domain') ?? '',
     called: (msg.get('called') ?? '').trim(),
@@ -23,7 +27,12 @@ export function outgoingOf(msg: Message): Outgoing {
 
 /** What decide() is asked. `type` is what ysipchan reported (undefined: no Content-Type). */
 export function askOf(out: Outgoing, type: string | undefined): Ask {
-  return { sender: out.sender, called: out.called, type, bodyLength: out.body.length, antiloop: out.antiloop };
+  return {
+    sender: out.sender,
+    authenticated: !out.unverified,
+    rateKey: out.unverified ? `unauthenticated from ${out.unverified.source}` : out.sender,
+    called: out.called, type, bodyLength: out.body.length, antiloop: out.antiloop,
+  };
 }
 
 /** ysipchan puts the bare type in xsip_type and builds the outgoing Content-Type from it; the

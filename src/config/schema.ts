@@ -166,6 +166,7 @@ export const DEFAULTS = {
   maxBodyBytes: 4096,
   rateLimit: { messages: 30, intervalSeconds: 60, code: 503 } as RateLimit,
   log: 'info' as LogLevel,
+  allowUnauthenticated: false,
   delivery: { waitMs: 8000, maxTargets: 8, inPlace: true },
   offline: {
     enabled: true,
@@ -319,6 +320,14 @@ export function rulesFileSchema(ctx: SchemaContext) {
       rateLimit: variant<RateLimit | false>('an object {"messages", "intervalSeconds", "code"} or false', (v) =>
         v === false ? z.literal(false) : isPlainObject(v) ? rateLimit : undefined,
       ).default({ ...DEFAULTS.rateLimit }),
+      /**
+       * Take MESSAGE and PUBLISH from senders ysipchan did not authenticate (ysipchan.conf
+       * `[methods] message=no`, `[message] auth_required=no`): their sender is then the From
+       * user they claim, unverified (rate-limited by source address instead). false: such a
+       * sender is refused with 403; only the authenticated user (`username`) is ever the sender.
+       * [false]
+       */
+      allowUnauthenticated: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.allowUnauthenticated),
       /** Least important lines written to Yate's log: "error", "warn", "info" or "debug". ["info"] */
       log: word('error', 'warn', 'info', 'debug').default(DEFAULTS.log),
       /** How a MESSAGE goes on to its recipient. */

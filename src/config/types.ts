@@ -48,6 +48,8 @@ export interface Config {
   readonly deny: { readonly callers: readonly Pattern[]; readonly callees: readonly Pattern[] };
   readonly rateLimit: RateLimit | false;
   readonly log: LogLevel;
+  /** Accept senders ysipchan did not authenticate (their claimed From user, unverified). */
+  readonly allowUnauthenticated: boolean;
   /** inPlace: hand one-contact deliveries to ysipchan in the sender's own dispatch. */
   readonly delivery: { readonly inPlace: boolean; readonly waitMs: number; readonly maxTargets: number };
   readonly offline: OfflineConfig;

@@ -17,7 +17,10 @@
 // So on the native path a message to a defined but offline user gets 405 unless a handler sets
 // `code` or `reason` (regfile sets only error=offline).
 // Authentication: [message] auth_required / [methods] message=yes both challenge an
-// unauthenticated sender: `username: ''` answers 401 without dispatching anything.
+// unauthenticated sender: `username: ''` answers 401 without dispatching anything. With
+// authentication off (`auth: false`: [methods] message=no, [message] auth_required=no) nothing
+// is challenged and the message carries no `username` (nor realm, newcall): only the claimed
+// caller from the From header.
 // The user.auth exchange is not dispatched; its results (realm, newcall, domain) are filled in.
 import type { Emulator } from '../emulator.js';
 import { Message, toInteger } from '../message.js';
@@ -141,8 +144,10 @@ export class IncomingSip {
   }
 
   private async generic(method: string, o: IncomingOptions, isMsg: boolean): Promise<number> {
-    const user = o.username ?? o.caller;
-    if (user === '') { this.incoming.push({ method, code: 401, message: new Message('') }); return 401; }
+    // [methods] message=no / [message] auth_required=no: no challenge, and no `username` at all.
+    const auth = this.base.auth ?? true;
+    const user = auth ? o.username ?? o.caller : '';
+    if (auth && user === '') { this.incoming.push({ method, code: 401, message: new Message('') }); return 401; }
     const domain = o.domain ?? '127.0.0.1';
     const host = o.host ?? '127.0.0.1';
     const port = o.port ?? 5072;
@@ -151,11 +156,12 @@ export class IncomingSip {
     const maxf = Math.min(o.maxForwards ?? 70, this.base.maxForwards ?? 20);
     const m = new Message(isMsg ? 'call.route' : `sip.${method.toLowerCase()}`);
     if (isMsg) m.addParam('module', 'sip').addParam('route_type', 'msg');
-    m.addParam('called', o.called, false).addParam('caller', o.caller, false).addParam('callername', callername, false)
-      .addParam('username', user).addParam('realm', this.base.realm ?? 'Yate').addParam('newcall', 'false')
-      .addParam('domain', domain).addParam('connection_id', o.connectionId ?? 'general')
-      .addParam('connection_reliable', String((o.transport ?? 'UDP') !== 'UDP')).addParam('username', user)
-      .addParam('antiloop', String(maxf - 1)).addParam('ip_host', host).addParam('ip_port', String(port))
+    m.addParam('called', o.called, false).addParam('caller', o.caller, false).addParam('callername', callername, false);
+    if (auth) m.addParam('username', user).addParam('realm', this.base.realm ?? 'Yate').addParam('newcall', 'false');
+    m.addParam('domain', domain).addParam('connection_id', o.connectionId ?? 'general')
+      .addParam('connection_reliable', String((o.transport ?? 'UDP') !== 'UDP'));
+    if (auth) m.addParam('username', user);
+    m.addParam('antiloop', String(maxf - 1)).addParam('ip_host', host).addParam('ip_port', String(port))
       .addParam('ip_transport', o.transport ?? 'UDP').addParam('address', `${host}:${port}`)
       .addParam('sip_uri', o.uri ?? `sip:${o.called}@${domain}:5060`).addParam('sip_callid', o.callid ?? `1-${tagSeq}@${host}`)
       .addParam('xsip_dlgtag', o.dlgtag ?? String(Math.floor(Math.random() * 2e9)))

@@ -69,6 +69,9 @@ export interface YsipchanOptions {
   timeoutDelay?: number;
   /** [general] maxforwards (default 20). */
   maxForwards?: number;
+  /** Challenge MESSAGE and PUBLISH senders ([methods] message=yes, [message] auth_required=yes;
+   *  default true). false: dispatched without `username`, the From user unverified. */
+  auth?: boolean;
   /** [general] realm (default Yate). */
   realm?: string;
   /** Code the SIP engine answers when a handler does not decide one (default 405). */
