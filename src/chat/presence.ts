@@ -1,11 +1,13 @@
-// The latest presence each user PUBLISHed (PIDF), kept in memory with its time.
+// The latest presence each user PUBLISHed (PIDF, read by pidf.ts), kept in memory with its time:
+// at most `max` users (the oldest forgotten first), each with a note of bounded size.
 import { toText } from '../protocol/bytes.js';
+import { readPidf } from './pidf.js';
 
 export interface Presence {
   readonly user: string;
   /** PIDF <basic>: open | closed | unknown. */
   readonly basic: string;
-  /** PIDF <note>, if any. */
+  /** PIDF <note>, if any (text, at most NOTE_MAX_BYTES of UTF-8: a note is kept, not a body). */
   readonly note: string;
   /** When we got it (ms). */
   readonly at: number;
@@ -17,15 +19,6 @@ export interface Presence {
 
 /** RFC 3903: a PUBLISH without Expires lasts an hour. */
 export const DEFAULT_PUBLISH_EXPIRES = 3600;
-
-/** <basic>open</basic> -> open; tolerant of namespace prefixes and spaces. */
-export function pidfBasic(body: string): string {
-  return /<(?:\w+:)?basic>\s*([^<\s]*)\s*<\/(?:\w+:)?basic>/i.exec(body)?.[1]?.toLowerCase() || 'unknown';
-}
-
-export function pidfNote(body: string): string {
-  return /<(?:\w+:)?note[^>]*>([^<]*)<\/(?:\w+:)?note>/i.exec(body)?.[1]?.trim() ?? '';
-}
 
 export class PresenceBook {
   readonly #byUser = new Map<string, Presence>();
@@ -41,10 +34,11 @@ export class PresenceBook {
   publish(user: string, body: string, expiresSeconds: number | null, now = Date.now()): Presence | null {
     this.#byUser.delete(user);
     if (expiresSeconds === 0) return null;
+    const pidf = readPidf(body);
     const p: Presence = {
       user,
-      basic: pidfBasic(body),
-      note: toText(pidfNote(body)),
+      basic: pidf.basic,
+      note: toText(pidf.note),
       at: now,
       expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000,
       etag: this.#etag(now),
