@@ -103,6 +103,15 @@ test('check-config of a broken file exits 2 naming the file and the field', asyn
   assert.match(r.stderr, /rateLimit\.messages: expected a positive integer up to 1000000, got -3/);
 });
 
+test('check-config refuses a deny regex that backtracks catastrophically: exit 2, the file, the field and why', async () => {
+  const bad = file('redos.json', JSON.stringify({ deny: { callers: ['/^9\\d{3}$/', '/(a+)+$/'] } }));
+  const r = await cli('check-config', bad);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.ok(r.stderr.includes(bad), r.stderr);
+  assert.match(r.stderr, /deny\.callers\[1\]: expected a regex that runs in linear time, but it backtracks in exponential time, e\.g\. on 'a' \+ /);
+});
+
 test('check-config of a file that is not JSON exits 2 and says where', async () => {
   const bad = file('not-json.json', '{\n  "mode": "confirmed",\n  oops\n}\n');
   const r = await cli('check-config', bad);

@@ -1,6 +1,7 @@
 // Deny patterns and MIME ranges as written in the rules file, turned into values the rules
 // can use. Pure: no config, no I/O.
 
+import { backtrackingProblem } from './redos.js';
 import type { Pattern } from './types.js';
 
 export type Compiled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
@@ -8,7 +9,8 @@ export type Compiled<T> = { readonly ok: true; readonly value: T } | { readonly 
 /**
  * A pattern is either an exact string or `/regex/flags`. A regex searches (use ^ and $ to
  * anchor it). Flags g and y are refused: they make RegExp.test remember where it stopped,
- * so the same caller would match and then not match.
+ * so the same caller would match and then not match. A regex that can backtrack
+ * catastrophically (exponential or polynomial time on some input) is refused (redos.ts).
  */
 export function compilePattern(text: string): Compiled<Pattern> {
   if (text.length === 0) return { ok: false, expected: 'a non-empty exact string or /regex/flags' };
@@ -19,12 +21,17 @@ export function compilePattern(text: string): Compiled<Pattern> {
   const flags = text.slice(end + 1);
   if (source.length === 0) return { ok: false, expected: 'a non-empty regex between the slashes' };
   if (/[gy]/.test(flags)) return { ok: false, expected: 'regex flags without g or y (they make matching stateful)' };
+  let regex: RegExp;
   try {
-    return { ok: true, value: { kind: 'regex', text, regex: new RegExp(source, flags) } };
+    regex = new RegExp(source, flags);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return { ok: false, expected: `a valid regex (${why})` };
   }
+  // Run on what senders choose, for every message: it must not backtrack catastrophically.
+  const problem = backtrackingProblem(source, flags);
+  if (problem) return { ok: false, expected: `a regex that runs in linear time, but ${problem}` };
+  return { ok: true, value: { kind: 'regex', text, regex } };
 }
 
 const TOKEN = "[a-z0-9!#$&^_.+-]+";
