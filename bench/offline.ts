@@ -25,7 +25,7 @@ export async function benchOffline(opts: { messages?: number; users?: number; co
   const names = Array.from({ length: users }, (_, i) => `u${1000 + i}`);
   const lab = await startLab({
     users: ['123', ...names],
-    rules: { rateLimit: false, offline: { store: { kind: 'sqlite', path: 'bench.db' }, quotaPerRecipient: messages, knownUsers: 'anyone' } },
+    rules: { rateLimit: false, offline: { store: { kind: 'sqlite', path: 'bench.db' }, quotaPerRecipient: messages, maxMessages: messages, knownUsers: 'anyone' } },
     ysipchan: { answerDelay: 0 },
   });
   try {

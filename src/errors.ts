@@ -21,7 +21,11 @@ export type ErrorCode =
   /** The recipient's stored-message quota is full. */
   | 'STORE_QUOTA'
   /** A message body is larger than the store accepts (`maxBodyBytes`); it was not stored. */
-  | 'STORE_TOO_LARGE';
+  | 'STORE_TOO_LARGE'
+  /** The store holds as many messages as it may (`offline.maxMessages`, all recipients). */
+  | 'STORE_FULL'
+  /** Too many deliveries already wait for a turn; this one was not queued. */
+  | 'OVERLOADED';
 
 export class YateChatError extends Error {
   readonly code: ErrorCode;

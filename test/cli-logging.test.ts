@@ -49,7 +49,7 @@ test('per-message log lines and admin commands keep stdout clean', async () => {
     assert.ok(toText(line.text).includes('"line one\u23celine: two"'), toText(line.text));
     await lab.emu.log.waitForLog(/^MESSAGE 123 -> 999 \[text\/plain, 1 B\] "x" => 404 /);
     await lab.emu.log.waitForLog(/^MESSAGE 123 -> 234 \[no type, 0 B\] "" => 415 /);
-    await lab.emu.log.waitForLog(/^PUBLISH 123 \[text\/plain\] => 415$/);
+    await lab.emu.log.waitForLog(/^PUBLISH 123 \[text\/plain, 8 B\] => 415 presence must be application\/pidf\+xml$/);
     assertOnlyProtocol(lab);
   });
 });

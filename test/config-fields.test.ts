@@ -124,6 +124,8 @@ const cases: Case[] = [
   { name: 'rateLimit true is refused (only false turns it off)', rules: { rateLimit: true }, field: 'rateLimit', message: 'expected an object {"messages", "intervalSeconds", "code"} or false, got true' },
   { name: 'an unknown log level is refused naming log', rules: { log: 'trace' }, field: 'log', message: 'expected "error", "warn", "info" or "debug", got "trace"' },
   { name: 'a negative delivery wait is refused naming delivery.waitMs', rules: { delivery: { waitMs: -1 } }, field: 'delivery.waitMs', message: 'expected a whole number of milliseconds 0..60000, got -1' },
+  { name: 'a delivery send timeout under a second is refused naming delivery.sendTimeoutMs', rules: { delivery: { sendTimeoutMs: 10 } }, field: 'delivery.sendTimeoutMs', message: 'expected a whole number of milliseconds 1000..600000, got 10' },
+  { name: 'a store without room is refused naming offline.maxMessages', rules: { offline: { maxMessages: 0 } }, field: 'offline.maxMessages', message: `expected ${POSITIVE} up to 100000000, got 0` },
   { name: 'zero delivery targets are refused naming delivery.maxTargets', rules: { delivery: { maxTargets: 0 } }, field: 'delivery.maxTargets', message: `expected ${POSITIVE} up to 64, got 0` },
   { name: 'offline.enabled written as a string is refused', rules: { offline: { enabled: 'yes' } }, field: 'offline.enabled', message: 'expected true or false, got "yes"' },
   { name: 'an unknown store kind is refused naming offline.store.kind', rules: { offline: { store: { kind: 'redis' } } }, field: 'offline.store.kind', message: 'expected "sqlite" or "memory", got "redis"' },
@@ -221,12 +223,13 @@ test('each field accepts its documented forms', () => {
     deny: { callers: ['exact', '/^re$/iu'], callees: [] },
     rateLimit: false,
     log: 'debug',
-    delivery: { inPlace: false, waitMs: 0, maxTargets: 64 },
+    delivery: { inPlace: false, waitMs: 0, maxTargets: 64, sendTimeoutMs: 1000 },
     offline: {
       enabled: false,
       store: { kind: 'memory' },
       expirySeconds: 60,
       quotaPerRecipient: 1,
+      maxMessages: 1,
       maxBodyBytes: 1,
       retryIntervalSeconds: 1,
       storeCodes: [504, 408, 408, 600],
@@ -237,7 +240,7 @@ test('each field accepts its documented forms', () => {
   assert.equal(config.mode, 'seed');
   assert.deepEqual(config.contentTypes, ['text/plain', 'text/*', '*/*']);
   assert.equal(config.rateLimit, false);
-  assert.deepEqual(config.delivery, { inPlace: false, waitMs: 0, maxTargets: 64 });
+  assert.deepEqual(config.delivery, { inPlace: false, waitMs: 0, maxTargets: 64, sendTimeoutMs: 1000 });
   assert.deepEqual(config.offline.storeCodes, [408, 504, 600]);
   assert.deepEqual(config.offline.knownUsers, { list: ['alice', 'bob'] });
   assert.deepEqual(config.users, ['+15551234', 'alice.smith']);

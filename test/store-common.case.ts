@@ -144,6 +144,32 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(store.stats().quotaRejected, 1);
     });
 
+    test('past maxMessages for all recipients together a put rejects with STORE_FULL and stores nothing', async (t) => {
+      const { store } = await open(t, { maxMessages: 3 });
+      // Recipients are named by senders: each new name has a fresh per-recipient quota, not a fresh store.
+      for (const r of ['r1', 'r2', 'r3']) await store.put(msg(r, 'made-up recipient'));
+      await rejectsWith(store.put(msg('r4', 'one too many')), 'STORE_FULL');
+      await rejectsWith(store.put(msg('r1', 'one too many')), 'STORE_FULL');
+      assert.equal(await store.count(), 3);
+      assert.deepEqual(await store.pending('r4'), []);
+      assert.equal(store.stats().fullRejected, 2);
+      const [first] = await store.pending('r1');
+      await store.delivered(first!.id);
+      await store.put(msg('r4', 'room again'));
+      assert.equal(await store.count(), 4 - 1);
+    });
+
+    test('a full store makes room from expired messages before refusing', async (t) => {
+      const { store, advance } = await open(t, { maxMessages: 2, expirySeconds: 60 });
+      await store.put(msg('r1', 'old'));
+      await store.put(msg('r2', 'old'));
+      advance(60_000);
+      await store.put(msg('r3', 'new'));
+      await store.put(msg('r4', 'new'));
+      await rejectsWith(store.put(msg('r5', 'full of live ones')), 'STORE_FULL');
+      assert.deepEqual((await store.recipients()).map((r) => r.recipient), ['r3', 'r4']);
+    });
+
     test('expired messages do not count against the quota', async (t) => {
       const { store, advance } = await open(t, { quotaPerRecipient: 2, expirySeconds: 60 });
       await store.put(msg('alice', 'old 1'));
@@ -244,7 +270,7 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await store.put(msg('alice', 'a'));
       await store.put(msg('alice', 'b'));
       assert.deepEqual(store.stats(), {
-        stored: 2, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, failures: 0,
+        stored: 2, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0,
       });
     });
 

@@ -39,12 +39,16 @@ async function timed(ctx: ChatContext, p: Promise<DispatchResult>): Promise<Disp
   return r;
 }
 
+/** A route lookup Yate never answers is given up after this (ms) when no budget says sooner:
+ *  every dispatch carries a timeout, so a lost answer cannot keep its entry forever. */
+export const LOOKUP_TIMEOUT_MS = 10_000;
+
 /** Ask Yate where `called` is (call.route with route_type=msg). */
 export async function lookupRoute(
-  ctx: ChatContext, called: string, out: Pick<Outgoing, 'sender' | 'domain'>, timeoutMs?: number,
+  ctx: ChatContext, called: string, out: Pick<Outgoing, 'sender' | 'domain'>, timeoutMs = LOOKUP_TIMEOUT_MS,
 ): Promise<RouteLookup> {
   const params = new Params([['called', called], ['caller', out.sender], ['domain', out.domain], ['route_type', 'msg'], [MARK, ctx.marker]]);
-  const r = await timed(ctx, ctx.conn.dispatch('call.route', params, timeoutMs ? { timeoutMs: Math.max(1, timeoutMs) } : {}));
+  const r = await timed(ctx, ctx.conn.dispatch('call.route', params, { timeoutMs: Math.max(1, timeoutMs) }));
   const targets = routeTargets(r).slice(0, ctx.config.delivery.maxTargets);
   return { targets, error: targets.length ? null : r.message.get('error') || null };
 }
@@ -91,7 +95,7 @@ export async function sendToTarget(ctx: ChatContext, target: Target, out: Outgoi
     const uri = sipUri(target.callto);
     if (uri) {
       const params = generateParams(ctx, uri, target, out);
-      const r = await ctx.slots.run(() => timed(ctx, ctx.conn.dispatch('xsip.generate', params)));
+      const r = await ctx.slots.run(() => timed(ctx, ctx.conn.dispatch('xsip.generate', params, { timeoutMs: ctx.config.delivery.sendTimeoutMs })));
       const code = Number.parseInt(r.message.get('code') ?? '', 10);
       if (Number.isInteger(code) && code >= 100) return code;
       // With wait=true ysipchan sets `code` from the final answer; processed without one means
@@ -109,13 +113,15 @@ export async function sendToTarget(ctx: ChatContext, target: Target, out: Outgoi
     const p = messageParams(ctx, out);
     p.set('callto', target.callto).set('caller', out.sender).set('called', out.called).set('domain', out.domain);
     for (const [n, v] of Object.entries(target.params)) p.set(n, v);
-    const r = await timed(ctx, ctx.conn.dispatch('msg.execute', p));
+    const r = await ctx.slots.run(() => timed(ctx, ctx.conn.dispatch('msg.execute', p, { timeoutMs: ctx.config.delivery.sendTimeoutMs })));
     const code = Number.parseInt(r.message.get('code') ?? '', 10);
     return Number.isInteger(code) && code >= 100 ? code : r.processed ? 200 : 404;
   } catch (err) {
     if (isYateChatError(err, 'LINE_TOO_LONG')) return 413;
+    if (isYateChatError(err, 'OVERLOADED')) return 503;
     ctx.conn.log.warn(`delivery to ${target.callto} failed: ${(err as Error).message}`);
-    return 503;
+    // Yate never answered (delivery.sendTimeoutMs): a request timeout, as ysipchan would say.
+    return isYateChatError(err, 'ENGINE_TIMEOUT') ? 408 : 503;
   }
 }
 

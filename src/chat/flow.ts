@@ -37,7 +37,11 @@ export interface FlowResult {
   readonly code: number;
   /** For the log line: where it went or why not. */
   readonly detail: string;
+  /** Extra SIP headers for the sender's answer (Retry-After). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
+
+const BUSY: FlowResult = { code: 503, detail: 'too many deliveries already waiting for a turn', headers: { 'Retry-After': '5' } };
 
 const ABANDONED: FlowResult = { code: 500, detail: 'abandoned: the answer was already given at the deadline' };
 
@@ -70,6 +74,8 @@ async function keep(ctx: ChatContext, out: Outgoing, why: string, budget: Budget
 
 async function deliver(ctx: ChatContext, out: Outgoing, d: Extract<Decision, { kind: 'deliver' }>, budget: Budget): Promise<FlowResult> {
   if (budget.answered()) return ABANDONED;
+  // The waiting line is full: refuse now (not kept: keeping it is what would fill memory or disk).
+  if (ctx.slots.full) return BUSY;
   const sending = sendToAll(ctx, d.targets, out);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), remaining(budget))));

@@ -28,7 +28,7 @@ import { PresenceBook } from './presence.js';
 import { onSipPublish } from './publish.js';
 import { Registrations } from './registrations.js';
 import { onSipMessage } from './sip-message.js';
-import { Slots } from './slots.js';
+import { MAX_WAITING, Slots } from './slots.js';
 import { Stats } from './stats.js';
 
 export const PRIORITIES = {
@@ -74,6 +74,10 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10).
   const workers = Number.parseInt(await conn.setlocal('engine.maxworkers').catch(() => ''), 10);
   if (Number.isInteger(workers) && workers > 0) ctx.slots.resize(workers - 3);
+  // Deliveries waiting for a slot: no more than Yate would queue for us (extmodule maxqueue;
+  // 0 means no limit there, and our own cap stays).
+  const maxqueue = Number.parseInt(await conn.setlocal('maxqueue').catch(() => ''), 10);
+  if (Number.isInteger(maxqueue) && maxqueue > 0) ctx.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
   if (config.offline.enabled) {
     let store = opts.store;
     if (!store) {
@@ -121,6 +125,6 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
 
 async function openOfflineStore(config: Config): Promise<MessageStore> {
   const o = config.offline;
-  const limits = { quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds };
+  const limits = { quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages };
   return openStore(o.store.kind === 'sqlite' ? { kind: 'sqlite', path: o.store.path, ...limits } : { kind: 'memory', ...limits });
 }

@@ -72,6 +72,7 @@ async function notSent(ctx: ChatContext, msg: Message, out: Outgoing, hctx: Hand
 function answer(ctx: ChatContext, msg: Message, out: Outgoing, r: FlowResult): boolean {
   if (r.code >= 300) ctx.stats.reject(r.code);
   msg.set('code', r.code);
+  for (const [h, v] of Object.entries(r.headers ?? {})) msg.set(`osip_${h}`, v);
   ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, out.type || 'text/plain', out.encoding, out.body, `${r.code} ${r.detail}`));
   // Processed either way: ysipchan answers the sender with our `code`.
   return true;

@@ -43,7 +43,9 @@ export class Offline {
   }
 
   /** Keep a message for later. Resolves with the code for the sender: 202 once committed,
-   *  480 when the recipient's quota is full, 413 when too large to keep, 500 when the store fails. */
+   *  480 when the recipient's quota is full, 503 when the whole store is (offline.maxMessages:
+   *  the server is out of room, not the recipient; SIP has no 507), 413 when too large to keep,
+   *  500 when the store fails. */
   async keep(out: Outgoing, recipient: string, now = Date.now()): Promise<number> {
     // "is typing" indications (RFC 3994) mean nothing later: like msilo, never keep them.
     if (baseType(out.type) === 'application/im-iscomposing+xml') return 480;
@@ -62,6 +64,7 @@ export class Offline {
       return 202;
     } catch (err) {
       if (isYateChatError(err, 'STORE_QUOTA')) return 480;
+      if (isYateChatError(err, 'STORE_FULL')) return 503;
       if (isYateChatError(err, 'STORE_TOO_LARGE')) return 413;
       this.#ctx.conn.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
       return 500;

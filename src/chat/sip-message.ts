@@ -65,6 +65,7 @@ async function finish(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision
   const r = await carryOut(ctx, out, d, budget);
   if (r.code >= 300) ctx.stats.reject(r.code);
   msg.set('code', r.code);
+  for (const [h, v] of Object.entries(r.headers ?? {})) msg.set(`osip_${h}`, v);
   log(`${r.code} ${r.detail}`);
   return true;
 }

@@ -19,6 +19,8 @@ import type { KnownUsers, LogLevel, Mode, Pattern, RateLimit, StoreConfig } from
 export const MAX_BODY_BYTES_LIMIT = 16384;
 /** delivery.waitMs upper bound: the Yate thread that carries the sender's MESSAGE is blocked meanwhile. */
 export const MAX_WAIT_MS = 60000;
+/** delivery.sendTimeoutMs upper bound. */
+export const MAX_SEND_TIMEOUT_MS = 600000;
 
 /** What loadConfig knows that the schema needs. */
 export interface SchemaContext {
@@ -167,11 +169,12 @@ export const DEFAULTS = {
   rateLimit: { messages: 30, intervalSeconds: 60, code: 503 } as RateLimit,
   log: 'info' as LogLevel,
   allowUnauthenticated: false,
-  delivery: { waitMs: 8000, maxTargets: 8, inPlace: true },
+  delivery: { waitMs: 8000, maxTargets: 8, inPlace: true, sendTimeoutMs: 40000 },
   offline: {
     enabled: true,
     expirySeconds: 604800,
     quotaPerRecipient: 100,
+    maxMessages: 100_000,
     maxBodyBytes: 4096,
     retryIntervalSeconds: 60,
     storeCodes: [408, 480, 503, 504],
@@ -234,6 +237,12 @@ export function rulesFileSchema(ctx: SchemaContext) {
       expirySeconds: positiveInt().default(DEFAULTS.offline.expirySeconds),
       /** Most messages stored for one recipient; more are refused. [100] */
       quotaPerRecipient: positiveInt(1_000_000).default(DEFAULTS.offline.quotaPerRecipient),
+      /**
+       * Most messages stored for all recipients together; more are answered 503 (the server is
+       * out of room). Beside quotaPerRecipient because recipients are named by senders (with
+       * knownUsers "anyone", any name). [100000: 400 MB of 4 KB bodies at most]
+       */
+      maxMessages: positiveInt(100_000_000).default(DEFAULTS.offline.maxMessages),
       /** Largest body (bytes) that is stored; a larger one is answered as undeliverable. [4096] */
       maxBodyBytes: positiveInt(MAX_BODY_BYTES_LIMIT).default(DEFAULTS.offline.maxBodyBytes),
       /** Seconds between delivery attempts for a recipient who seems back (a whole number). [60] */
@@ -351,8 +360,15 @@ export function rulesFileSchema(ctx: SchemaContext) {
           waitMs: leaf<number>(`a whole number of milliseconds 0..${MAX_WAIT_MS}`, isInt(0, MAX_WAIT_MS)).default(DEFAULTS.delivery.waitMs),
           /** Most contacts (registrations, forks) one message is sent to at once. 1..64. [8] */
           maxTargets: positiveInt(64).default(DEFAULTS.delivery.maxTargets),
+          /**
+           * Milliseconds yate-chat waits for Yate to answer one delivery it sent itself (an
+           * xsip.generate with wait=true returns when the SIP transaction ends: about 32 s with
+           * ysipchan's default timers). Past it the delivery counts as 408 (kept for later when
+           * 408 is a store code) and nothing is left waiting for that answer. 1000..600000. [40000]
+           */
+          sendTimeoutMs: leaf<number>(`a whole number of milliseconds 1000..${MAX_SEND_TIMEOUT_MS}`, isInt(1000, MAX_SEND_TIMEOUT_MS)).default(DEFAULTS.delivery.sendTimeoutMs),
         },
-        'an object {"inPlace", "waitMs", "maxTargets"}',
+        'an object {"inPlace", "waitMs", "maxTargets", "sendTimeoutMs"}',
       ).default({ ...DEFAULTS.delivery }),
       /** Store-and-forward for recipients who are offline. */
       offline: offline.default({

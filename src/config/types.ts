@@ -29,6 +29,8 @@ export interface OfflineConfig {
   readonly store: StoreConfig;
   readonly expirySeconds: number;
   readonly quotaPerRecipient: number;
+  /** Most messages stored for all recipients together. */
+  readonly maxMessages: number;
   readonly maxBodyBytes: number;
   readonly retryIntervalSeconds: number;
   /** Delivery failure codes that mean "keep it for later"; sorted, no duplicates. */
@@ -51,7 +53,7 @@ export interface Config {
   /** Accept senders ysipchan did not authenticate (their claimed From user, unverified). */
   readonly allowUnauthenticated: boolean;
   /** inPlace: hand one-contact deliveries to ysipchan in the sender's own dispatch. */
-  readonly delivery: { readonly inPlace: boolean; readonly waitMs: number; readonly maxTargets: number };
+  readonly delivery: { readonly inPlace: boolean; readonly waitMs: number; readonly maxTargets: number; readonly sendTimeoutMs: number };
   readonly offline: OfflineConfig;
   readonly users: readonly string[];
   /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */

@@ -18,6 +18,7 @@ export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
     quotaPerRecipient: positiveInteger('quotaPerRecipient', opts.quotaPerRecipient ?? STORE_DEFAULTS.quotaPerRecipient),
     maxBodyBytes: positiveInteger('maxBodyBytes', opts.maxBodyBytes ?? STORE_DEFAULTS.maxBodyBytes),
     expirySeconds: positiveInteger('expirySeconds', opts.expirySeconds ?? STORE_DEFAULTS.expirySeconds),
+    maxMessages: positiveInteger('maxMessages', opts.maxMessages ?? STORE_DEFAULTS.maxMessages),
   };
 }
 
@@ -65,6 +66,10 @@ export function checkLimit(limit: number | undefined): number | undefined {
   return limit;
 }
 
+export function fullError(max: number): YateChatError {
+  return new YateChatError('STORE_FULL', `the store already holds ${max} messages (maxMessages)`);
+}
+
 export function quotaError(recipient: string, quota: number): YateChatError {
   return new YateChatError('STORE_QUOTA', `recipient ${JSON.stringify(recipient)} already has ${quota} stored messages (quotaPerRecipient)`);
 }
@@ -77,13 +82,14 @@ export function copyParams(params: Readonly<Record<string, string>>): Record<str
 export type Counters = { -readonly [K in keyof StoreStats]: StoreStats[K] };
 
 export function newCounters(): Counters {
-  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, failures: 0 };
+  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 };
 }
 
 /** Counts a refusal or failure in the stats, then hands the error back for rethrowing. */
 export function tally(counters: Counters, err: unknown): unknown {
   if (isYateChatError(err, 'STORE_QUOTA')) counters.quotaRejected++;
   else if (isYateChatError(err, 'STORE_TOO_LARGE')) counters.tooLargeRejected++;
+  else if (isYateChatError(err, 'STORE_FULL')) counters.fullRejected++;
   else if (isYateChatError(err, 'STORE_FAILED')) counters.failures++;
   return err;
 }

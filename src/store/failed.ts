@@ -15,7 +15,7 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     recipients: fail,
     purge: fail,
     purgeExpired: fail,
-    stats: () => ({ stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, failures: 0 }),
+    stats: () => ({ stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 }),
     close: () => Promise.resolve(),
   };
 }

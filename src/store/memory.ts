@@ -2,7 +2,7 @@
 // For tests of other parts and for running without persistence.
 
 import { YateChatError } from '../errors.js';
-import { byteString, checkLimit, checkMessage, copyParams, newCounters, quotaError, resolveLimits, tally } from './common.js';
+import { byteString, checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './common.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreClock, StoreLimits, StoredMessage } from './types.js';
 
 export type MemoryStoreOptions = Partial<StoreLimits> & StoreClock;
@@ -59,9 +59,17 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         const mine = [...(byRecipient.get(m.recipient)?.values() ?? [])];
         const expired = mine.filter((r) => r.expiresAt <= now);
         if (mine.length - expired.length >= limits.quotaPerRecipient) throw quotaError(m.recipient, limits.quotaPerRecipient);
+        // Like SQLite: a full store drops every expired message first, then counts again.
+        let stale: Row[] = [];
+        if (byId.size - expired.length >= limits.maxMessages) {
+          stale = [...byId.values()].filter((r) => r.expiresAt <= now && r.recipient !== m.recipient);
+          if (byId.size - expired.length - stale.length >= limits.maxMessages) throw fullError(limits.maxMessages);
+        }
+        for (const row of stale) remove(row);
+        const purged = stale.length;
         // Like SQLite: an accepted put drops its recipient's expired messages (a refused one changes nothing).
         for (const row of expired) remove(row);
-        counters.expiredPurged += expired.length;
+        counters.expiredPurged += expired.length + purged;
         const row: Row = { id: ++lastId, ...m, attempts: 0 };
         byId.set(row.id, row);
         let box = byRecipient.get(row.recipient);

@@ -36,6 +36,20 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX messages_expires_at ON messages (expires_at);
       `),
   },
+  {
+    version: 2,
+    description: 'message_count: the number of rows in messages, kept by triggers (the global quota reads it in O(1))',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE message_count (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          n  INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO message_count (id, n) SELECT 1, count(*) FROM messages;
+        CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN UPDATE message_count SET n = n + 1 WHERE id = 1; END;
+        CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN UPDATE message_count SET n = n - 1 WHERE id = 1; END;
+      `),
+  },
 ];
 
 export function schemaVersion(db: BetterSqlite3.Database): number {

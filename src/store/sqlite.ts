@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { YateChatError, isYateChatError } from '../errors.js';
-import { byteString, checkLimit, checkMessage, newCounters, quotaError, resolveLimits, tally } from './common.js';
+import { byteString, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './common.js';
 import { assertNotNewer, migrate } from './migrations.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreClock, StoreLimits, StoredMessage } from './types.js';
 
@@ -77,6 +77,8 @@ function prepare(db: Database.Database) {
     dropExpiredOf: db.prepare<[Buffer, number]>('DELETE FROM messages WHERE recipient = ? AND expires_at <= ?'),
     countOf: db.prepare<[Buffer, number], number>('SELECT count(*) FROM messages WHERE recipient = ? AND expires_at > ?').pluck(),
     countAll: db.prepare<[number], number>('SELECT count(*) FROM messages WHERE expires_at > ?').pluck(),
+    // Every row, expired or not, from the trigger-kept counter (migration 2): O(1) per put.
+    total: db.prepare<[], number>('SELECT n FROM message_count WHERE id = 1').pluck(),
     // LIMIT -1 means no limit.
     pending: db.prepare<[Buffer, number, number], Row>(
       'SELECT * FROM messages WHERE recipient = ? AND expires_at > ? ORDER BY id LIMIT ?',
@@ -158,9 +160,15 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
     const recipient = bytes(m.recipient);
     const dropped = q.dropExpiredOf.run(recipient, now).changes;
     if ((q.countOf.get(recipient, now) ?? 0) >= limits.quotaPerRecipient) throw quotaError(m.recipient, limits.quotaPerRecipient);
+    // The global quota (recipients are named by senders): when full, expired rows make room first.
+    let purged = 0;
+    if ((q.total.get() ?? 0) >= limits.maxMessages) {
+      purged = q.purgeExpired.run(now).changes;
+      if ((q.total.get() ?? 0) >= limits.maxMessages) throw fullError(limits.maxMessages);
+    }
     const params = Object.keys(m.params).length > 0 ? JSON.stringify(m.params) : null;
     const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt);
-    return { stored: { id: Number(info.lastInsertRowid), ...m, attempts: 0 }, dropped };
+    return { stored: { id: Number(info.lastInsertRowid), ...m, attempts: 0 }, dropped: dropped + purged };
   });
 
   return {

@@ -68,6 +68,8 @@ export interface StoreStats {
   readonly quotaRejected: number;
   /** `put`s refused with STORE_TOO_LARGE. */
   readonly tooLargeRejected: number;
+  /** `put`s refused with STORE_FULL. */
+  readonly fullRejected: number;
   /** Operations that failed with STORE_FAILED. */
   readonly failures: number;
 }
@@ -76,7 +78,8 @@ export interface MessageStore {
   /** 'sqlite:/path/to/file.db' or 'memory', for logs. */
   readonly name: string;
   /** Resolves only once the message is committed durably (answer 202 after this, not before).
-   *  Rejects STORE_QUOTA (recipient full; nothing stored), STORE_TOO_LARGE (body over
+   *  Rejects STORE_QUOTA (recipient full; nothing stored), STORE_FULL (the store holds
+   *  `maxMessages` live messages already), STORE_TOO_LARGE (body over
    *  `maxBodyBytes`), BAD_ARGUMENT (a value is not a byte string), STORE_FAILED (I/O, corruption,
    *  closed). Quota check and insert are one transaction. */
   put(msg: NewMessage): Promise<StoredMessage>;
@@ -107,6 +110,9 @@ export interface StoreLimits {
   readonly maxBodyBytes: number;
   /** How long a message waits before it expires. */
   readonly expirySeconds: number;
+  /** Messages the whole store holds at most, for every recipient together (expired ones that
+   *  are not purged yet count until the put that finds the store full purges them). */
+  readonly maxMessages: number;
 }
 
 export interface StoreClock {
@@ -118,4 +124,5 @@ export const STORE_DEFAULTS: StoreLimits = Object.freeze({
   quotaPerRecipient: 100,
   maxBodyBytes: 64 * 1024,
   expirySeconds: 7 * 24 * 3600,
+  maxMessages: 100_000,
 });
