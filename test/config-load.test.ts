@@ -242,7 +242,7 @@ test('without YATE_CHAT_DATA or a system folder the store goes to the temporary 
   const tmp = tempDir();
   assert.deepEqual(defaultStorePath({}, { systemDir: path.join(tmp, 'missing'), tmpDir: tmp }), {
     ok: true,
-    path: path.join(tmp, 'yate-chat', 'yate-chat.db'),
+    path: path.join(tmp, `yate-chat-${process.getuid!()}`, 'yate-chat.db'),
     temporary: true,
   });
 });
@@ -254,7 +254,7 @@ const tmpWarning = (db: string): string =>
 
 test('without YATE_CHAT_DATA or a system folder, the store is <tmp>/yate-chat/yate-chat.db, loaded with a warning', () => {
   const tmp = tempDir();
-  const db = path.join(tmp, 'yate-chat', 'yate-chat.db');
+  const db = path.join(tmp, `yate-chat-${process.getuid!()}`, 'yate-chat.db');
   const config = loadConfig(undefined, { env: {}, systemDir: path.join(tmp, 'no-such-folder'), tmpDir: tmp });
   assert.deepEqual(config.offline.store, { kind: 'sqlite', path: db });
   assert.deepEqual(config.warnings, [tmpWarning(db)]);
@@ -266,7 +266,7 @@ test('the temporary folder is the system one (TMPDIR) unless told otherwise', ()
   process.env['TMPDIR'] = tmp;
   try {
     const config = loadConfig(undefined, { env: {}, systemDir: path.join(tmp, 'no-such-folder') });
-    const db = path.join(tmp, 'yate-chat', 'yate-chat.db');
+    const db = path.join(tmp, `yate-chat-${process.getuid!()}`, 'yate-chat.db');
     assert.deepEqual(config.offline.store, { kind: 'sqlite', path: db });
     assert.deepEqual(config.warnings, [tmpWarning(db)]);
   } finally {
@@ -287,7 +287,7 @@ test('a system folder that is a regular file is passed over for the temporary fo
   const notAFolder = path.join(tmp, 'yate-chat-system');
   fs.writeFileSync(notAFolder, '');
   const config = loadConfig(undefined, { env: {}, systemDir: notAFolder, tmpDir: tmp });
-  const db = path.join(tmp, 'yate-chat', 'yate-chat.db');
+  const db = path.join(tmp, `yate-chat-${process.getuid!()}`, 'yate-chat.db');
   assert.deepEqual(config.offline.store, { kind: 'sqlite', path: db });
   assert.deepEqual(config.warnings, [tmpWarning(db)]);
 });

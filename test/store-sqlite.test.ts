@@ -90,6 +90,57 @@ describe('sqlite store file', () => {
   });
 });
 
+// Issue 10, item 5: messages are private to the user yate-chat runs as.
+describe('sqlite store privacy', () => {
+  const mode = (p: string) => fs.statSync(p).mode & 0o777;
+
+  test('the store creates its folder 0700 and its files (database, -wal, -shm) 0600, whatever the umask', async (t) => {
+    const dir = path.join(tempDir(t), 'data');
+    const file = path.join(dir, 'store.db');
+    const umask = process.umask(0);
+    try {
+      const store = await openSqliteStore({ path: file });
+      t.after(() => store.close());
+      await store.put(msg('alice', 'private'));
+      assert.equal(mode(dir).toString(8), '700');
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.equal(mode(f).toString(8), '600', f);
+    } finally {
+      process.umask(umask);
+    }
+  });
+
+  test('a database an older run left world-readable is made 0600 when opened', async (t) => {
+    const file = path.join(tempDir(t), 'store.db');
+    const first = await openSqliteStore({ path: file });
+    await first.close();
+    fs.chmodSync(file, 0o644);
+    const store = await openSqliteStore({ path: file });
+    t.after(() => store.close());
+    assert.equal(mode(file).toString(8), '600');
+  });
+
+  test('a store folder others may write to is refused, naming it and the mode', async (t) => {
+    const dir = path.join(tempDir(t), 'shared');
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o777);
+    await rejectsWith(openSqliteStore({ path: path.join(dir, 'store.db') }), 'STORE_FAILED', dir, 'may be written by others (mode 777)');
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  test('a store folder another user made first (the shared temporary folder trap) is refused', async (t) => {
+    if (process.geteuid?.() !== 0) return t.skip('needs root to give a folder to another user');
+    const dir = path.join(tempDir(t), 'yate-chat-0');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    fs.chownSync(dir, 65534, 65534);
+    await rejectsWith(openSqliteStore({ path: path.join(dir, 'store.db') }), 'STORE_FAILED', dir, 'belongs to uid 65534, not to this user (uid 0)');
+    // A symlink another user planted at the folder's path is refused too.
+    const link = path.join(tempDir(t), 'yate-chat-link');
+    fs.symlinkSync(tempDir(t), link);
+    fs.lchownSync(link, 65534, 65534);
+    await rejectsWith(openSqliteStore({ path: path.join(link, 'store.db') }), 'STORE_FAILED', 'is a symlink owned by uid 65534');
+  });
+});
+
 describe('sqlite store migrations', () => {
   const m1: Migration = { version: 1, description: 'one', up: (db) => db.exec('CREATE TABLE t (a TEXT)') };
   const m2: Migration = { version: 2, description: 'two', up: (db) => db.exec("ALTER TABLE t ADD COLUMN b TEXT NOT NULL DEFAULT 'b'") };

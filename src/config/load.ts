@@ -35,8 +35,11 @@ const DB_NAME = 'yate-chat.db';
  *      Yate's working directory is not ours, so a relative folder would land anywhere);
  *   2. `/var/lib/yate-chat/yate-chat.db` when that folder exists and we may write in it
  *      (the packaged install creates it owned by Yate's user);
- *   3. `<os.tmpdir()>/yate-chat/yate-chat.db` otherwise, so a first try works anywhere;
+ *   3. `<os.tmpdir()>/yate-chat-<uid>/yate-chat.db` otherwise, so a first try works anywhere;
  *      loadConfig then adds a warning, because a temporary folder may be emptied at reboot.
+ *      The folder is this user's own: another local user could create a shared
+ *      `<tmp>/yate-chat` first and read or replace the messages, so the store creates it 0700
+ *      and refuses one that exists with another owner or wider permissions (sqlite.ts).
  * The folder of the returned path may not exist yet: the store creates it.
  * The rules file's folder is deliberately not used: it is usually /etc/yate, which holds
  * configuration, not data, and is often not writable by Yate's user.
@@ -54,7 +57,12 @@ export function defaultStorePath(env: Readonly<Record<string, string | undefined
   }
   const systemDir = options.systemDir ?? '/var/lib/yate-chat';
   if (isWritableDir(systemDir)) return { ok: true, path: path.join(systemDir, DB_NAME), temporary: false };
-  return { ok: true, path: path.join(options.tmpDir ?? os.tmpdir(), 'yate-chat', DB_NAME), temporary: true };
+  return { ok: true, path: path.join(options.tmpDir ?? os.tmpdir(), tmpFolderName(), DB_NAME), temporary: true };
+}
+
+/** `yate-chat-<uid>`: one temporary folder per user (the uid, as the folder's owner must be). */
+function tmpFolderName(): string {
+  return `yate-chat-${process.geteuid?.() ?? process.getuid?.() ?? 'user'}`;
 }
 
 function isWritableDir(dir: string): boolean {
@@ -82,7 +90,7 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
 
   const storeDefault = defaultStorePath(env, options);
   if (!storeDefault.ok) issues.push(storeDefault.issue);
-  const defaultPath = storeDefault.ok ? storeDefault.path : path.join(options.tmpDir ?? os.tmpdir(), 'yate-chat', DB_NAME);
+  const defaultPath = storeDefault.ok ? storeDefault.path : path.join(options.tmpDir ?? os.tmpdir(), tmpFolderName(), DB_NAME);
 
   let data: unknown = {};
   if (absFile !== null) {

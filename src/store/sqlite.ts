@@ -1,6 +1,7 @@
 // SQLite store (better-sqlite3): one file, WAL, synchronous=FULL. Every write is its own
 // transaction, committed to disk before the promise resolves: once `put` resolves, the message
-// survives a SIGKILL (or power loss) at any later instant.
+// survives a SIGKILL (or power loss) at any later instant. The file and its -wal/-shm are 0600 in
+// a folder of this user's own (0700 when created here): messages are private.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,10 +45,61 @@ function storeFailed(where: string, what: string, err: unknown): YateChatError {
   return new YateChatError('STORE_FAILED', `store ${where}: ${what} failed: ${code}${message}`, { cause: err });
 }
 
+/** Our effective user id (null where there is none: not POSIX). */
+const euid = (): number | null => process.geteuid?.() ?? null;
+
+/**
+ * The store's folder: created 0700 when missing; refused when another user owns it (or owns a
+ * symlink standing at its path) or when others may write in it, since whoever can write there
+ * can replace the database or read what it holds. The default folder in the temporary
+ * directory (load.ts) is exactly where another local user could have made it first.
+ */
+function privateFolder(dir: string): void {
+  const me = euid();
+  let link: fs.Stats;
+  try {
+    link = fs.lstatSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    link = fs.lstatSync(dir);
+  }
+  if (me === null) return;
+  if (link.isSymbolicLink() && link.uid !== me) {
+    throw new Error(`folder ${dir} is a symlink owned by uid ${link.uid}, not by this user (uid ${me}): refusing it`);
+  }
+  const st = link.isSymbolicLink() ? fs.statSync(dir) : link;
+  if (!st.isDirectory()) throw new Error(`${dir} is not a folder`);
+  if (st.uid !== me) {
+    throw new Error(`folder ${dir} belongs to uid ${st.uid}, not to this user (uid ${me}): refusing it (remove it, or set offline.store.path)`);
+  }
+  if (st.mode & 0o022) {
+    throw new Error(`folder ${dir} may be written by others (mode ${(st.mode & 0o777).toString(8)}): refusing it (chmod 700 it, or set offline.store.path)`);
+  }
+}
+
+/** The database file and SQLite's companions: created 0600 (SQLite gives -wal and -shm the
+ *  database's own mode), and tightened to 0600 when an older run left them readable. */
+function privateFiles(where: string): void {
+  fs.closeSync(fs.openSync(where, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600));
+  const me = euid();
+  for (const file of [where, `${where}-wal`, `${where}-shm`, `${where}-journal`]) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(file);
+    } catch {
+      continue;
+    }
+    if (me !== null && st.uid !== me) throw new Error(`${file} belongs to uid ${st.uid}, not to this user (uid ${me}): refusing it`);
+    if (st.isFile() && st.mode & 0o077) fs.chmodSync(file, 0o600);
+  }
+}
+
 function openDatabase(where: string, busyTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
-    fs.mkdirSync(path.dirname(where), { recursive: true });
+    privateFolder(path.dirname(where));
+    privateFiles(where);
     db = new Database(where);
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // First read of the file: a corrupt one fails here (SQLITE_NOTADB), a newer one is refused
