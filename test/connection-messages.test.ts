@@ -157,7 +157,7 @@ test('Error in: for a message line the module wrote rejects that dispatch with E
   emu.assertExactlyOnce();
 });
 
-test('malformed lines from the engine are logged and skipped; the module keeps answering', async (t) => {
+test('malformed lines from the engine are logged and skipped (a message among them answered when its id can be read); the module keeps answering', async (t) => {
   const emu = emulator(t);
   const link = spawnModule(emu, { handlers: [{ label: 'ok', name: 'ok.msg', steps: [{ retval: 'fine' }], returns: true }] });
   await started(emu);
@@ -170,8 +170,10 @@ test('malformed lines from the engine are logged and skipped; the module keeps a
   const r = await emu.dispatch('ok.msg');
   assert.deepEqual([r.handled, r.message.retval], [true, 'fine']);
   assert.equal(link.dead, false);
-  assert.equal(moduleLines(link).some((l) => /^%%<message:(id1|id2|nobody):/.test(l) || l.startsWith('Error')), false);
-  emu.assertExactlyOnce();
+  // id1 and id2 stand for Yate threads waiting on messages the module could not read: released
+  // with the short form (these were injected, so the emulator's ledger never sent them).
+  assert.deepEqual(moduleLines(link).filter((l) => /^%%<message:(id1|id2|nobody):/.test(l)), ['%%<message:id1:false:', '%%<message:id2:false:']);
+  assert.equal(moduleLines(link).some((l) => l.startsWith('Error')), false);
 });
 
 test('setlocal() resolves with the value Yate reports, ":" included, and rejects what Yate refuses', async (t) => {

@@ -128,14 +128,40 @@ test('lines split anywhere across chunks, and many lines in one chunk, are all r
   await fe.conn.close();
 });
 
-test('malformed engine lines are skipped without an answer, and the next message is answered', async () => {
+test('malformed engine lines are logged once each; a %%>message among them whose id can be read is answered unprocessed and unchanged', async () => {
   const fe = fakeEngine();
-  await fe.conn.install('x.msg', () => true);
+  let ran = 0;
+  await fe.conn.install('x.msg', () => { ran++; return true; });
   await fe.conn.start();
-  fe.send('garbage', '%%>message:', '%%>message:bad:zz:x.msg:', '%%>message:bad2:0:x%1.msg:', '%%<install:x:y:true', '', 'Error in: whatever');
+  const bad = ['garbage', '%%>message:', '%%>message:bad:zz:x.msg:', '%%>message:bad2:0:x%1.msg:', '%%>message:bad%z3:1:x.msg:r:k=%1',
+    '%%>message:no-more-fields', '%%>message::0:x.msg::a=%', '%%>message:b%1d:0:x.msg:', '%%<install:x:y:true'];
+  fe.send(...bad, '', 'Error in: whatever');
   fe.send('%%>message:m1:0:x.msg:');
+  // Yate threads wait on bad, bad2 and bad:3 (ids that can be read): each gets the short form, once.
+  assert.equal(await fe.next(), '%%<message:bad:false:');
+  assert.equal(await fe.next(), '%%<message:bad2:false:');
+  assert.equal(await fe.next(), '%%<message:bad%z3:false:');
   assert.equal(await fe.next(), '%%<message:m1:true:');
-  assert.equal(fe.written.some((l) => l.startsWith('%%<message:bad')), false);
+  assert.equal(ran, 1);
+  assert.equal(fe.written.filter((l) => l.startsWith('%%<message:')).length, 4);
+  const logged = fe.written.filter((l) => l.startsWith('%%>debug:5:ignored a line from Yate'));
+  assert.equal(logged.length, bad.length, logged.join('\n'));
+  assert.equal(fe.written.some((l) => l.startsWith('Error in')), false);
+  await fe.conn.close();
+});
+
+test('a line longer than the module reads is logged once, answered when its id can be read, and the next line is read', async () => {
+  const fe = fakeEngine({ maxIncomingLine: 1000 });
+  await fe.conn.install('x.msg', (m) => { m.retval = 'ok'; return true; });
+  await fe.conn.start();
+  const long = `%%>message:big1:0:x.msg::body=${'a'.repeat(5000)}`;
+  // Cut into chunks, as a pipe delivers it.
+  for (let i = 0; i < long.length; i += 700) { fe.write(long.slice(i, i + 700)); await tick(); }
+  fe.send('', `%%>output:${'b'.repeat(3000)}`, '%%>message:m2:0:x.msg:');
+  assert.equal(await fe.next(), '%%<message:big1:false:');
+  assert.equal(await fe.next(), '%%<message:m2:true::ok');
+  const logged = fe.written.filter((l) => l.startsWith('%%>debug:5:ignored a line from Yate of '));
+  assert.deepEqual(logged.map((l) => /of (\d+) bytes, longer than the 1000 read/.exec(l)?.[1]), [String(long.length), '3010']);
   await fe.conn.close();
 });
 

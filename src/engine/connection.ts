@@ -4,17 +4,19 @@
 // Guarantees (see docs/yate-module.md):
 // - every `%%>message` Yate offers is answered EXACTLY once: with the handler's result, or
 //   unchanged and not processed when the handler throws, passes its deadline (kept below the
-//   engine's timeout, read at start), when nothing handles it, and at shutdown;
+//   engine's timeout, read at start), when nothing handles it, and at shutdown; one that cannot
+//   be read (malformed, or longer than we read) is answered so when its id can be read, and
+//   every such line is logged once;
 // - an answer that changes nothing uses the short form, so it can never erase the return value;
 // - no line longer than the bufsize Yate confirmed is ever written (LINE_TOO_LONG instead);
 // - stdout carries protocol lines only.
 import { EventEmitter } from 'node:events';
 import { isYateChatError, YateChatError } from '../errors.js';
 import { fromText } from '../protocol/bytes.js';
-import { decodeEngineLine, setlocalValue } from '../protocol/decode.js';
+import { decodeEngineLine, messageIdOf, setlocalValue } from '../protocol/decode.js';
 import { encodeLine } from '../protocol/encode.js';
 import type { AnswerLine, EngineLine, MessageLine, ModuleLine } from '../protocol/types.js';
-import { readLines, wireLength } from './framing.js';
+import { MAX_INCOMING_LINE, Overflow, readLines, wireLength } from './framing.js';
 import { HandlerTable, sameSpec, type Handler, type HandlerOptions, type InstallSpec } from './handlers.js';
 import { createLogger, YATE_LEVEL, type Logger, type LogLevel } from './logger.js';
 import { Message } from './message.js';
@@ -43,6 +45,9 @@ export interface ConnectionOptions {
   readonly reconnect?: { readonly initialMs: number; readonly maxMs: number } | false;
   /** Handler deadline in ms; default: the engine's timeout less a safety margin. */
   readonly deadlineMs?: number;
+  /** Longest engine -> module line read; a longer one is logged, answered if it is a message
+   *  whose id can be read, and dropped. [MAX_INCOMING_LINE, 16 MiB] */
+  readonly maxIncomingLine?: number;
   readonly logLevel?: LogLevel;
 }
 
@@ -258,8 +263,8 @@ export class Connection extends EventEmitter {
     }
     this.#transport = transport;
     this.#maxLine = DEFAULT_BUFSIZE;
-    const lines = readLines(transport.input);
-    lines.on('data', (line: string) => this.#onLine(line));
+    const lines = readLines(transport.input, this.#opts.maxIncomingLine);
+    lines.on('data', (line: string | Overflow) => (typeof line === 'string' ? this.#onLine(line) : this.#onOverflow(line)));
     lines.once('end', () => this.#onEnd(transport));
     transport.input.once('close', () => this.#onEnd(transport));
     transport.output.on('error', () => this.#onEnd(transport));
@@ -335,10 +340,26 @@ export class Connection extends EventEmitter {
     if (line === '') return;
     const decoded = decodeEngineLine(line);
     if (decoded.type === 'malformed') {
-      this.log.warn(`ignored a line from Yate (${decoded.reason}): ${line.slice(0, 200)}`);
+      this.log.warn(`ignored a line from Yate (${decoded.reason}): ${preview(line)}`);
+      this.#refuseMessage(line);
       return;
     }
     this.#table[decoded.type](decoded as never);
+  }
+
+  /** A line longer than we read: logged, and answered when it is a message whose id shows. */
+  #onOverflow(o: Overflow): void {
+    this.log.warn(`ignored a line from Yate of ${o.length} bytes, longer than the ${this.#opts.maxIncomingLine ?? MAX_INCOMING_LINE} read: ${preview(o.head)}`);
+    this.#refuseMessage(o.head);
+  }
+
+  /** A `%%>message` we could not read still holds a Yate thread: answer it (the short form)
+   *  when its id can be read, rather than leave that thread to Yate's timeout. */
+  #refuseMessage(line: string): void {
+    const id = messageIdOf(line);
+    if (id === null) return;
+    this.#offered++;
+    this.#incoming.refuse(id);
   }
 
   /** One entry per engine line type, named after the protocol's keywords. */
@@ -494,6 +515,11 @@ export class Connection extends EventEmitter {
     if (level === 'info') this.output(line);
     else this.debug(YATE_LEVEL[level], line);
   }
+}
+
+/** The start of a line for the log, with its length when cut. */
+function preview(line: string): string {
+  return line.length > 200 ? `${line.slice(0, 200)}... (${line.length} bytes)` : line;
 }
 
 function messageLine(id: string, m: Message): MessageLine {

@@ -54,6 +54,12 @@ export class Incoming {
     this.#pending.clear();
   }
 
+  /** A message Yate offered that could not be read: answered at once, unprocessed and
+   *  unchanged (the short form), so the Yate thread waiting on it goes on. */
+  refuse(id: string): void {
+    this.#deps.writeText(encodeLine({ type: 'answer', id, processed: false, change: null }));
+  }
+
   handle(m: MessageLine): void {
     const msg = new Message(m.name, paramsOf(m), m.retval, m.id, m.time);
     const before = snapshot(msg);

@@ -149,6 +149,20 @@ export function decodeEngineLine(line: string): EngineLine | MalformedLine {
   return malformed(line, 'not an engine line');
 }
 
+/**
+ * The id of a `%%>message:ID:...` line, as far as it can be read, even when the rest of the line
+ * cannot: a Yate thread waits on that id, and only an answer releases it before the timeout.
+ * null when the line is no message, or its id is empty, cut short (no ':' after it) or badly
+ * escaped.
+ */
+export function messageIdOf(line: string): string | null {
+  if (!line.startsWith(MESSAGE)) return null;
+  const sep = line.indexOf(':', MESSAGE.length);
+  if (sep <= MESSAGE.length) return null;
+  const id = unescape(line.slice(MESSAGE.length, sep));
+  return id.ok && id.value !== '' ? id.value : null;
+}
+
 /** The value in a setlocal reply to a request for `name`, or null when the reply is not for it. */
 export function setlocalValue(rest: string, name: string): string | null {
   return rest.startsWith(name + ':') ? rest.slice(name.length + 1) : null;
