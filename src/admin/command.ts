@@ -1,5 +1,5 @@
 // engine.command `chat ...` for rmanager, engine.help for `help chat`, and completion hints.
-import { formatConfigError, loadConfig } from '../config/index.js';
+import { formatConfigError, isHost, loadConfig } from '../config/index.js';
 import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
 import type { ChatModule } from '../chat/module.js';
@@ -89,9 +89,15 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
       const m = /^\s*chat\s+send\s+(\S+)\s+(\S+)\s+(\S.*)$/s.exec(line);
       if (!m) return ['usage: chat send FROM TO TEXT'];
       const [from, to, text] = [m[1]!, m[2]!, m[3]!];
-      const [user, domain = ctx.domain || 'localhost'] = fromText(from).split('@');
+      const at = fromText(from).indexOf('@');
+      const user = at < 0 ? fromText(from) : fromText(from).slice(0, at);
+      const given = at < 0 ? null : fromText(from).slice(at + 1);
+      if (given !== null && !isHost(given)) return [`not a domain: ${toText(given)} (usage: chat send FROM[@DOMAIN] TO TEXT)`];
+      // A bare FROM: the rules' domain, else the one FROM registered in, else none (ysipchan
+      // then writes its own address). Never a domain some other sender used.
+      const domain = given ?? ctx.config.domain ?? ctx.registrations.domainOf(user);
       const called = fromText(to).split('@')[0]!;
-      const out = { sender: user!, domain, called, type: 'text/plain', body: fromText(text), encoding: '', antiloop: 20 };
+      const out = { sender: user, domain, called, type: 'text/plain', body: fromText(text), encoding: '', antiloop: 20 };
       const r = await carryOut(ctx, out, route(called, ctx.world), budgetFor(ctx));
       return [`${r.code} ${r.detail}`];
     }

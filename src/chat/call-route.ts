@@ -35,8 +35,7 @@ export function onCallRoute(ctx: ChatContext): Handler {
     if (msg.get(MARK) === ctx.marker) return false; // our own lookup: the routers answer it
     if (msg.get('module') !== 'sip') return applyAlias(ctx, msg);
     ctx.stats.received++;
-    const out = outgoingOf(msg);
-    if (out.domain) ctx.domain = out.domain;
+    const out = outgoingOf(msg, ctx.config);
     return settle(ctx, msg, out, decide(askOf(out, msg.get('xsip_type')), ctx.world), hctx, null);
   };
 }

@@ -25,9 +25,6 @@ export interface ChatContext {
   readonly world: World;
   /** Value of MARK on messages from this process. */
   readonly marker: string;
-  /** The domain Yate last reported on a MESSAGE or REGISTER, for messages we originate
-   *  (`chat send FROM TO` with a bare FROM). */
-  domain: string;
   /** Deliveries in flight at once (see slots.ts). */
   readonly slots: Slots;
 }

@@ -67,7 +67,6 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     registrations: new Registrations({ single: regfile }),
     offline: null,
     marker: `${process.pid}`,
-    domain: '',
     slots: new Slots(DEFAULT_SLOTS),
   };
   const ctx: ChatContext = Object.assign(base, { world: worldOf(base) });
@@ -102,7 +101,6 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     conn.watch('user.register', (n) => {
       const r = ctx.registrations.onRegister(n);
       if (!r) return;
-      if (n.message.get('domain')) ctx.domain = n.message.get('domain')!;
       ctx.offline?.onRegister(r.user, r.targets);
     }),
     conn.watch('user.unregister', (n) => ctx.registrations.onUnregister(n)),

@@ -29,7 +29,7 @@ const ERROR_CODES: Record<string, number> = { looping: 483, noroute: 404, offlin
 export function onMsgExecute(ctx: ChatContext): Handler {
   return async (msg, hctx) => {
     const callto = (msg.get('callto') ?? '').trim();
-    const out = outgoingOf(msg);
+    const out = outgoingOf(msg, ctx.config);
     let r: FlowResult;
     if (callto.startsWith(OFFLINE_CALLTO)) {
       const recipient = callto.slice(OFFLINE_CALLTO.length);
@@ -47,7 +47,7 @@ export function onMsgExecute(ctx: ChatContext): Handler {
 
 export function onGenerateFallthrough(ctx: ChatContext): Handler {
   return async (msg, hctx) => {
-    const out = outgoingOf(msg);
+    const out = outgoingOf(msg, ctx.config);
     return answer(ctx, msg, out, await notSent(ctx, msg, out, hctx));
   };
 }

@@ -7,6 +7,7 @@ import { isYateChatError } from '../errors.js';
 import type { MessageStore, StoredMessage } from '../store/index.js';
 import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
+import { hostOf } from './request.js';
 import { baseType, fromHeader, type Target } from './sip.js';
 
 export class Offline {
@@ -107,11 +108,11 @@ export class Offline {
   async #flush(user: string, known?: Target[]): Promise<void> {
     let batch = await this.store.pending(user, 50);
     if (!batch.length) return;
-    const targets = known?.length ? known : (await lookupRoute(this.#ctx, user, { sender: user, domain: batch[0]!.params.domain ?? '' })).targets;
+    const targets = known?.length ? known : (await lookupRoute(this.#ctx, user, { sender: user, domain: this.#ctx.config.domain ?? hostOf(batch[0]!.params.domain) })).targets;
     if (!targets.length) return;
     while (batch.length) {
       for (const m of batch) {
-        const code = await sendToAll(this.#ctx, targets, outgoingOf(m));
+        const code = await sendToAll(this.#ctx, targets, outgoingOf(m, this.#ctx.config.domain));
         if (code < 200 || code >= 300) {
           await this.store.failed(m.id);
           this.#ctx.conn.log.info(`offline message ${m.id} for ${user} not delivered (${code}); kept for later`);
@@ -125,11 +126,12 @@ export class Offline {
   }
 }
 
-function outgoingOf(m: StoredMessage): Outgoing {
+function outgoingOf(m: StoredMessage, domain: string | undefined): Outgoing {
   return {
     sender: m.sender,
     ...(m.params.senderName ? { senderName: m.params.senderName } : {}),
-    domain: m.params.domain ?? '',
+    // A file written by an older version may hold any domain: it goes into From and To.
+    domain: domain ?? hostOf(m.params.domain),
     called: m.params.called ?? m.recipient,
     type: m.contentType,
     body: m.body,

@@ -17,6 +17,7 @@
 // keeps ONE registration per user (the latest), is the default; with another registrar
 // (`multi`) every live contact is kept and a user with several is left to the routers.
 import type { DispatchResult } from '../engine/connection.js';
+import { hostOf } from './request.js';
 import { targetsOf, type Target } from './sip.js';
 
 interface Contact {
@@ -25,6 +26,8 @@ interface Contact {
   readonly connectionId: string;
   /** ms; Infinity when the registration named no expiry. */
   readonly expiresAt: number;
+  /** The domain the user registered in ('' when none, or not a host). */
+  readonly domain: string;
 }
 
 export interface RegistrationsOptions {
@@ -64,6 +67,7 @@ export class Registrations {
       target: targets[0]!,
       connectionId: m.get('oconnection_id') ?? m.get('connection_id') ?? '',
       expiresAt: expires > 0 ? now + expires * 1000 : Infinity,
+      domain: hostOf(m.get('domain')),
     };
     const kept = this.#single ? [] : this.#live(user, now).filter((c) => c.target.callto !== contact.target.callto);
     this.#byUser.delete(user); // re-inserted last: the Map's order is the eviction order
@@ -97,6 +101,11 @@ export class Registrations {
   /** The live contacts of `user`, as routes ([] when the view holds none). */
   targets(user: string, now = Date.now()): Target[] {
     return this.#live(user, now).map((c) => c.target);
+  }
+
+  /** The domain `user`'s latest live registration was made in ('' when none). */
+  domainOf(user: string, now = Date.now()): string {
+    return this.#live(user, now).at(-1)?.domain ?? '';
   }
 
   /** Has `user` registered since we started? */

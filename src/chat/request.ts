@@ -1,5 +1,6 @@
 // Reading the sender's MESSAGE from the message Yate offered (the same on every path), and
 // writing a refusal into the answer.
+import { isHost, type Config } from '../config/index.js';
 import type { Message } from '../engine/message.js';
 import type { ChatContext } from './context.js';
 import type { Ask, Refuse } from './decide.js';
@@ -9,20 +10,32 @@ import { baseType } from './sip.js';
 /** The message fields every path reads the same way. The sender is the user ysipchan
  *  authenticated (`username`); without one, the claimed caller, marked unverified (admit()
  *  refuses it unless the rules allow unauthenticated senders). */
-export function outgoingOf(msg: Message): Outgoing {
+export function outgoingOf(msg: Message, config: Pick<Config, 'domain'>): Outgoing {
   const name = msg.get('callername');
   const username = msg.get('username');
   return {
     sender: username || msg.get('caller') || '',
     ...(username ? {} : { unverified: { source: msg.get('ip_host') || msg.get('address') || '' } }),
     ...(name ? { senderName: name } : {}),
-    domain: msg.get('domain') ?? '',
+    domain: config.domain ?? hostOf(msg.get('domain')),
     called: (msg.get('called') ?? '').trim(),
     type: fullType(msg.get('xsip_type') || msg.get('type') || '', msg.get('sip_content-type')),
     body: msg.get('xsip_body') ?? msg.get('text') ?? '',
     encoding: msg.get('xsip_body_encoding') || msg.get('body_encoding') || '',
     antiloop: antiloopOf(msg.get('antiloop')),
   };
+}
+
+let lastHost = '';
+
+/** The request's `domain` when it is a host (it goes into From and To), else '' (ysipchan then
+ *  builds From itself). The last good one is remembered: checked once per distinct value. */
+export function hostOf(domain: string | undefined): string {
+  if (!domain) return '';
+  if (domain === lastHost) return domain;
+  if (!isHost(domain)) return '';
+  lastHost = domain;
+  return domain;
 }
 
 /** What decide() is asked. `type` is what ysipchan reported (undefined: no Content-Type). */

@@ -22,8 +22,7 @@ import { fromHeader } from './sip.js';
 export function onSipMessage(ctx: ChatContext): Handler {
   return (msg, hctx) => {
     ctx.stats.received++;
-    const out = outgoingOf(msg);
-    if (out.domain) ctx.domain = out.domain;
+    const out = outgoingOf(msg, ctx.config);
     const ask = askOf(out, msg.get('xsip_type'));
     if (ctx.config.mode === 'seed') {
       const refused = admit(ask, ctx.world);

@@ -15,6 +15,6 @@ export {
   type AliasTarget,
   type AliasTrace,
 } from './rules.js';
-export { compilePattern, compileMimeRange, baseMimeType, type Compiled } from './pattern.js';
+export { compilePattern, compileMimeRange, baseMimeType, isHost, type Compiled } from './pattern.js';
 export { createRateLimiter, type RateLimiter, type RateDecision, type RateLimiterOptions } from './rate-limit.js';
 export { rulesFileSchema, DEFAULTS, MAX_BODY_BYTES_LIMIT, MAX_WAIT_MS, type SchemaContext, type RulesFile } from './schema.js';

@@ -55,3 +55,48 @@ export function baseMimeType(contentType: string | null | undefined): string | n
   if (slash <= 0 || slash === base.length - 1 || base.indexOf('/', slash + 1) !== -1 || /\s/.test(base)) return null;
   return base;
 }
+
+/**
+ * Is `s` a host a SIP URI may carry, as Yate's `domain` param holds it: a host name (letters,
+ * digits and '-' in dot-separated labels of 1..63, 253 at most), an IPv4 address, or an IPv6
+ * reference in brackets; optionally `:port`. A domain goes into the From and To yate-chat
+ * writes, so anything else (a '>', ';', blank or control byte could add header parts) is not
+ * one. A loop over the characters: linear, no regex.
+ */
+export function isHost(s: string): boolean {
+  let end = s.length;
+  const colon = s.lastIndexOf(':');
+  // host:port; for an [IPv6] reference the port's ':' comes right after the ']'.
+  if (colon > 0 && (s.charCodeAt(0) !== 0x5b || s.charCodeAt(colon - 1) === 0x5d)) {
+    const port = s.slice(colon + 1);
+    if (port.length < 1 || port.length > 5) return false;
+    for (let i = 0; i < port.length; i++) if (!isDigit(port.charCodeAt(i))) return false;
+    end = colon;
+  }
+  if (end === 0 || end > 253) return false;
+  if (s.charCodeAt(0) === 0x5b) {
+    // [IPv6]: hex digits, ':' and '.' (an embedded IPv4), at least one ':'.
+    if (s.charCodeAt(end - 1) !== 0x5d || end < 4) return false;
+    let colons = 0;
+    for (let i = 1; i < end - 1; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x3a) colons++;
+      else if (!(isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46) || c === 0x2e)) return false;
+    }
+    return colons >= 2;
+  }
+  let label = 0;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (label === 0 || s.charCodeAt(i - 1) === 0x2d) return false;
+      label = 0;
+      continue;
+    }
+    if (!(isDigit(c) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c === 0x2d && label > 0))) return false;
+    if (++label > 63) return false;
+  }
+  return label > 0 && s.charCodeAt(end - 1) !== 0x2d;
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;

@@ -8,7 +8,7 @@
 
 import * as path from 'node:path';
 import { z } from 'zod';
-import { compileMimeRange, compilePattern, type Compiled } from './pattern.js';
+import { compileMimeRange, compilePattern, isHost, type Compiled } from './pattern.js';
 import type { KnownUsers, LogLevel, Mode, Pattern, RateLimit, StoreConfig } from './types.js';
 
 /**
@@ -329,6 +329,13 @@ export function rulesFileSchema(ctx: SchemaContext) {
       rateLimit: variant<RateLimit | false>('an object {"messages", "intervalSeconds", "code"} or false', (v) =>
         v === false ? z.literal(false) : isPlainObject(v) ? rateLimit : undefined,
       ).default({ ...DEFAULTS.rateLimit }),
+      /**
+       * The SIP domain of this server (a host name or address, optionally :port): the host of
+       * every From and To yate-chat writes, whatever domain a request named. Without it, the
+       * request's own `domain` when it is a valid host (else ysipchan builds From itself), and
+       * for `chat send` with a bare FROM the domain FROM registered with. [none]
+       */
+      domain: leaf<string>('a host name or address, optionally with :port (like "sip.example.com" or "10.0.0.5:5060")', (v) => typeof v === 'string' && isHost(v)).optional(),
       /**
        * Take MESSAGE and PUBLISH from senders ysipchan did not authenticate (ysipchan.conf
        * `[methods] message=no`, `[message] auth_required=no`): their sender is then the From

@@ -50,6 +50,8 @@ export interface Config {
   readonly deny: { readonly callers: readonly Pattern[]; readonly callees: readonly Pattern[] };
   readonly rateLimit: RateLimit | false;
   readonly log: LogLevel;
+  /** The host of every From/To yate-chat writes; undefined: the request's (when valid). */
+  readonly domain?: string;
   /** Accept senders ysipchan did not authenticate (their claimed From user, unverified). */
   readonly allowUnauthenticated: boolean;
   /** inPlace: hand one-contact deliveries to ysipchan in the sender's own dispatch. */
