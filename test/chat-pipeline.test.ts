@@ -29,7 +29,7 @@ for (const path of PATHS) {
       assert.match(header(req, 'From') ?? '', /^"Sender claimed" <sip:123@127\.0\.0\.1>$/);
       assert.equal(header(req, 'To'), '<sip:234@127.0.0.1>');
       assert.equal(req.headers.find(([h]) => h.toLowerCase() === 'contact'), undefined, 'RFC 3428: no Contact');
-      await lab.emu.log.waitForLog(/MESSAGE 123 -> 234 \[text\/plain, 18 B\] .* => sent on to sip:234@127\.0\.0\.1:5070 by ysipchan/);
+      await lab.emu.log.waitForLog(/MESSAGE 123 -> 234 \[text\/plain, 18 B\] => sent on to sip:234@127\.0\.0\.1:5070 by ysipchan/);
     });
   });
 

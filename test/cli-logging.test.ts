@@ -32,8 +32,8 @@ test('the ready banner reaches Yate\'s log as an output line and nothing else is
   });
 });
 
-test('per-message log lines and admin commands keep stdout clean', async () => {
-  await withLab({}, async (lab) => {
+test('per-message log lines and admin commands keep stdout clean (body previews on)', async () => {
+  await withLab({ rules: { offline: { store: { kind: 'memory' } }, logBodies: true } }, async (lab) => {
     await lab.register('234', 5070);
     assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'line one\nline: two' }), 200);
     assert.equal(await lab.sip.receiveMessage({ path: 'native', caller: '123', called: '999', type: 'text/plain', body: 'x' }), 404);
@@ -51,6 +51,21 @@ test('per-message log lines and admin commands keep stdout clean', async () => {
     await lab.emu.log.waitForLog(/^MESSAGE 123 -> 234 \[no type, 0 B\] "" => 415 /);
     await lab.emu.log.waitForLog(/^PUBLISH 123 \[text\/plain, 8 B\] => 415 presence must be application\/pidf\+xml$/);
     assertOnlyProtocol(lab);
+  });
+});
+
+test('by default no message body and no presence note reaches Yate\'s log: who, to whom, type, size and outcome only', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    const secret = 'my PIN is 4711';
+    assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: secret }), 200);
+    assert.equal(await lab.sip.receiveMessage({ path: 'native', caller: '123', called: '555', type: 'text/plain', body: secret }), 202);
+    assert.equal(await lab.sip.receivePublish({ caller: '123', called: '123', type: 'application/pidf+xml', body: `<presence><tuple id="t"><status><basic>open</basic></status><note>${secret}</note></tuple></presence>` }), 200);
+    await lab.emu.log.waitForLog(/^MESSAGE 123 -> 234 \[text\/plain, 14 B\] => sent on to sip:234@127\.0\.0\.1:5070 by ysipchan/);
+    await lab.emu.log.waitForLog(/^MESSAGE 123 -> 555 \[text\/plain, 14 B\] => 202 stored for 555/);
+    await lab.emu.log.waitForLog(/^PUBLISH 123 published presence open => 200$/);
+    assert.deepEqual(lab.emu.log.grep(/4711/).map((e) => e.line), []);
+    assert.equal(lab.link.traffic.some((t) => t.startsWith('A: ') && t.includes('4711')), false);
   });
 });
 

@@ -25,6 +25,7 @@ test('without a file the defaults are returned and they work', () => {
       deny: { callers: [], callees: [] },
       rateLimit: { messages: 30, intervalSeconds: 60, code: 503 },
       log: 'info',
+      logBodies: false,
       allowUnauthenticated: false,
       delivery: { inPlace: true, waitMs: 8000, maxTargets: 8, sendTimeoutMs: 40000 },
       offline: {

@@ -1,5 +1,5 @@
 // One line per message in Yate's log, like the seed's echo: sender, recipient, type,
-// encoding, size, the body shortened, and what became of it.
+// encoding, size, what became of it, and (only with the rules' logBodies) the body shortened.
 import { toText } from '../protocol/bytes.js';
 
 export function bodyPreview(body: string, encoding: string, max = 60): string {
@@ -8,8 +8,11 @@ export function bodyPreview(body: string, encoding: string, max = 60): string {
   return JSON.stringify(text.length > max ? text.slice(0, max) + '\u2026' : text);
 }
 
-/** `outcome`: the code and why ("404 no route to 999"), or where it went on to. */
-export function messageLine(kind: string, from: string, to: string, type: string | undefined, encoding: string, body: string, outcome: string): string {
+/** `outcome`: the code and why ("404 no route to 999"), or where it went on to. The body itself
+ *  (its first 60 characters) only with `logBodies` (the rules' switch, off by default): what
+ *  people write to each other is not the log's business unless the admin says so. */
+export function messageLine(kind: string, from: string, to: string, type: string | undefined, encoding: string, body: string, outcome: string, logBodies: boolean): string {
   const enc = encoding ? `, ${encoding}` : '';
-  return `${kind} ${toText(from) || '?'} -> ${toText(to) || '?'} [${type ? toText(type) : 'no type'}${enc}, ${body.length} B] ${bodyPreview(body, encoding)} => ${outcome}`;
+  const preview = logBodies ? ` ${bodyPreview(body, encoding)}` : '';
+  return `${kind} ${toText(from) || '?'} -> ${toText(to) || '?'} [${type ? toText(type) : 'no type'}${enc}, ${body.length} B]${preview} => ${outcome}`;
 }

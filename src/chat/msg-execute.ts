@@ -73,7 +73,7 @@ function answer(ctx: ChatContext, msg: Message, out: Outgoing, r: FlowResult): b
   if (r.code >= 300) ctx.stats.reject(r.code);
   msg.set('code', r.code);
   for (const [h, v] of Object.entries(r.headers ?? {})) msg.set(`osip_${h}`, v);
-  ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, out.type || 'text/plain', out.encoding, out.body, `${r.code} ${r.detail}`));
+  ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, out.type || 'text/plain', out.encoding, out.body, `${r.code} ${r.detail}`, ctx.config.logBodies));
   // Processed either way: ysipchan answers the sender with our `code`.
   return true;
 }

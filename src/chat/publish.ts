@@ -22,7 +22,8 @@ function answer(ctx: ChatContext, msg: Message, user: string, p: Presence | null
   } else {
     msg.set('osip_Expires', 0);
   }
-  ctx.conn.log.info(`PUBLISH ${toText(user)} ${what}${p ? ` presence ${p.basic}` : ' presence removed'}${p?.note ? ` ${JSON.stringify(p.note)}` : ''} => 200`);
+  const note = p?.note && ctx.config.logBodies ? ` ${JSON.stringify(p.note)}` : '';
+  ctx.conn.log.info(`PUBLISH ${toText(user)} ${what}${p ? ` presence ${p.basic}` : ' presence removed'}${note} => 200`);
   return true;
 }
 

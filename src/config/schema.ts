@@ -168,6 +168,7 @@ export const DEFAULTS = {
   maxBodyBytes: 4096,
   rateLimit: { messages: 30, intervalSeconds: 60, code: 503 } as RateLimit,
   log: 'info' as LogLevel,
+  logBodies: false,
   allowUnauthenticated: false,
   delivery: { waitMs: 8000, maxTargets: 8, inPlace: true, sendTimeoutMs: 40000 },
   offline: {
@@ -346,6 +347,12 @@ export function rulesFileSchema(ctx: SchemaContext) {
       allowUnauthenticated: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.allowUnauthenticated),
       /** Least important lines written to Yate's log: "error", "warn", "info" or "debug". ["info"] */
       log: word('error', 'warn', 'info', 'debug').default(DEFAULTS.log),
+      /**
+       * Show the start of each message's body (60 characters) and each presence note in the
+       * per-message log line. Off, the line says who, to whom, the type, the size and what
+       * became of it, never what was written. [false]
+       */
+      logBodies: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.logBodies),
       /** How a MESSAGE goes on to its recipient. */
       delivery: strict(
         {

@@ -50,6 +50,8 @@ export interface Config {
   readonly deny: { readonly callers: readonly Pattern[]; readonly callees: readonly Pattern[] };
   readonly rateLimit: RateLimit | false;
   readonly log: LogLevel;
+  /** Message bodies (their start) and presence notes in the per-message log line. */
+  readonly logBodies: boolean;
   /** The host of every From/To yate-chat writes; undefined: the request's (when valid). */
   readonly domain?: string;
   /** Accept senders ysipchan did not authenticate (their claimed From user, unverified). */
