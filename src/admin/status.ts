@@ -18,10 +18,13 @@ export function statusLine(chat: ChatModule): string {
     ...[...stats.rejected].sort((a, b) => a[0] - b[0]).map(([c, n]): [string, number] => [`rejected_${c}`, n]),
     ['rate_limited', stats.rateLimited],
     ['presence', presence.size],
+
     ['store', offline ? offline.store.name : 'off'],
     ['rtt_p50_ms', stats.roundTripP50()?.toFixed(1) ?? '-'],
     ['rss_mb', (process.memoryUsage.rss() / 1048576).toFixed(1)],
     ['heap_mb', (process.memoryUsage().heapUsed / 1048576).toFixed(1)],
+    ['offered', chat.ctx.conn.counters.offered],
+    ['emitted', chat.ctx.conn.counters.emitted],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

@@ -76,6 +76,8 @@ export class Connection extends EventEmitter {
   #backoff = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #closing = false;
+  #offered = 0;
+  #emitted = 0;
 
   constructor(opts: ConnectionOptions = {}) {
     super();
@@ -86,7 +88,7 @@ export class Connection extends EventEmitter {
       log: this.log,
       deadlineMs: () => this.deadlineMs,
       maxLine: () => this.#maxLine,
-      write: (line) => this.#tryWrite(line),
+      writeText: (text) => this.#writeText(text),
     });
   }
 
@@ -102,6 +104,11 @@ export class Connection extends EventEmitter {
   /** Messages Yate offered that are not answered yet. */
   get pendingIncoming(): number { return this.#incoming.size; }
   get endpointName(): string { return describeEndpoint(this.#opts.endpoint ?? { kind: 'stdio' }); }
+  /** What this link has cost Yate so far: messages it offered us (each holds one of its threads
+   *  until we answer) and messages we emitted (each run by one of its workers). */
+  get counters(): { readonly offered: number; readonly emitted: number } {
+    return { offered: this.#offered, emitted: this.#emitted };
+  }
 
   /** Open the link, raise bufsize, read the engine timeout, install handlers and watches. */
   async start(): Promise<void> {
@@ -332,7 +339,10 @@ export class Connection extends EventEmitter {
 
   /** One entry per engine line type, named after the protocol's keywords. */
   #table: { [T in EngineLine['type']]: (line: Extract<EngineLine, { type: T }>) => void } = {
-    'message': (m) => void this.#incoming.handle(m),
+    'message': (m) => {
+      this.#offered++;
+      void this.#incoming.handle(m);
+    },
     'answer': (a) => this.#onAnswer(a),
     'install-reply': (r) => this.#replies.settle('install', r.name, r.ok, String(r.priority)),
     'uninstall-reply': (r) => this.#replies.settle('uninstall', r.name, r.ok, String(r.priority)),
@@ -413,6 +423,7 @@ export class Connection extends EventEmitter {
 
   #writeMessage(id: string, name: string, params: ParamInit | undefined, retval: string): void {
     this.#write(messageLine(id, new Message(name, params, retval)));
+    this.#emitted++;
   }
 
   /** Write one line, refusing (typed error, nothing written) what Yate could not take. */
@@ -422,6 +433,17 @@ export class Connection extends EventEmitter {
     const text = encodeLine(line);
     if (wireLength(text) > this.#maxLine) {
       throw new YateChatError('LINE_TOO_LONG', `a ${line.type} line of ${wireLength(text)} bytes exceeds Yate's bufsize of ${this.#maxLine}`);
+    }
+    t.output.write(text + '\n', 'latin1');
+  }
+
+  /** An encoded line already checked against bufsize (answers: Yate waits on them, so they are
+   *  encoded once). Lost only when the link is gone, and Yate released the message then. */
+  #writeText(text: string): void {
+    const t = this.#transport;
+    if (!t || this.#state === 'closed') {
+      this.emit('warning', new YateChatError('NOT_CONNECTED', `not connected to Yate (state ${this.#state})`));
+      return;
     }
     t.output.write(text + '\n', 'latin1');
   }

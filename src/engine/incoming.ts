@@ -3,13 +3,16 @@
 // timeout), when nothing handles it, and when the link ends. An answer Yate could not read or
 // take (a NUL byte, a nameless param, longer than bufsize) is replaced by the short form, since
 // Yate would match it to no message and keep its thread waiting until the timeout.
-import { decodeModuleLine } from '../protocol/decode.js';
+//
+// A Yate thread waits on every message we are offered, so the common case is kept cheap: a
+// chain that answers synchronously is answered in the same turn, with no timer, promise or
+// AbortController; the deadline timer exists only while a handler is still working.
 import { encodeLine } from '../protocol/encode.js';
 import type { AnswerLine, MessageLine } from '../protocol/types.js';
 import { wireLength } from './framing.js';
-import type { HandlerTable } from './handlers.js';
+import { MessageContext, type HandlerTable } from './handlers.js';
 import type { Logger } from './logger.js';
-import { answerChange, Message, snapshot } from './message.js';
+import { answerChange, Message, readableChange, snapshot, type Snapshot } from './message.js';
 
 export interface IncomingDeps {
   readonly handlers: HandlerTable;
@@ -17,13 +20,14 @@ export interface IncomingDeps {
   deadlineMs(): number;
   /** The confirmed bufsize. */
   maxLine(): number;
-  /** Write an answer; never throws (a closed link only loses what Yate released already). */
-  write(line: AnswerLine): void;
+  /** Write an encoded answer that fits bufsize; never throws (a closed link only loses what
+   *  Yate released already). */
+  writeText(text: string): void;
 }
 
 export class Incoming {
   readonly #deps: IncomingDeps;
-  /** id -> answer unprocessed and unchanged, for what is still pending. */
+  /** id -> answer unprocessed and unchanged, for what is still pending on the async path. */
   readonly #pending = new Map<string, () => void>();
 
   constructor(deps: IncomingDeps) {
@@ -40,51 +44,62 @@ export class Incoming {
     this.#pending.clear();
   }
 
-  async handle(m: MessageLine): Promise<void> {
-    const { handlers, log } = this.#deps;
+  handle(m: MessageLine): void {
     const msg = new Message(m.name, undefined, m.retval, m.id, m.time);
     for (const [n, v] of m.params) if (v === null) msg.params.delete(n); else msg.params.add(n, v);
     const before = snapshot(msg);
-    const ctl = new AbortController();
+    const ctx = new MessageContext();
+    let result: boolean | Promise<boolean>;
+    try {
+      result = this.#deps.handlers.run(m.name, msg, ctx);
+    } catch (err) {
+      this.#failed(m.name, err);
+      return this.#answer(m.id, false, null);
+    }
+    if (typeof result === 'boolean') return this.#answer(m.id, result, answerChange(before, msg));
+    this.#wait(m, msg, before, ctx, result);
+  }
+
+  #wait(m: MessageLine, msg: Message, before: Snapshot, ctx: MessageContext, result: Promise<boolean>): void {
     let done = false;
     const answer = (processed: boolean, withChanges: boolean): void => {
       if (done) return;
       done = true;
       this.#pending.delete(m.id);
       clearTimeout(timer);
-      ctl.abort();
       this.#answer(m.id, processed, withChanges ? answerChange(before, msg) : null);
     };
-    this.#pending.set(m.id, () => answer(false, false));
+    const unanswered = (): void => {
+      ctx.abort();
+      answer(false, false);
+    };
+    this.#pending.set(m.id, unanswered);
     const deadline = this.#deps.deadlineMs();
     const timer = setTimeout(() => {
-      log.warn(`handler for ${m.name} passed its ${deadline} ms deadline; answered unprocessed`);
-      answer(false, false);
+      this.#deps.log.warn(`handler for ${m.name} passed its ${deadline} ms deadline; answered unprocessed`);
+      unanswered();
     }, deadline);
-    try {
-      const processed = await handlers.run(m.name, msg, { signal: ctl.signal });
-      answer(processed, true);
-    } catch (err) {
-      log.error(`handler for ${m.name} failed: ${(err as Error)?.stack ?? String(err)}`);
+    result.then((processed) => answer(processed, true), (err: unknown) => {
+      this.#failed(m.name, err);
       answer(false, false);
-    }
+    });
+  }
+
+  #failed(name: string, err: unknown): void {
+    this.#deps.log.error(`handler for ${name} failed: ${(err as Error)?.stack ?? String(err)}`);
   }
 
   #answer(id: string, processed: boolean, change: AnswerLine['change']): void {
-    const line: AnswerLine = { type: 'answer', id, processed, change };
-    const short: AnswerLine = { type: 'answer', id, processed: false, change: null };
+    const text = encodeLine({ type: 'answer', id, processed, change });
     if (change) {
-      const text = encodeLine(line);
-      // decodeModuleLine is as strict as Yate's reader.
-      if (decodeModuleLine(text).type === 'malformed') {
-        this.#deps.log.error(`answer to ${id} holds what Yate cannot read (a NUL byte, a param without a name); answered unprocessed`);
-        return this.#deps.write(short);
-      }
-      if (wireLength(text) > this.#deps.maxLine()) {
-        this.#deps.log.error(`answer to ${id} would exceed Yate's bufsize (${this.#deps.maxLine()}); answered unprocessed`);
-        return this.#deps.write(short);
+      let why = '';
+      if (!readableChange(change)) why = 'holds what Yate cannot read (a NUL byte, a param without a name)';
+      else if (wireLength(text) > this.#deps.maxLine()) why = `would exceed Yate's bufsize (${this.#deps.maxLine()})`;
+      if (why) {
+        this.#deps.log.error(`answer to ${id} ${why}; answered unprocessed`);
+        return this.#deps.writeText(encodeLine({ type: 'answer', id, processed: false, change: null }));
       }
     }
-    this.#deps.write(line);
+    this.#deps.writeText(text);
   }
 }

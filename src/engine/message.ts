@@ -27,19 +27,31 @@ export class Message {
     this.params.set(name, value);
     return this;
   }
+
+  /** Delete every param called `name` (a bare `name` in the answer). */
+  delete(name: string): this {
+    this.params.delete(name);
+    return this;
+  }
 }
 
-/** What Yate sees of a message once a handler ran: name, retval and first value of each param. */
+/** What Yate holds of a message before a handler runs, to tell what the handler changed. */
 export interface Snapshot {
   readonly name: string;
   readonly retval: string;
-  readonly params: Map<string, string>;
+  readonly pairs: readonly (readonly [string, string])[];
+  readonly version: number;
 }
 
 export function snapshot(msg: Message): Snapshot {
-  const params = new Map<string, string>();
-  for (const [n, v] of msg.params) if (!params.has(n)) params.set(n, v);
-  return { name: msg.name, retval: msg.retval, params };
+  return { name: msg.name, retval: msg.retval, pairs: msg.params.pairs(), version: msg.params.version };
+}
+
+/** First value of each name: all Yate can address of a repeated name. */
+function firsts(pairs: Iterable<readonly [string, string]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [n, v] of pairs) if (!out.has(n)) out.set(n, v);
+  return out;
 }
 
 /**
@@ -49,11 +61,22 @@ export function snapshot(msg: Message): Snapshot {
  * what earlier handlers put there (the engine.status trap in the transcripts' README).
  */
 export function answerChange(before: Snapshot, msg: Message): AnswerChange | null {
-  const after = snapshot(msg);
+  const renamed = msg.name !== before.name;
   const ops: ParamOp[] = [];
-  for (const [n, v] of after.params) if (before.params.get(n) !== v) ops.push([n, v]);
-  for (const n of before.params.keys()) if (!after.params.has(n)) ops.push([n, null]);
-  const renamed = after.name !== before.name;
-  if (!renamed && after.retval === before.retval && ops.length === 0) return null;
-  return { name: renamed ? after.name : '', retval: after.retval, params: ops };
+  if (msg.params.version !== before.version) {
+    const was = firsts(before.pairs);
+    const now = firsts(msg.params.pairs());
+    for (const [n, v] of now) if (was.get(n) !== v) ops.push([n, v]);
+    for (const n of was.keys()) if (!now.has(n)) ops.push([n, null]);
+  }
+  if (!renamed && msg.retval === before.retval && ops.length === 0) return null;
+  return { name: renamed ? msg.name : '', retval: msg.retval, params: ops };
+}
+
+/** Can Yate read an answer carrying this change? Not with a NUL byte anywhere (its escape is
+ *  refused) or a parameter without a name. (The same as decoding the line, without the cost.) */
+export function readableChange(c: AnswerChange): boolean {
+  if (c.name.includes('\0') || c.retval.includes('\0')) return false;
+  for (const [n, v] of c.params) if (n === '' || n.includes('\0') || (v !== null && v.includes('\0'))) return false;
+  return true;
 }

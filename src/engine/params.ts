@@ -1,10 +1,16 @@
 // An ordered parameter list in which a name may repeat (ysipchan's sip.message carries
 // `username` twice). Never backed by object properties: a param called `__proto__` is a param.
+//
+// Pairs are never changed in place (set() replaces the pair), so a shallow copy of the list is
+// a true snapshot: that is what lets an answer be computed without copying every param.
 
 export type ParamInit = Iterable<readonly [string, string]> | Readonly<Record<string, string | number | boolean>>;
 
+type Pair = readonly [string, string];
+
 export class Params implements Iterable<[string, string]> {
-  #list: [string, string][] = [];
+  #list: Pair[] = [];
+  #version = 0;
 
   constructor(init?: ParamInit) {
     if (!init) return;
@@ -14,7 +20,8 @@ export class Params implements Iterable<[string, string]> {
 
   /** The first value of `name`, or undefined. */
   get(name: string): string | undefined {
-    for (const p of this.#list) if (p[0] === name) return p[1];
+    const list = this.#list;
+    for (let i = 0; i < list.length; i++) if (list[i]![0] === name) return list[i]![1];
     return undefined;
   }
 
@@ -30,15 +37,17 @@ export class Params implements Iterable<[string, string]> {
   /** Replace the first `name` or append it (Yate's NamedList::setParam). */
   set(name: string, value: string | number | boolean): this {
     const v = String(value);
-    const p = this.#list.find((q) => q[0] === name);
-    if (p) p[1] = v;
+    const i = this.#list.findIndex((q) => q[0] === name);
+    if (i >= 0) this.#list[i] = [name, v];
     else this.#list.push([name, v]);
+    this.#version++;
     return this;
   }
 
   /** Append, even when `name` exists already. */
   add(name: string, value: string | number | boolean): this {
     this.#list.push([name, String(value)]);
+    this.#version++;
     return this;
   }
 
@@ -46,11 +55,22 @@ export class Params implements Iterable<[string, string]> {
   delete(name: string): boolean {
     const before = this.#list.length;
     this.#list = this.#list.filter((p) => p[0] !== name);
+    this.#version++;
     return this.#list.length !== before;
   }
 
   get size(): number {
     return this.#list.length;
+  }
+
+  /** Changes every time the list is written to (for cheap "did anything change?" checks). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The pairs as they are now; later changes do not show in it. */
+  pairs(): readonly Pair[] {
+    return this.#list.slice();
   }
 
   [Symbol.iterator](): Iterator<[string, string]> {
