@@ -6,7 +6,7 @@
 //
 //   const yate = await startYate(install, { sipPath: 'native' });
 //   yate.sipPort, yate.rmanagerPort, yate.dir, yate.rulesPath, yate.storePath, yate.pid
-//   yate.log(); await yate.waitForLog(/ready on stdio/, 10000, since);
+//   yate.log(); await yate.waitForLog(/ready on stdio/, 10000, yate.runStart);
 //   await yate.rmanager('status yate-chat'); await yate.modulePid();
 //   await yate.restart(); yate.kill('SIGKILL'); await yate.stop();
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -56,6 +56,8 @@ export interface RunningYate {
   readonly connectTo: string | undefined;
   /** pid of the current Yate process. */
   readonly pid: number;
+  /** Offset in log() where the current Yate run's lines begin (0, or where restart() started it). */
+  readonly runStart: number;
   /** Yate's whole log so far (every run of this instance, appended). */
   log(): string;
   /** Resolve with the first match of `re` in the log at or after offset `since`. */
@@ -74,12 +76,13 @@ export interface RunningYate {
 /** The module's start-up banner in stdio mode. */
 export const BANNER_STDIO = /yate-chat \S+ ready on stdio/;
 
-const live = new Set<number>();
+/** Process groups (Yate runs, socket-mode modules) killed if the test process exits first. */
+export const live = new Set<number>();
 process.on('exit', () => {
   for (const pgid of live) killGroup(pgid, 'SIGKILL');
 });
 
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
+export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -138,6 +141,7 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
   };
 
   let child: ChildProcess | undefined;
+  let runStart = 0;
   let exited: Promise<void> = Promise.resolve();
   const log = (): string => readFileSync(logPath, 'utf8');
 
@@ -153,6 +157,7 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
 
   const launch = async (): Promise<void> => {
     const since = log().length;
+    runStart = since;
     const proc = spawn(install.bin, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     const pid = proc.pid;
     if (pid === undefined) throw new Error(`cannot start ${install.bin}`);
@@ -187,6 +192,9 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
     dir, sipPort, rmanagerPort, rulesPath, storePath, connectTo,
     get pid() {
       return child?.pid ?? 0;
+    },
+    get runStart() {
+      return runStart;
     },
     log,
     waitForLog,
