@@ -29,6 +29,19 @@ for (const sipPath of PATHS) {
     });
   });
 
+  test(`${sipPath} path: the delivered To is the recipient's address of record even when the sender's From names another domain`, {
+    ...needsYate,
+    todo: 'the module builds To from the sender\'s `domain` param (the host of its From URI), not from the recipient\'s AoR',
+  }, async (t) => {
+    await withYate(yateInstall(), { sipPath }, async (yate) => {
+      const bob = await registeredUa(t, yate, '234');
+      const alice = await uaFor(t, yate, '123', { fromUri: 'sip:123@example.org' });
+      assert.equal((await alice.message('234', 'cross-domain')).code, 200);
+      const got = await bob.waitForRequest((r) => r.method === 'MESSAGE');
+      assert.equal(uriOf(header(got.headers, 'To') ?? ''), 'sip:234@127.0.0.1', 'bob registered (and was addressed) as sip:234@127.0.0.1');
+    });
+  });
+
   test(`${sipPath} path: the recipient's 486 reaches the sender as 486`, needsYate, async (t) => {
     await withYate(yateInstall(), { sipPath }, async (yate) => {
       const bob = await registeredUa(t, yate, '234');

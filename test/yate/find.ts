@@ -18,7 +18,9 @@ export interface YateInstall {
   readonly version: string;
 }
 
-export type FindResult = { readonly ok: true; readonly yate: YateInstall } | { readonly ok: false; readonly reason: string };
+/** Not found: `requested` when YATE_PREFIX named a Yate that is not usable (a setup error, not
+ *  a machine without Yate). */
+export type FindResult = { readonly ok: true; readonly yate: YateInstall } | { readonly ok: false; readonly reason: string; readonly requested: boolean };
 
 function executable(file: string): boolean {
   try {
@@ -41,26 +43,27 @@ function onPath(name: string, envPath: string): string | undefined {
 /** Locate Yate from `env` (defaults to this process's environment). */
 export function findYate(env: NodeJS.ProcessEnv = process.env): FindResult {
   let bin: string;
+  const requested = Boolean(env.YATE_PREFIX);
   if (env.YATE_PREFIX) {
     bin = path.join(env.YATE_PREFIX, 'bin', 'yate');
-    if (!executable(bin)) return { ok: false, reason: `YATE_PREFIX=${env.YATE_PREFIX} but ${bin} is not an executable file` };
+    if (!executable(bin)) return { ok: false, requested, reason: `YATE_PREFIX=${env.YATE_PREFIX} but ${bin} is not an executable file` };
   } else {
     const found = onPath('yate', env.PATH ?? '');
-    if (!found) return { ok: false, reason: 'no Yate found: YATE_PREFIX is not set and there is no yate on PATH' };
+    if (!found) return { ok: false, requested, reason: 'no Yate found: YATE_PREFIX is not set and there is no yate on PATH' };
     bin = found;
   }
   const prefix = path.dirname(path.dirname(realpathSync(bin)));
   const lib = ['lib', 'lib64'].map((d) => path.join(prefix, d)).find((d) => existsSync(path.join(d, 'yate'))) ?? path.join(prefix, 'lib');
   const modules = path.join(lib, 'yate');
   for (const m of ['ysipchan.yate', 'extmodule.yate', 'rmanager.yate', path.join('server', 'regfile.yate')]) {
-    if (!existsSync(path.join(modules, m))) return { ok: false, reason: `Yate at ${bin} has no module ${path.join(modules, m)}` };
+    if (!existsSync(path.join(modules, m))) return { ok: false, requested, reason: `Yate at ${bin} has no module ${path.join(modules, m)}` };
   }
   let version: string;
   try {
     const ldPath = [lib, env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);
     version = execFileSync(bin, ['-V'], { env: { ...env, LD_LIBRARY_PATH: ldPath }, encoding: 'utf8', timeout: 10000 }).trim();
   } catch (err) {
-    return { ok: false, reason: `Yate at ${bin} does not run (${(err as Error).message.split('\n')[0]})` };
+    return { ok: false, requested, reason: `Yate at ${bin} does not run (${(err as Error).message.split('\n')[0]})` };
   }
   return { ok: true, yate: { bin, modules, lib, version } };
 }

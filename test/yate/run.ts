@@ -1,6 +1,8 @@
 // `npm run test:yate`: the real-Yate suite. Without an installed Yate it prints ONE line saying
 // why it skipped and exits 0; with one it runs `node --test` on this folder's *.test.js files
-// (the compiled ones, next to this file) and exits with its code.
+// (the compiled ones, next to this file) and exits with its code. A YATE_PREFIX that names no
+// usable Yate is a setup error: one line, exit 1 (a CI job that asked for Yate must not pass
+// by skipping).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +11,10 @@ import { findYate } from './find.js';
 
 const found = findYate();
 if (!found.ok) {
+  if (found.requested) {
+    console.log(`test:yate failed: ${found.reason}`);
+    process.exit(1);
+  }
   console.log(`test:yate skipped: ${found.reason}`);
   process.exit(0);
 }
