@@ -11,7 +11,8 @@
 //   await yate.restart(); yate.kill('SIGKILL'); await yate.stop();
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,9 @@ export interface YateOptions {
   readonly rules?: Record<string, unknown>;
   /** More modules to load (lateroute, regexroute, msgsniff, yrtpchan...). */
   readonly modules?: readonly string[];
+  /** More files for the conf folder, name -> contents (e.g. a regexroute.conf); they may not
+   *  replace the ones the suite writes. */
+  readonly extraConfigs?: Readonly<Record<string, string>>;
   readonly extmoduleTimeout?: number;
   readonly maxworkers?: number;
   /** Number of -v flags (default 4: module installs, SIP traffic and extmodule notes are logged). */
@@ -90,6 +94,26 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The log file as text, read incrementally (a long load run must not re-read megabytes per poll). */
+function logReader(file: string): () => string {
+  const decoder = new StringDecoder('utf8');
+  const chunk = Buffer.alloc(1 << 16);
+  let text = '';
+  let pos = 0;
+  return () => {
+    const fd = openSync(file, 'r');
+    try {
+      for (let n = readSync(fd, chunk, 0, chunk.length, pos); n > 0; n = readSync(fd, chunk, 0, chunk.length, pos)) {
+        pos += n;
+        text += decoder.write(chunk.subarray(0, n));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return text;
+  };
+}
+
 /** A port that was free on 127.0.0.1 a moment ago (bind to 0, read, close). */
 export async function freePort(kind: 'udp' | 'tcp'): Promise<number> {
   if (kind === 'udp') {
@@ -130,6 +154,10 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
     script: script ? { launcher: LAUNCHER, argument: rulesPath } : undefined, listener,
     modules: opts.modules ?? [], extmoduleTimeout: opts.extmoduleTimeout, maxworkers: opts.maxworkers,
   });
+  for (const [name, text] of Object.entries(opts.extraConfigs ?? {})) {
+    if (name in files) throw new Error(`extraConfigs may not replace ${name}: use the options instead`);
+    files[name] = text;
+  }
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(confDir, name), text);
 
   const args = ['-c', confDir, '-m', install.modules, '-u', path.join(dir, 'user'), '-l', logPath, '-Df', `-${'v'.repeat(opts.verbosity ?? 4)}`];
@@ -143,7 +171,7 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
   let child: ChildProcess | undefined;
   let runStart = 0;
   let exited: Promise<void> = Promise.resolve();
-  const log = (): string => readFileSync(logPath, 'utf8');
+  const log = logReader(logPath);
 
   const waitForLog = async (re: RegExp, ms = 15000, since = 0): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + ms;

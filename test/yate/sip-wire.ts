@@ -109,7 +109,7 @@ export function parseChallenge(value: string): { scheme: string; params: Record<
 const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
 
 /** The Authorization / Proxy-Authorization value answering `challenge` (RFC 2617 MD5). */
-export function digestAuthorization(challenge: string, cred: { user: string; password: string; method: string; uri: string; nc?: number }): string {
+export function digestAuthorization(challenge: string, cred: { user: string; password: string; method: string; uri: string; nc?: number; cnonce?: string }): string {
   const { scheme, params } = parseChallenge(challenge);
   if (scheme.toLowerCase() !== 'digest') throw new Error(`unsupported auth scheme ${scheme}`);
   if (params.algorithm && params.algorithm.toUpperCase() !== 'MD5') throw new Error(`unsupported digest algorithm ${params.algorithm}`);
@@ -121,7 +121,7 @@ export function digestAuthorization(challenge: string, cred: { user: string; pas
   const qops = (params.qop ?? '').split(',').map((q) => q.trim());
   if (qops.includes('auth')) {
     const nc = (cred.nc ?? 1).toString(16).padStart(8, '0');
-    const cnonce = token();
+    const cnonce = cred.cnonce ?? token();
     fields.push(`response="${md5(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`)}"`, 'qop=auth', `nc=${nc}`, `cnonce="${cnonce}"`);
   } else {
     fields.push(`response="${md5(`${ha1}:${nonce}:${ha2}`)}"`);
