@@ -55,7 +55,7 @@ export function findYate(env: NodeJS.ProcessEnv = process.env): FindResult {
   const prefix = path.dirname(path.dirname(realpathSync(bin)));
   const lib = ['lib', 'lib64'].map((d) => path.join(prefix, d)).find((d) => existsSync(path.join(d, 'yate'))) ?? path.join(prefix, 'lib');
   const modules = path.join(lib, 'yate');
-  for (const m of ['ysipchan.yate', 'extmodule.yate', 'rmanager.yate', path.join('server', 'regfile.yate')]) {
+  for (const m of ['ysipchan.yate', 'extmodule.yate', 'rmanager.yate', 'msgsniff.yate', path.join('server', 'regfile.yate')]) {
     if (!existsSync(path.join(modules, m))) return { ok: false, requested, reason: `Yate at ${bin} has no module ${path.join(modules, m)}` };
   }
   let version: string;
