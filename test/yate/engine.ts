@@ -1,14 +1,16 @@
 // A real Yate for one test: a fresh temporary folder with configuration written by the code
 // (configs.ts), the module's rules file and offline store in it, Yate in the foreground as a
 // child process in its own process group with its log in that folder, free ports on 127.0.0.1
-// chosen at start. `stop()` always leaves no Yate and no module behind (the whole process group
-// is killed), also when a test fails; `withYate` does that and puts the log's tail into the error.
+// chosen at start. `stop()` leaves no Yate and no module behind (the whole process group is
+// killed), `dispose()` also removes the folder; `withYate` disposes whatever happens and puts the
+// log's tail into a failure. Should the test process exit or get SIGINT/SIGTERM/SIGHUP first,
+// every live Yate group is killed and its folder removed.
 //
 //   const yate = await startYate(install, { sipPath: 'native' });
 //   yate.sipPort, yate.rmanagerPort, yate.dir, yate.rulesPath, yate.storePath, yate.pid
 //   yate.log(); await yate.waitForLog(/ready on stdio/, 10000, yate.runStart);
 //   await yate.rmanager('status yate-chat'); await yate.modulePid();
-//   await yate.restart(); yate.kill('SIGKILL'); await yate.stop();
+//   await yate.restart(); yate.kill('SIGKILL'); await yate.stop(); await yate.dispose();
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,6 +73,8 @@ export interface RunningYate {
   modulePid(): Promise<number | undefined>;
   /** SIGTERM, wait for Yate to exit, then kill whatever is left of its process group. */
   stop(): Promise<void>;
+  /** stop(), then remove the temporary folder (log included). */
+  dispose(): Promise<void>;
   /** stop(), then start again with the same folder, configs and ports; waits for readiness. */
   restart(): Promise<void>;
   /** Send `signal` to Yate itself. */
@@ -80,11 +84,22 @@ export interface RunningYate {
 /** The module's start-up banner in stdio mode. */
 export const BANNER_STDIO = /yate-chat \S+ ready on stdio/;
 
-/** Process groups (Yate runs, socket-mode modules) killed if the test process exits first. */
+/** Process groups (Yate runs, socket-mode modules) killed if the test process ends first. They
+ *  are detached (their own groups), so a Ctrl-C on the terminal would not reach them. */
 export const live = new Set<number>();
-process.on('exit', () => {
+/** Temporary folders of Yates not stopped yet, removed then too. */
+const liveDirs = new Set<string>();
+function killAll(): void {
   for (const pgid of live) killGroup(pgid, 'SIGKILL');
-});
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal); // then die of it as we would have
+  });
+}
 
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -132,6 +147,7 @@ export async function freePort(kind: 'udp' | 'tcp'): Promise<number> {
 
 export async function startYate(install: YateInstall, opts: YateOptions = {}): Promise<RunningYate> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-real-'));
+  liveDirs.add(dir);
   const confDir = path.join(dir, 'conf');
   mkdirSync(confDir);
   mkdirSync(path.join(dir, 'user'));
@@ -233,6 +249,11 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
       return m ? Number(m[1]) : undefined;
     },
     stop,
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+    },
     async restart() {
       await stop();
       await launch();
@@ -244,8 +265,7 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
   try {
     await launch();
   } catch (err) {
-    await stop();
-    rmSync(dir, { recursive: true, force: true });
+    await yate.dispose();
     throw err;
   }
   return yate;
@@ -262,7 +282,6 @@ export async function withYate(install: YateInstall, opts: YateOptions, body: (y
     e.message += `\n--- tail of Yate's log (${yate.dir}) ---\n${yate.log().slice(-6000)}`;
     throw e;
   } finally {
-    await yate.stop();
-    rmSync(yate.dir, { recursive: true, force: true });
+    await yate.dispose();
   }
 }

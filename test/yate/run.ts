@@ -22,5 +22,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const files = readdirSync(here).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(here, f));
 console.log(`test:yate: ${found.yate.version} at ${found.yate.bin}, ${files.length} test files`);
 // One file at a time: each starts its own Yate, and the machine may have only 2 cores.
-const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
+// No test may hang the run: every wait in the suite has its own deadline well below this.
+const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
