@@ -33,7 +33,10 @@ const ini = (sections: [string, Record<string, string | number>][]): string =>
 /** File name (in the conf folder) -> contents. */
 export function yateConfigs(c: ConfigSpec): Record<string, string> {
   const modules = Object.fromEntries([...BASE_MODULES, ...c.modules].map((m) => [`${m}.yate`, 'yes']));
-  const general: Record<string, string | number> = { modload: 'disable' };
+  // startevents=no: while Yate captures its start-up events, a line logged by one thread while
+  // another appends to the capture is dropped (s_debugging is cleared meanwhile, engine/TelEngine.cpp),
+  // and the lines the suite waits for (listener started, module banner) were sometimes lost.
+  const general: Record<string, string | number> = { modload: 'disable', startevents: 'no' };
   if (c.maxworkers !== undefined) general.maxworkers = c.maxworkers;
 
   const sipGeneral = {
