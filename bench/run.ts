@@ -1,8 +1,10 @@
-// `npm run bench`: codec vs split2, engine round trip, store, store-and-forward. Prints a
+// `npm run bench`: codec vs split2, engine round trip, module CPU per MESSAGE against the minimal
+// module, store, store-and-forward. Prints a
 // table for the README. Sizes can be lowered with BENCH_SCALE=0.1 for a quick look.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchCodec } from './codec.js';
+import { benchModuleCost } from './module-cost.js';
 import { benchOffline } from './offline.js';
 import { benchRoundTrip } from './roundtrip.js';
 import { benchStore } from './store.js';
@@ -10,10 +12,11 @@ import { benchStore } from './store.js';
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const say = (s: string) => process.stdout.write(s + '\n');
 
+/** The transcripts recorded from a real Yate, in the SOURCE tree (this runs from dist/bench/). */
 function transcriptsDir(): string {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  for (const d of [`${root}../shared/yate-transcripts`, `${root}test/fixtures/transcripts`]) if (existsSync(d)) return d;
-  throw new Error('transcripts not found (../shared/yate-transcripts beside the repo)');
+  const dir = fileURLToPath(new URL('../../test/fixtures/transcripts', import.meta.url));
+  if (!existsSync(dir)) throw new Error(`transcripts not found: ${dir}`);
+  return dir;
 }
 
 const c = await benchCodec(transcriptsDir(), { megabytes: 16 * Math.min(1, scale * 4) });
@@ -21,6 +24,10 @@ say(`codec: ${(c.bytes / 1048576).toFixed(1)} MB, ${c.lines} transcript lines; s
   `framing+decode+encode ${c.codecMBps.toFixed(1)} MB/s; ratio (codec time / split2 time, median of 7) ${c.ratio.toFixed(2)}`);
 const rt = await benchRoundTrip({ rate: 500, seconds: Math.max(1, Math.round(5 * Math.min(1, scale * 4))) });
 say(`round trip: ${rt.count} messages at ${rt.rate}/s over pipes: p50 ${rt.p50.toFixed(2)} ms, p99 ${rt.p99.toFixed(2)} ms`);
+for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20_000 * scale)) })) {
+  say(`module CPU per MESSAGE, ${r.path} path (${r.messages} offered, median of 5, no Yate): yate-chat ${r.yateChatUs.toFixed(1)} us, ` +
+    `minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)}`);
+}
 const s = await benchStore({ messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) });
 say(`store (SQLite, one fsync'd commit per message): ${JSON.stringify(s)}`);
 const o = await benchOffline({ messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) });

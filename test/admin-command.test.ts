@@ -37,12 +37,12 @@ test('chat stats prints the status counters one per line', async () => {
     assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);
     assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '999', type: 'text/plain', body: 'x' }), 404);
     const out = await chat(lab, 'chat stats');
-    assert.deepEqual(out.slice(0, 11), [
-      'name: yate-chat', 'type: misc', 'mode: confirmed', 'received: 2', 'delivered: 1', 'stored: 0',
+    assert.deepEqual(out.slice(0, 12), [
+      'name: yate-chat', 'type: misc', 'mode: confirmed', 'received: 2', 'handed: 1', 'delivered: 0', 'stored: 0',
       'offline_delivered: 0', 'rejected: 1', 'rejected_404: 1', 'rate_limited: 0', 'presence: 0',
     ]);
-    assert.equal(out[11], 'store: memory');
-    assert.match(out[12]!, /^rtt_p50_ms: \d+\.\d$/);
+    assert.equal(out[12], 'store: memory');
+    assert.match(out[13]!, /^rtt_p50_ms: \d+\.\d$/);
     for (const l of out) assert.match(l, /^[a-z0-9_]+: [^\s,;]+$/, l);
   });
 });

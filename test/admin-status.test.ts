@@ -28,7 +28,7 @@ test('status lists the yate-chat line and keeps every line other modules wrote b
     assert.deepEqual(names, ['rmanager', 'engine', 'regfile', 'yate-chat', 'extmodule', 'sip']);
     const ours = lines(text).filter((l) => l.startsWith('name=yate-chat,'));
     assert.equal(ours.length, 1);
-    assert.match(ours[0]!, /^name=yate-chat,type=misc;mode=confirmed,received=0,delivered=0,stored=0,offline_delivered=0,rejected=0,rate_limited=0,presence=0,store=memory,rtt_p50_ms=/);
+    assert.match(ours[0]!, /^name=yate-chat,type=misc;mode=confirmed,received=0,handed=0,delivered=0,stored=0,offline_delivered=0,rejected=0,rate_limited=0,presence=0,store=memory,rtt_p50_ms=/);
     assert.equal(lines(text)[0], 'name=rmanager,type=misc;listeners=1,conn=1');
     assert.match(text, /^name=regfile,type=misc;/m);
     assert.match(text, /^name=sip,type=varchans,/m);
@@ -74,7 +74,7 @@ test('status regfile leaves yate-chat out and is not answered by it', async () =
   });
 });
 
-test('the status counters move with a delivered message, a 404 and a 415', async () => {
+test('the status counters move with a message handed to ysipchan, a 404 and a 415', async () => {
   await withLab({}, async (lab) => {
     assert.equal(await lab.register('234', 5070), 200);
     assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);
@@ -82,14 +82,30 @@ test('the status counters move with a delivered message, a 404 and a 415', async
     assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '234' }), 415);
     const f = ourFields(await lab.emu.rmanager.status('yate-chat'));
     assert.equal(f.get('received'), '3');
-    assert.equal(f.get('delivered'), '1');
+    assert.equal(f.get('handed'), '1');
+    assert.equal(f.get('delivered'), '0');
     assert.equal(f.get('rejected'), '2');
     assert.equal(f.get('rejected_404'), '1');
     assert.equal(f.get('rejected_415'), '1');
     assert.equal(f.get('stored'), '0');
     // The full status shows the same counters.
     const all = ourFields(await lab.emu.rmanager.status());
-    for (const k of ['received', 'delivered', 'stored', 'rejected', 'rejected_404', 'rejected_415']) assert.equal(all.get(k), f.get(k), k);
+    for (const k of ['received', 'handed', 'delivered', 'stored', 'rejected', 'rejected_404', 'rejected_415']) assert.equal(all.get(k), f.get(k), k);
+  });
+});
+
+test('status says how many messages Yate offered the module and how many it emitted, as the engine counted them', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal(await lab.sip.receiveMessage({ path: 'native', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);
+    assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '999', type: 'text/plain', body: 'x' }), 404);
+    const f = ourFields(await lab.emu.rmanager.status('yate-chat'));
+    const counted = lab.link.cost.counts();
+    const total = (r: Readonly<Record<string, number>>) => Object.values(r).reduce((a, b) => a + b, 0);
+    // The engine.status being answered is itself offered: it is counted before the line is made.
+    assert.equal(Number(f.get('offered')), total(counted.offered));
+    assert.equal(Number(f.get('emitted')), total(counted.emitted));
+    assert.deepEqual(counted.emitted, { 'call.route': 1 }); // the lookup for unknown 999
   });
 });
 

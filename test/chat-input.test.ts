@@ -3,7 +3,7 @@
 // and every delivered body arrives byte for byte.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bytes, command, lastIncoming, PATHS, rules, send, withLab } from './fixtures/chat-lab.js';
+import { bytes, command, contact, lastIncoming, PATHS, rules, send, withLab } from './fixtures/chat-lab.js';
 
 /** Every byte 0x01..0xFF once: NUL-free, and not valid UTF-8. */
 const ALL_BYTES = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1)).join('');
@@ -141,18 +141,19 @@ test('an unauthenticated sender is challenged (401) by ysipchan before the modul
   });
 });
 
-test('a msg.execute for another driver (callto=jabber/x) is left unprocessed and unchanged', async () => {
+test('a msg.execute yate-chat did not route (another driver, a voice call) is never offered to the module', async () => {
   await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
     const params: Array<[string, string]> = [['callto', 'jabber/x@example.org'], ['caller', '123'], ['called', 'x'], ['text', 'hi: 100%'], ['type', 'text/plain']];
+    const before = lab.link.cost.counts();
     const r = await lab.emu.dispatch('msg.execute', params, 'keep me');
     assert.equal(r.handled, false);
     assert.equal(r.message.retval, 'keep me');
     assert.deepEqual(r.message.params.filter(([k]) => k !== 'handlers'), params);
-    // The module's answer is the short form: it cannot change anything.
-    const offered = lab.link.traffic.find((l) => l.startsWith('E: %%>message:') && l.includes(':msg.execute:'));
-    assert.ok(offered, 'the module was offered the msg.execute');
-    const id = offered.split(':')[2];
-    assert.ok(lab.link.traffic.includes(`A: %%<message:${id}:false:`), lab.link.traffic.join('\n'));
-    assert.equal(lab.sip.sent.length, 0);
+    // A call to a registered SIP user: its call.route (no route_type=msg) and msg.execute.
+    await lab.emu.dispatch('call.route', [['called', '234'], ['caller', '123']]);
+    await lab.emu.dispatch('msg.execute', [['callto', `sip/${contact('234', 5070)}`], ['caller', '123'], ['called', '234'], ['id', 'sip/1']]);
+    assert.deepEqual(lab.link.cost.since(before).offered, {});
+    assert.equal(lab.link.traffic.find((l) => l.startsWith('E: %%>message:') && l.includes(':msg.execute:')), undefined);
   });
 });

@@ -34,9 +34,18 @@ for (const path of PATHS) {
     });
   });
 
-  test(`${path} path: a device that does not answer (408) has the message kept (202) and delivered at its next registration`, async () => {
+  test(`${path} path: a device that does not answer gets ysipchan's 408 on the fast path, and nothing is kept`, async () => {
+    await withLab({ ysipchan: { responder: () => 408 } }, async (lab) => {
+      await lab.register('234', 5070);
+      assert.equal(await send(lab, path, { body: 'are you there?' }), 408);
+      assert.deepEqual(lab.sip.sent.map((r) => r.code), [408]);
+      assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
+    });
+  });
+
+  test(`${path} path: with delivery.inPlace off, a device that does not answer (408) has the message kept (202) and delivered at its next registration`, async () => {
     let reachable = false;
-    await withLab({ ysipchan: { responder: () => (reachable ? 200 : 408) } }, async (lab) => {
+    await withLab({ rules: rules({ delivery: { inPlace: false } }), ysipchan: { responder: () => (reachable ? 200 : 408) } }, async (lab) => {
       await lab.register('234', 5070);
       assert.equal(await send(lab, path, { body: 'are you there?' }), 202);
       assert.deepEqual(lab.sip.sent.map((r) => r.code), [408]);
@@ -47,6 +56,19 @@ for (const path of PATHS) {
       assert.equal(again!.body, 'are you there?');
       assert.equal(again!.code, 200);
       assert.ok(header(again!, 'Date'), 'a late delivery carries its original Date');
+      await queueEmpty(lab);
+    });
+  });
+
+  test(`${path} path: a registered contact ysipchan cannot send to (no transport) has the message kept (202) and delivered at the next registration`, async () => {
+    await withLab({}, async (lab) => {
+      await lab.sip.receiveRegister({ user: '234', contact: 'sip:234@phone.invalid:5070' });
+      assert.equal(await send(lab, path, { body: 'kept, not lost' }), 202);
+      assert.equal(lab.sip.sent.length, 0);
+      assert.match(await command(lab, 'chat queue 234'), /from 123 "kept, not lost"/);
+      await lab.register('234', 5070);
+      const [req] = await delivered(lab, contact('234', 5070), 1);
+      assert.deepEqual([req!.body, req!.code], ['kept, not lost', 200]);
       await queueEmpty(lab);
     });
   });
@@ -128,7 +150,7 @@ test('a delivery that fails at registration stops the run and leaves it and the 
 
 test('the periodic retry delivers a kept message while the recipient stays registered', async () => {
   let reachable = false;
-  await withLab({ rules: rules({ offline: { retryIntervalSeconds: 1 } }), ysipchan: { responder: () => (reachable ? 200 : 408) } }, async (lab) => {
+  await withLab({ rules: rules({ delivery: { inPlace: false }, offline: { retryIntervalSeconds: 1 } }), ysipchan: { responder: () => (reachable ? 200 : 408) } }, async (lab) => {
     await lab.register('234', 5070);
     assert.equal(await send(lab, 'native', { body: 'retry me' }), 202);
     reachable = true;
@@ -160,10 +182,10 @@ test('a message delivered at once carries no Date header (only late deliveries d
 });
 
 for (const path of PATHS) {
-  test(`${path} path: a delivery slower than delivery.waitMs gets 202 at once, and its later failure is kept and delivered at the next registration`, async () => {
+  test(`${path} path: with delivery.inPlace off, a delivery slower than delivery.waitMs gets 202 at once, and its later failure is kept and delivered at the next registration`, async () => {
     let attempt = 0;
     const responder = () => (++attempt === 1 ? { code: 500, delay: 400 } : 200);
-    await withLab({ rules: rules({ delivery: { waitMs: 50 } }), ysipchan: { responder } }, async (lab) => {
+    await withLab({ rules: rules({ delivery: { inPlace: false, waitMs: 50 } }), ysipchan: { responder } }, async (lab) => {
       await lab.register('234', 5070);
       assert.equal(await send(lab, path, { body: 'slow one' }), 202);
       assert.equal(lab.sip.sent[0]!.code, null, 'the sender was answered before the far end');
@@ -174,6 +196,20 @@ for (const path of PATHS) {
       const [, again] = await delivered(lab, contact('234', 5070), 2);
       assert.deepEqual([again!.body, again!.code], ['slow one', 200]);
       await queueEmpty(lab);
+    });
+  });
+
+  test(`${path} path: on the fast path a slow far end keeps no module thread: the module answered before the far end, and the sender gets the far end's own code`, async () => {
+    await withLab({ rules: rules({ delivery: { waitMs: 50 } }), ysipchan: { responder: () => ({ code: 486, delay: 1500 }) } }, async (lab) => {
+      await lab.register('234', 5070);
+      const sending = send(lab, path, { body: 'busy?' });
+      const offered = await lab.link.waitForTraffic(new RegExp(`^E: %%>message:[^:]*:\\d+:${path === 'generic' ? 'sip\\.message' : 'call\\.route'}:`));
+      const id = offered.split(':')[2]!;
+      await lab.link.waitForTraffic(new RegExp(`^A: %%<message:${id.replace(/[.]/g, '\\.')}:`));
+      const req = await until('ysipchan to send it', () => lab.sip.sent[0]);
+      assert.equal(req.code, null, 'the far end had not answered yet');
+      assert.equal(await sending, 486);
+      assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
     });
   });
 }

@@ -18,16 +18,48 @@ for (const path of PATHS) {
       assert.equal(await send(lab, path, { caller: 'claimed', username: '123', body }), 200);
       assert.equal(lab.sip.sent.length, 1);
       const req = lab.sip.sent[0]!;
-      assert.equal(req.via, 'xsip.generate');
+      // Handed to ysipchan in the sender's own dispatch: renamed (generic) or routed (native).
+      assert.equal(req.via, path === 'generic' ? 'xsip.generate' : 'msg.execute');
       assert.equal(req.method, 'MESSAGE');
       assert.equal(req.uri, contact('234', 5070));
       assert.equal(req.body, body);
       assert.equal(req.type, 'text/plain');
       assert.equal(req.wait, true);
       assert.equal(req.code, 200);
-      assert.match(header(req, 'From') ?? '', /<sip:123@127\.0\.0\.1>$/);
+      assert.match(header(req, 'From') ?? '', /^"Sender claimed" <sip:123@127\.0\.0\.1>$/);
+      assert.equal(header(req, 'To'), '<sip:234@127.0.0.1>');
       assert.equal(req.headers.find(([h]) => h.toLowerCase() === 'contact'), undefined, 'RFC 3428: no Contact');
-      await lab.emu.log.waitForLog(/MESSAGE 123 -> 234 \[text\/plain, 18 B\] .* => 200/);
+      await lab.emu.log.waitForLog(/MESSAGE 123 -> 234 \[text\/plain, 18 B\] .* => sent on to sip:234@127\.0\.0\.1:5070 by ysipchan/);
+    });
+  });
+
+  test(`${path} path: a MESSAGE to a registered user costs Yate one message offered to the module and none emitted`, async () => {
+    await withLab({}, async (lab) => {
+      await lab.register('234', 5070);
+      const before = lab.link.cost.counts();
+      assert.equal(await send(lab, path), 200);
+      const cost = lab.link.cost.since(before);
+      assert.deepEqual(cost.offered, { [path === 'generic' ? 'sip.message' : 'call.route']: 1 });
+      assert.deepEqual(cost.emitted, {});
+      assert.equal(lab.sip.sent.length, 1);
+    });
+  });
+
+  test(`${path} path: the sender's own headers and transport are not carried to the recipient`, async () => {
+    await withLab({}, async (lab) => {
+      await lab.sip.receiveRegister({ user: '234', contact: contact('234', 5070), connectionId: 'udp-b' });
+      // The sender came over TCP, in a dialog, with a charset and a User-Agent.
+      assert.equal(await send(lab, path, {
+        transport: 'TCP', connectionId: 'tcp:10.0.0.9:5061', contentType: 'text/plain;charset=utf-8',
+        headers: [['user-agent', 'Phone/1.0']],
+      }), 200);
+      const [req] = lab.sip.sent;
+      const names = req!.headers.map(([h]) => h);
+      assert.deepEqual(names.sort(), ['From', 'To'], names.join(','));
+      assert.equal(req!.type, 'text/plain;charset=utf-8');
+      // The recipient's registration picks the connection; the sender's transport is gone.
+      assert.equal(req!.connectionId, 'udp-b');
+      assert.equal(req!.ipTransport, null);
     });
   });
 
@@ -63,30 +95,32 @@ test('seed mode: the sender gets 200 at once and exactly the seed\'s msg.execute
   await withLab({ rules: rules({ mode: 'seed' }) }, async (lab) => {
     await lab.register('234', 5070);
     const body = 'seed: 50% off\r\nline two';
-    const routed = dispatched(lab, 'msg.execute', (m) => m.getParam('text') === body);
+    const routed = dispatched(lab, 'msg.execute', (m) => m.getParam('xsip_body') === body);
     assert.equal(await send(lab, 'generic', { body }), 200);
 
-    // What the module wrote: a fire-and-forget msg.execute (empty id) with the seed's params only.
+    // What the module wrote: a fire-and-forget msg.execute (empty id) to lateroute, carrying the
+    // body as ysipchan's relay reads it (the seed's own msg.execute rule renamed type/text).
     const emitted = lab.link.traffic.filter((l) => l.startsWith('A: %%>message:') && l.includes(':msg.execute:'));
     assert.equal(emitted.length, 1, emitted.join('\n'));
     const line = decodeModuleLine(emitted[0]!.slice(3));
     assert.equal(line.type, 'message');
     if (line.type !== 'message') return;
     assert.equal(line.id, '');
-    assert.deepEqual(line.params, [
+    assert.deepEqual(line.params.filter(([n]) => n !== 'yatechat_origin'), [
       ['caller', '123'], ['called', '234'], ['domain', '127.0.0.1'], ['callto', 'lateroute/234'],
-      ['body_encoding', ''], ['type', 'text/plain'], ['text', body],
+      ['xsip_type', 'text/plain'], ['xsip_body', body], ['sip_From', '"Sender 123" <sip:123@127.0.0.1>'],
     ]);
 
-    // lateroute (75) turned it into the route; the module (90) delivered it and answered it.
+    // lateroute (75) turned it into the route; ysipchan's relay (100) sent it without waiting,
+    // like the seed's rename to xsip.generate did. The module never saw the msg.execute.
     const { message, handled } = await routed;
     assert.equal(handled, true);
     assert.equal(message.getParam('callto'), `sip/${contact('234', 5070)}`);
-    assert.equal(message.getParam('code'), '200');
     const [req] = await delivered(lab, contact('234', 5070), 1);
     assert.equal(req!.body, body);
-    assert.equal(req!.code, 200);
+    assert.equal(req!.wait, false);
     assert.match(header(req!, 'From') ?? '', /<sip:123@127\.0\.0\.1>$/);
+    assert.equal(lab.link.cost.offered.get('msg.execute'), undefined);
 
     // No loop: one more round trip through the module and still one msg.execute, one MESSAGE.
     await command(lab, 'chat stats');

@@ -101,6 +101,6 @@ test('log "warn" leaves the per-message lines out of Yate\'s log; the default "i
     assert.equal(await send(lab, 'generic', { body: 'loud' }), 200);
     assert.equal(await send(lab, 'native', { body: 'loud' }), 200);
     await command(lab, 'chat stats');
-    assert.equal(lab.emu.log.grep(/MESSAGE 123 -> 234 \[text\/plain, 4 B\] "loud" => 200/).length, 2);
+    assert.equal(lab.emu.log.grep(/MESSAGE 123 -> 234 \[text\/plain, 4 B\] "loud" => sent on to sip:234@127\.0\.0\.1:5070 by ysipchan/).length, 2);
   });
 });

@@ -2,36 +2,52 @@
 // yate.conf maxworkers, and a sender whose answer could not wait is never sent to behind its back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { header, rules, send, until, withLab } from './fixtures/chat-lab.js';
+import { command, header, rules, send, until, withLab } from './fixtures/chat-lab.js';
 
-test('deliveries in flight at once stay below Yate\'s worker count (maxworkers less 3)', async () => {
-  let inFlight = 0;
-  let most = 0;
-  const responder = async () => {
-    inFlight++;
-    most = Math.max(most, inFlight);
+function counting() {
+  const c = { inFlight: 0, most: 0, responder: async () => {
+    c.inFlight++;
+    c.most = Math.max(c.most, c.inFlight);
     await new Promise((r) => setTimeout(r, 100));
-    inFlight--;
+    c.inFlight--;
     return 200;
-  };
-  await withLab({ emulator: { maxWorkers: 5 }, ysipchan: { responder }, rules: rules({ rateLimit: false }) }, async (lab) => {
+  } };
+  return c;
+}
+
+test('deliveries yate-chat makes itself stay below Yate\'s worker count (maxworkers less 3)', async () => {
+  const c = counting();
+  await withLab({ emulator: { maxWorkers: 5 }, ysipchan: { responder: c.responder }, rules: rules({ rateLimit: false, delivery: { inPlace: false } }) }, async (lab) => {
     await lab.register('234', 5070);
     const codes = await Promise.all(Array.from({ length: 12 }, (_, i) => send(lab, 'generic', { body: `m${i}` })));
     assert.deepEqual(codes, Array(12).fill(200));
-    assert.equal(most, 2, `at most ${most} in flight`);
+    assert.equal(c.most, 2, `at most ${c.most} in flight`);
   });
 });
 
-test('a route lookup slower than the sender\'s budget answers 503 on the native path and nothing is sent afterwards', async () => {
-  await withLab({ emulator: { timeout: 2500 }, rules: rules({ delivery: { waitMs: 300 } }) }, async (lab) => {
+test('nothing caps the fast path: deliveries handed to ysipchan wait in their senders\' threads, not in Yate\'s workers', async () => {
+  const c = counting();
+  await withLab({ emulator: { maxWorkers: 5 }, ysipchan: { responder: c.responder }, rules: rules({ rateLimit: false }) }, async (lab) => {
     await lab.register('234', 5070);
+    const before = lab.link.cost.counts();
+    const codes = await Promise.all(Array.from({ length: 12 }, (_, i) => send(lab, i % 2 ? 'native' : 'generic', { body: `m${i}` })));
+    assert.deepEqual(codes, Array(12).fill(200));
+    assert.equal(c.most, 12, `at most ${c.most} in flight`);
+    assert.deepEqual(lab.link.cost.since(before).emitted, {});
+  });
+});
+
+test('a route lookup slower than the sender\'s budget answers 503 on the native path and nothing is sent or kept afterwards', async () => {
+  await withLab({ emulator: { timeout: 2500 }, rules: rules({ delivery: { waitMs: 300 } }) }, async (lab) => {
+    // 555 is not registered: the module has to ask Yate's routers, which are slow today.
     lab.emu.install('call.route', 95, async () => {
       await new Promise((r) => setTimeout(r, 1500));
       return false;
     }, { track: 'slow' });
-    assert.equal(await send(lab, 'native'), 503);
+    assert.equal(await send(lab, 'native', { called: '555' }), 503);
     await new Promise((r) => setTimeout(r, 1800));
     assert.equal(lab.sip.sent.length, 0);
+    assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
   });
 });
 

@@ -44,7 +44,7 @@ test('per-message log lines and admin commands keep stdout clean', async () => {
     await lab.emu.rmanager.command('chat send 123 234 hello');
     await lab.emu.rmanager.help('chat');
     // Log text is UTF-8 bytes on the wire; the newline of the body is shown as one symbol.
-    const line = await lab.emu.log.waitForLog(/^MESSAGE 123 -> 234 \[text\/plain, 18 B\] "line one[^"]+line: two" => 200 /);
+    const line = await lab.emu.log.waitForLog(/^MESSAGE 123 -> 234 \[text\/plain, 18 B\] "line one[^"]+line: two" => sent on to sip:234@127\.0\.0\.1:5070 by ysipchan/);
     assert.equal(line.component, 'output');
     assert.ok(toText(line.text).includes('"line one\u23celine: two"'), toText(line.text));
     await lab.emu.log.waitForLog(/^MESSAGE 123 -> 999 \[text\/plain, 1 B\] "x" => 404 /);

@@ -1,5 +1,5 @@
 // Literal wire lines at the edges of the extmodule format, each checked against what Yate does
-// (YATE-FACTS.md; engine/String.cpp msgUnescape, engine/Message.cpp commonDecode,
+// (docs/yate-module.md; engine/String.cpp msgUnescape, engine/Message.cpp commonDecode,
 // modules/extmodule.cpp ExtModReceiver::processLine).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,10 +71,15 @@ describe('escapes inside a field', () => {
     assert.deepEqual(unescape('a%}b', true), { ok: true, value: 'a=b' });
   });
 
-  test('%} in a parameter name is = on a module line too, as YATE-FACTS.md records for 6.4.1', () => {
-    // Older extmodule sources read the chunk with no extra escape char; YATE-FACTS.md (checked
-    // on a running 6.4.1) says the decoder accepts `}` in names, so a module may send one.
-    assert.deepEqual(message('%%>message:i:0:n:r:a%}b=c', decodeModuleLine).params, [['a=b', 'c']]);
+  test('%} in a parameter name is refused on a module line, as Yate 6.4.1 answers it Error in:', () => {
+    // Message::commonDecode unescapes the whole chunk with no extra escape char, and a running
+    // 6.4.1 answered `Error in:` to this very line (docs/yate-module.md): a module cannot send
+    // a parameter name holding '='.
+    for (const line of ['%%>message:i:0:n:r:a%}b=c', '%%<message:i:false:n:r:a%}b=c', '%%<message:i:true::r:x=1:%}']) {
+      const v = decodeModuleLine(line);
+      assert.equal(v.type, 'malformed', line);
+      assert.match((v as MalformedLine).reason, /bad escape in parameter name/);
+    }
     assert.deepEqual(message('%%>message:i:0:n:r:ab=c', decodeModuleLine).params, [['ab', 'c']]);
   });
 

@@ -50,6 +50,9 @@ const answerLine: fc.Arbitrary<AnswerLine> = fc.record({
   change: fc.option(fc.record({ name: bytes, retval: bytes, params }, { noNullPrototype: true }), { nil: null, freq: 3 }),
 }, { noNullPrototype: true });
 
+/** Yate writes '=' in a parameter name as `%}` but refuses it on a module line. */
+const hasEqInName = (ops: readonly ParamOp[]): boolean => ops.some(([n]) => n.includes('='));
+
 /** The decoders' contract: some typed value, or a malformed carrying the line and a reason. */
 function assertDecoded(v: { type: string }, line: string): void {
   assert.equal(typeof v.type, 'string');
@@ -183,9 +186,11 @@ describe('line round trips', () => {
     }), RUNS);
   });
 
-  test('a message line decodes to the same value on the module side too, = in names included (YATE-FACTS: `}` is accepted in names)', () => {
+  test('on the module side a message line decodes to the same value, unless a parameter name holds = (refused, as Yate does)', () => {
     fc.assert(fc.property(messageLine, (m) => {
-      assert.deepEqual(decodeModuleLine(encodeLine(m)), m);
+      const line = encodeLine(m);
+      if (hasEqInName(m.params)) assert.equal(decodeModuleLine(line).type, 'malformed', line);
+      else assert.deepEqual(decodeModuleLine(line), m);
     }), RUNS);
   });
 
@@ -193,7 +198,8 @@ describe('line round trips', () => {
     fc.assert(fc.property(answerLine, (a) => {
       const line = encodeLine(a);
       assert.deepEqual(decodeEngineLine(line), a);
-      assert.deepEqual(decodeModuleLine(line), a);
+      if (hasEqInName(a.change?.params ?? [])) assert.equal(decodeModuleLine(line).type, 'malformed', line);
+      else assert.deepEqual(decodeModuleLine(line), a);
       // The short form is exactly "%%<message:ID:PROCESSED:" with nothing after it.
       if (a.change === null) assert.equal(line, `%%<message:${escape(a.id)}:${a.processed}:`);
       else assert.ok(line.length > `%%<message:${escape(a.id)}:${a.processed}:`.length);

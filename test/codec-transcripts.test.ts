@@ -1,10 +1,10 @@
 // Replays the traffic recorded between a real Yate 6.4.1 and an external module script
-// (/work/shared/yate-transcripts, see its README) through the pure wire codec.
+// (test/fixtures/transcripts/, see its README) through the pure wire codec.
 // `A: ` lines are module -> engine, `E: ` lines engine -> module.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   decodeEngineLine, decodeModuleLine, encodeLine, setlocalValue,
@@ -22,7 +22,7 @@ function repoRoot(): string {
   }
 }
 
-const TRANSCRIPTS = resolve(repoRoot(), '../shared/yate-transcripts');
+const TRANSCRIPTS = join(repoRoot(), 'test', 'fixtures', 'transcripts');
 const FILES = ['native-message.txt', 'probe-native.txt', 'seed-generic-message.txt'] as const;
 
 interface Entry { readonly file: string; readonly no: number; readonly dir: 'A' | 'E'; readonly text: string }
@@ -90,7 +90,7 @@ function paramValues(params: MessageLine['params'], name: string): (string | nul
 }
 
 describe('transcript replay', () => {
-  test('the three transcript files are found next to the repository and hold only A: and E: lines', () => {
+  test('the three transcript files are found in test/fixtures/transcripts and hold only A: and E: lines', () => {
     const present = readdirSync(TRANSCRIPTS).filter((f) => f.endsWith('.txt')).sort();
     assert.deepEqual(present, [...FILES]);
     for (const f of FILES) assert.ok(byFile.get(f)!.length > 10, `${f} looks truncated`);

@@ -203,7 +203,7 @@ test('each field accepts its documented forms', () => {
     deny: { callers: ['exact', '/^re$/iu'], callees: [] },
     rateLimit: false,
     log: 'debug',
-    delivery: { waitMs: 0, maxTargets: 64 },
+    delivery: { inPlace: false, waitMs: 0, maxTargets: 64 },
     offline: {
       enabled: false,
       store: { kind: 'memory' },
@@ -219,7 +219,7 @@ test('each field accepts its documented forms', () => {
   assert.equal(config.mode, 'seed');
   assert.deepEqual(config.contentTypes, ['text/plain', 'text/*', '*/*']);
   assert.equal(config.rateLimit, false);
-  assert.deepEqual(config.delivery, { waitMs: 0, maxTargets: 64 });
+  assert.deepEqual(config.delivery, { inPlace: false, waitMs: 0, maxTargets: 64 });
   assert.deepEqual(config.offline.storeCodes, [408, 504, 600]);
   assert.deepEqual(config.offline.knownUsers, { list: ['alice', 'bob'] });
   assert.deepEqual(config.users, ['+15551234', 'alice.smith']);

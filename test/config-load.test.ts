@@ -25,7 +25,7 @@ test('without a file the defaults are returned and they work', () => {
       deny: { callers: [], callees: [] },
       rateLimit: { messages: 30, intervalSeconds: 60, code: 503 },
       log: 'info',
-      delivery: { waitMs: 8000, maxTargets: 8 },
+      delivery: { inPlace: true, waitMs: 8000, maxTargets: 8 },
       offline: {
         enabled: true,
         store: { kind: 'sqlite', path: path.join(ENV.env!['YATE_CHAT_DATA']!, 'yate-chat.db') },
@@ -245,14 +245,65 @@ test('without YATE_CHAT_DATA or a system folder the store goes to the temporary 
   });
 });
 
-test('a store in the temporary folder is loaded with a warning', () => {
-  const config = loadConfig(undefined, { env: {} });
-  if (config.offline.store.kind === 'sqlite' && config.offline.store.path.startsWith('/var/lib/yate-chat/')) {
-    assert.deepEqual(config.warnings, []); // this machine has the system folder
-  } else {
-    assert.equal(config.warnings.length, 1);
-    assert.match(config.warnings[0]!, /temporary folder/);
+/** The warning README promises for a store in the temporary folder, for the path `db`. */
+const tmpWarning = (db: string): string =>
+  `offline messages are kept in ${db}, a temporary folder that may be emptied at reboot: ` +
+  'set offline.store.path in the rules file or YATE_CHAT_DATA in the environment';
+
+test('without YATE_CHAT_DATA or a system folder, the store is <tmp>/yate-chat/yate-chat.db, loaded with a warning', () => {
+  const tmp = tempDir();
+  const db = path.join(tmp, 'yate-chat', 'yate-chat.db');
+  const config = loadConfig(undefined, { env: {}, systemDir: path.join(tmp, 'no-such-folder'), tmpDir: tmp });
+  assert.deepEqual(config.offline.store, { kind: 'sqlite', path: db });
+  assert.deepEqual(config.warnings, [tmpWarning(db)]);
+});
+
+test('the temporary folder is the system one (TMPDIR) unless told otherwise', () => {
+  const tmp = tempDir();
+  const saved = process.env['TMPDIR'];
+  process.env['TMPDIR'] = tmp;
+  try {
+    const config = loadConfig(undefined, { env: {}, systemDir: path.join(tmp, 'no-such-folder') });
+    const db = path.join(tmp, 'yate-chat', 'yate-chat.db');
+    assert.deepEqual(config.offline.store, { kind: 'sqlite', path: db });
+    assert.deepEqual(config.warnings, [tmpWarning(db)]);
+  } finally {
+    if (saved === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = saved;
   }
-  assert.deepEqual(loadConfig(undefined, { env: {} }).warnings, config.warnings);
-  assert.deepEqual(load({ offline: { store: { kind: 'memory' } } }).warnings, []);
+});
+
+test('a writable system folder takes the store, without a warning', () => {
+  const system = tempDir();
+  const config = loadConfig(undefined, { env: {}, systemDir: system, tmpDir: tempDir() });
+  assert.deepEqual(config.offline.store, { kind: 'sqlite', path: path.join(system, 'yate-chat.db') });
+  assert.deepEqual(config.warnings, []);
+});
+
+test('a system folder that is a regular file is passed over for the temporary folder', () => {
+  const tmp = tempDir();
+  const notAFolder = path.join(tmp, 'yate-chat-system');
+  fs.writeFileSync(notAFolder, '');
+  const config = loadConfig(undefined, { env: {}, systemDir: notAFolder, tmpDir: tmp });
+  const db = path.join(tmp, 'yate-chat', 'yate-chat.db');
+  assert.deepEqual(config.offline.store, { kind: 'sqlite', path: db });
+  assert.deepEqual(config.warnings, [tmpWarning(db)]);
+});
+
+test('YATE_CHAT_DATA wins over a writable system folder, without a warning', () => {
+  const data = tempDir();
+  const config = loadConfig(undefined, { env: { YATE_CHAT_DATA: data }, systemDir: tempDir(), tmpDir: tempDir() });
+  assert.deepEqual(config.offline.store, { kind: 'sqlite', path: path.join(data, 'yate-chat.db') });
+  assert.deepEqual(config.warnings, []);
+});
+
+test('no warning when the rules name a store path, keep the store in memory or turn it off, even where the default is temporary', () => {
+  const tmp = tempDir();
+  const folders = { env: {}, systemDir: path.join(tmp, 'no-such-folder'), tmpDir: tmp };
+  const named = loadConfig(writeRules({ offline: { store: { path: '/srv/chat/x.db' } } }), folders);
+  assert.deepEqual([named.offline.store, named.warnings], [{ kind: 'sqlite', path: '/srv/chat/x.db' }, []]);
+  const memory = loadConfig(writeRules({ offline: { store: { kind: 'memory' } } }), folders);
+  assert.deepEqual([memory.offline.store, memory.warnings], [{ kind: 'memory' }, []]);
+  const off = loadConfig(writeRules({ offline: { enabled: false } }), folders);
+  assert.deepEqual(off.warnings, []);
 });

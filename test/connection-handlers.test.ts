@@ -283,17 +283,18 @@ test('a message no local handler wants is answered unprocessed and unchanged', a
   emu.assertExactlyOnce();
 });
 
-test('an answer Yate could not read (longer than its buffer, a NUL byte, a param without a name) is replaced by an unprocessed, unchanged one', async (t) => {
+test('an answer Yate could not read (longer than its buffer, a NUL byte, a param without a name or with = in it) is replaced by an unprocessed, unchanged one', async (t) => {
   const emu = emulator(t, { timeout: 3000 });
   const link = spawnModule(emu, {
     handlers: [
       { label: 'huge', name: 'huge.msg', steps: [{ set: ['body', 'x'.repeat(70000)] }], returns: true },
       { label: 'nul', name: 'nul.msg', steps: [{ set: ['body', 'a\u0000b'] }], returns: true },
       { label: 'noname', name: 'noname.msg', steps: [{ set: ['', 'b'] }, { set: ['body', 'b'] }], returns: true },
+      { label: 'eqname', name: 'eqname.msg', steps: [{ set: ['a=b', 'c'] }, { set: ['body', 'b'] }], returns: true },
     ],
   });
   await started(emu);
-  for (const name of ['huge.msg', 'nul.msg', 'noname.msg']) {
+  for (const name of ['huge.msg', 'nul.msg', 'noname.msg', 'eqname.msg']) {
     const r = await emu.dispatch(name, { a: '1' }, 'keep');
     assert.deepEqual([r.handled, r.message.retval, r.message.getParam('body')], [false, 'keep', undefined], name);
     const id = offeredId(link, name);

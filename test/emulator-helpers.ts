@@ -6,8 +6,8 @@ import type { Emulator, ModuleLink } from '../src/emulator/index.js';
 /** test/fixtures in the SOURCE tree (tests run compiled, from <outDir>/test). */
 export const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
-/** The recorded transcripts, beside the repository (../shared/yate-transcripts, as the codec tests). */
-export const TRANSCRIPTS = fileURLToPath(new URL('../../../shared/yate-transcripts', import.meta.url));
+/** The transcripts recorded from a real Yate (test/fixtures/transcripts, as the codec tests). */
+export const TRANSCRIPTS = fixture('transcripts');
 
 type Item = string | { prefix: string; fill: string; length: number };
 type Template = string | { line: string; delay: number };

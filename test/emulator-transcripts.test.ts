@@ -1,4 +1,4 @@
-// The emulator against what a real Yate 6.4.1 wrote (/work/shared/yate-transcripts).
+// The emulator against what a real Yate 6.4.1 wrote (test/fixtures/transcripts/).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Emulator } from '../src/emulator/index.js';
@@ -54,8 +54,10 @@ test('a native SIP MESSAGE produces the call.route and msg.execute lines of nati
     body: 'hello Monica\r\n', callid: '1-7806@127.0.0.1', fromTag: '7806msg1', dlgtag: '648259247',
   });
   assert.deepEqual(directions(rec.traffic), directions(transcript('native-message.txt')));
-  // routed, but no module delivered msg.execute: the SIP engine's default refusal
-  assert.equal(code, 405);
+  // Routed by regfile; ysipchan's own msg.execute relay (100) sent it without waiting (no
+  // wait=true), so the sender got 200 at once, as measured on Yate 6.4.1.
+  assert.equal(code, 200);
+  assert.deepEqual(emu.ysipchan!.sent.map((r) => [r.via, r.uri, r.wait]), [['msg.execute', 'sip:234@127.0.0.1:5070', false]]);
   emu.assertExactlyOnce();
 });
 

@@ -157,19 +157,20 @@ describe('sqlite store failures', () => {
     await rejectsWith(openSqliteStore({ path: dir }), 'STORE_FAILED', dir);
   });
 
-  test('a read-only file fails to open with STORE_FAILED instead of failing at the first put', {
-    skip: process.getuid?.() === 0 ? 'root writes read-only files anyway' : false,
-  }, async (t) => {
-    const dir = tempDir(t);
-    const file = path.join(dir, 'ro.db');
-    await (await openSqliteStore({ path: file })).close();
-    fs.chmodSync(file, 0o444);
-    fs.chmodSync(dir, 0o555);
-    try {
-      await rejectsWith(openSqliteStore({ path: file }), 'STORE_FAILED', file);
-    } finally {
-      fs.chmodSync(dir, 0o755);
-    }
+  test('a store SQLite can read but not write fails to open with STORE_FAILED instead of failing at the first put', async (t) => {
+    const file = path.join(tempDir(t), 'ro.db');
+    const first = await openSqliteStore({ path: file });
+    await first.put(msg('alice', 'kept'));
+    await first.close();
+    // A folder where SQLite keeps the WAL index (-shm): it cannot open it for writing (EISDIR,
+    // root included, unlike permission bits), opens it read-only instead and serves reads but
+    // refuses every write with SQLITE_READONLY: the fallback it takes for a read-only file.
+    fs.mkdirSync(`${file}-shm`);
+    const raw = new Database(file);
+    assert.deepEqual(raw.prepare('SELECT count(*) AS n FROM messages').get(), { n: 1 }, 'reads still work');
+    assert.throws(() => raw.exec('DELETE FROM messages'), /readonly/);
+    raw.close();
+    await rejectsWith(openSqliteStore({ path: file }), 'STORE_FAILED', file, 'SQLITE_READONLY');
   });
 
   test('a write that cannot get the lock rejects with STORE_FAILED, and the store works afterwards', async (t) => {

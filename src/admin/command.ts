@@ -3,7 +3,8 @@ import { formatConfigError, loadConfig } from '../config/index.js';
 import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
 import type { ChatModule } from '../chat/module.js';
-import { budgetFor, routeAndDeliver } from '../chat/flow.js';
+import { route } from '../chat/decide.js';
+import { budgetFor, carryOut } from '../chat/flow.js';
 import { toText, fromText } from '../protocol/bytes.js';
 import { bodyPreview } from '../chat/logline.js';
 import { statusLine } from './status.js';
@@ -89,9 +90,9 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
       if (!m) return ['usage: chat send FROM TO TEXT'];
       const [from, to, text] = [m[1]!, m[2]!, m[3]!];
       const [user, domain = ctx.domain || 'localhost'] = fromText(from).split('@');
-      const r = await routeAndDeliver(ctx, {
-        sender: user!, domain, called: fromText(to).split('@')[0]!, type: 'text/plain', body: fromText(text), encoding: '', antiloop: 20,
-      }, budgetFor(ctx));
+      const called = fromText(to).split('@')[0]!;
+      const out = { sender: user!, domain, called, type: 'text/plain', body: fromText(text), encoding: '', antiloop: 20 };
+      const r = await carryOut(ctx, out, route(called, ctx.world), budgetFor(ctx));
       return [`${r.code} ${r.detail}`];
     }
     case 'reload': {

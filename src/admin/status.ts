@@ -11,6 +11,7 @@ export function statusLine(chat: ChatModule): string {
   const fields: [string, string | number][] = [
     ['mode', config.mode],
     ['received', stats.received],
+    ['handed', stats.handed],
     ['delivered', stats.delivered],
     ['stored', stats.stored],
     ['offline_delivered', stats.offlineDelivered],

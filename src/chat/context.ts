@@ -1,14 +1,15 @@
-// What every chat handler shares: the engine link, the current rules, counters, presence and
-// the offline store (null when disabled).
-import type { Config } from '../config/index.js';
-import type { RateLimiter } from '../config/index.js';
+// What every chat handler shares: the engine link, the current rules, counters, presence,
+// the registration view and the offline store (null when disabled).
+import type { Config, RateLimiter } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
+import type { World } from './decide.js';
 import type { Offline } from './offline.js';
 import type { PresenceBook } from './presence.js';
+import type { Registrations } from './registrations.js';
 import type { Slots } from './slots.js';
 import type { Stats } from './stats.js';
 
-/** Param we put on messages we emit so our own handlers (reenter is on) pass them by. */
+/** Param we put on messages we emit, so a handler of ours that still sees one passes it by. */
 export const MARK = 'yatechat_origin';
 
 export interface ChatContext {
@@ -18,7 +19,10 @@ export interface ChatContext {
   limiter: RateLimiter;
   readonly stats: Stats;
   readonly presence: PresenceBook;
+  readonly registrations: Registrations;
   offline: Offline | null;
+  /** What decide() needs to know, read from the fields above. */
+  readonly world: World;
   /** Value of MARK on messages from this process. */
   readonly marker: string;
   /** The domain Yate last reported on a MESSAGE or REGISTER, for messages we originate
@@ -26,4 +30,14 @@ export interface ChatContext {
   domain: string;
   /** Deliveries in flight at once (see slots.ts). */
   readonly slots: Slots;
+}
+
+/** The World of a context: always the current rules, view, store and limiter. */
+export function worldOf(ctx: Omit<ChatContext, 'world'>): World {
+  return {
+    get config() { return ctx.config; },
+    contacts: (user) => ctx.registrations.targets(user),
+    known: (user, routerError) => ctx.offline?.isKnown(user, routerError) ?? false,
+    rate: (sender) => ctx.limiter.take(sender),
+  };
 }

@@ -8,7 +8,8 @@ export function bodyPreview(body: string, encoding: string, max = 60): string {
   return JSON.stringify(text.length > max ? text.slice(0, max) + '\u2026' : text);
 }
 
-export function messageLine(kind: string, from: string, to: string, type: string | undefined, encoding: string, body: string, code: number, detail: string): string {
+/** `outcome`: the code and why ("404 no route to 999"), or where it went on to. */
+export function messageLine(kind: string, from: string, to: string, type: string | undefined, encoding: string, body: string, outcome: string): string {
   const enc = encoding ? `, ${encoding}` : '';
-  return `${kind} ${toText(from) || '?'} -> ${toText(to) || '?'} [${type ? toText(type) : 'no type'}${enc}, ${body.length} B] ${bodyPreview(body, encoding)} => ${code} ${detail}`;
+  return `${kind} ${toText(from) || '?'} -> ${toText(to) || '?'} [${type ? toText(type) : 'no type'}${enc}, ${body.length} B] ${bodyPreview(body, encoding)} => ${outcome}`;
 }

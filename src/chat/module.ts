@@ -1,25 +1,32 @@
 // yate-chat as a set of handlers on one engine connection.
 //
 // Priorities (lower runs first; the modules around us: lateroute msg.execute 75, regfile
-// call.route/user.register 100, ysipchan xsip.generate 110, regexroute where configured):
-//   msg.route    25  rename to call.route early, like the seed's rule, so every router sees it
-//   sip.message  80  before regexroute's seed rule (120) and anything at the default 100
-//   sip.publish  80  likewise
-//   call.route   90  (filter route_type=msg) after nothing, before regfile 100: aliases and
-//                    refusals must come first, and regfile answers whatever we leave
-//   msg.execute  90  AFTER lateroute 75, which turns callto=lateroute/N into the real route
-//   engine.status / engine.command / engine.help 100 — alongside Yate's own modules
-// reenter is on: the msg.execute we enqueue in seed mode must come back to our msg.execute
-// handler after lateroute. Everything else we emit carries MARK and our handlers pass it by.
+// call.route/user.register 100, ysipchan's msg.execute relay 100 and xsip.generate 110):
+//   msg.route      25  rename to call.route early, like the seed's rule, so every router sees it
+//   sip.message    80  before regexroute's seed rule (120) and anything at the default 100; a
+//                      MESSAGE for a registered user is renamed to xsip.generate right here
+//   sip.publish    80  likewise
+//   call.route     90  filter route_type=msg (voice calls never reach us); before regfile 100:
+//                      aliases and refusals come first, and regfile answers whatever we leave
+//   msg.execute   110  filter yatechat_route=yes: only native MESSAGEs we routed to ourselves,
+//                      or that ysipchan's relay (100) could not send. Never a voice call.
+//   xsip.generate 120  filter yatechat_route=yes: a renamed sip.message ysipchan (110) could
+//                      not send (or nothing handles xsip.generate)
+//   engine.status / engine.command / engine.help 100 — alongside Yate's own modules (admin/)
+// Watched: user.register and user.unregister (the registration view, offline delivery).
+// reenter stays off: nothing we emit needs to come back to us (our own call.route lookups and
+// deliveries would only cost a round trip each).
 import { createRateLimiter, type Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
 import { createFailedStore, openStore, type MessageStore } from '../store/index.js';
 import { onCallRoute, onMsgRoute } from './call-route.js';
-import type { ChatContext } from './context.js';
-import { onMsgExecute } from './msg-execute.js';
+import { worldOf, type ChatContext } from './context.js';
+import { ROUTED, ROUTED_VALUE } from './inplace.js';
+import { onGenerateFallthrough, onMsgExecute } from './msg-execute.js';
 import { Offline } from './offline.js';
 import { PresenceBook } from './presence.js';
 import { onSipPublish } from './publish.js';
+import { Registrations } from './registrations.js';
 import { onSipMessage } from './sip-message.js';
 import { Slots } from './slots.js';
 import { Stats } from './stats.js';
@@ -29,7 +36,8 @@ export const PRIORITIES = {
   'sip.message': 80,
   'sip.publish': 80,
   'call.route': 90,
-  'msg.execute': 90,
+  'msg.execute': 110,
+  'xsip.generate': 120,
 } as const;
 
 /** In-flight deliveries when Yate does not tell its worker count (its default 10, less 3). */
@@ -48,17 +56,21 @@ export interface ChatOptions {
 }
 
 export async function startChat(conn: Connection, config: Config, opts: ChatOptions = {}): Promise<ChatModule> {
-  const ctx: ChatContext = {
+  // regfile keeps one registration per user (the latest); other registrars may keep several.
+  const regfile = (await conn.setlocal('loaded.regfile').catch(() => '')) === 'true';
+  const base = {
     conn,
     config,
     limiter: createRateLimiter(config.rateLimit),
     stats: new Stats(),
     presence: new PresenceBook(),
+    registrations: new Registrations({ single: regfile }),
     offline: null,
     marker: `${process.pid}`,
     domain: '',
     slots: new Slots(DEFAULT_SLOTS),
   };
+  const ctx: ChatContext = Object.assign(base, { world: worldOf(base) });
   // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10).
   const workers = Number.parseInt(await conn.setlocal('engine.maxworkers').catch(() => ''), 10);
   if (Number.isInteger(workers) && workers > 0) ctx.slots.resize(workers - 3);
@@ -75,19 +87,25 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     }
     ctx.offline = new Offline(ctx, store);
   }
-  await conn.setlocal('reenter', 'true');
+  const routed = { name: ROUTED, value: ROUTED_VALUE };
   await Promise.all([
     conn.install('msg.route', onMsgRoute(), { priority: PRIORITIES['msg.route'] }),
     conn.install('sip.message', onSipMessage(ctx), { priority: PRIORITIES['sip.message'] }),
     conn.install('sip.publish', onSipPublish(ctx), { priority: PRIORITIES['sip.publish'] }),
     conn.install('call.route', onCallRoute(ctx), { priority: PRIORITIES['call.route'], filter: { name: 'route_type', value: 'msg' } }),
-    conn.install('msg.execute', onMsgExecute(ctx), { priority: PRIORITIES['msg.execute'] }),
+    conn.install('msg.execute', onMsgExecute(ctx), { priority: PRIORITIES['msg.execute'], filter: routed }),
+    conn.install('xsip.generate', onGenerateFallthrough(ctx), { priority: PRIORITIES['xsip.generate'], filter: routed }),
+    conn.watch('user.register', (n) => {
+      const r = ctx.registrations.onRegister(n);
+      if (!r) return;
+      if (n.message.get('domain')) ctx.domain = n.message.get('domain')!;
+      ctx.offline?.onRegister(r.user, r.targets);
+    }),
+    conn.watch('user.unregister', (n) => ctx.registrations.onUnregister(n)),
   ]);
-  if (ctx.offline) {
-    const offline = ctx.offline;
-    await conn.watch('user.register', (n) => offline.onRegister(n));
-    offline.start();
-  }
+  // Registrations made while the link was down went unseen: ask the routers until they refresh.
+  conn.on('disconnect', () => ctx.registrations.clear());
+  ctx.offline?.start();
   return {
     ctx,
     reload(next) {

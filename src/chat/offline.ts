@@ -5,15 +5,13 @@
 // send the same message twice.
 import { isYateChatError } from '../errors.js';
 import type { MessageStore, StoredMessage } from '../store/index.js';
-import type { DispatchResult } from '../engine/connection.js';
 import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
-import { baseType, fromHeader, targetsOf, type Target } from './sip.js';
+import { baseType, fromHeader, type Target } from './sip.js';
 
 export class Offline {
   readonly store: MessageStore;
   readonly #ctx: ChatContext;
-  readonly #seen = new Set<string>();
   readonly #running = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
   #retrying = false;
@@ -41,7 +39,7 @@ export class Offline {
     const { offline, users } = this.#ctx.config;
     if (offline.knownUsers === 'anyone') return true;
     if (typeof offline.knownUsers === 'object') return offline.knownUsers.list.includes(user) || users.includes(user);
-    return this.#seen.has(user) || users.includes(user) || routerError === 'offline';
+    return this.#ctx.registrations.seen(user) || users.includes(user) || routerError === 'offline';
   }
 
   /** Keep a message for later. Resolves with the code for the sender: 202 once committed,
@@ -70,16 +68,9 @@ export class Offline {
     }
   }
 
-  /** A user.register notification: remember the user and deliver what waits for them. */
-  onRegister(n: DispatchResult): void {
-    if (!n.processed) return;
-    const m = n.message;
-    const user = m.get('username') || m.get('number');
-    const data = m.get('data');
-    if (!user) return;
-    this.#seen.add(user);
-    if (m.get('domain')) this.#ctx.domain = m.get('domain')!;
-    if (data) void this.flush(user, targetsOf(data, (k) => m.get(k)));
+  /** `user` registered at `targets`: deliver what waits for them. */
+  onRegister(user: string, targets: Target[]): void {
+    if (targets.length) void this.flush(user, targets);
   }
 
   /** Try every recipient with waiting messages (periodic), and purge what expired. */

@@ -8,7 +8,7 @@ import type { Message } from '../engine/message.js';
 import { toText } from '../protocol/bytes.js';
 import type { ChatContext } from './context.js';
 import type { Presence } from './presence.js';
-import { setRefusal } from './sip-message.js';
+import { setRefusal } from './request.js';
 import { baseType } from './sip.js';
 
 function answer(ctx: ChatContext, msg: Message, user: string, p: Presence | null, what: string): boolean {

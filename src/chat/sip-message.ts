@@ -1,79 +1,93 @@
 // sip.message — the generic path (ysipchan `[methods] message=yes`). The SIP answer to the
-// sender is the `code` param we set (ysipchan answers 200 for processed without one).
+// sender is the `code` param (ysipchan answers 200 for processed without one).
+//
+// A MESSAGE for a user the registration view holds (the common case) is renamed in place to
+// xsip.generate and answered at once: ysipchan sends it in the sender's own thread and answers
+// the sender with the recipient's code (inplace.ts). Everything else is decided the same way
+// (decide.ts) and carried out here: refusals at once; a lookup through Yate's routers, after
+// which a single SIP route is again handed over in place; offline keeping and multi-device
+// delivery by yate-chat itself (flow.ts).
 import { isYateChatError } from '../errors.js';
-import type { Handler } from '../engine/handlers.js';
+import type { Handler, HandlerContext } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
-import { admit, antiloopOf, type Refusal } from './admit.js';
-import type { ChatContext } from './context.js';
+import { MARK, type ChatContext } from './context.js';
+import { admit, decide, type Decision } from './decide.js';
 import type { Outgoing } from './deliver.js';
-import { budgetFor, routeAndDeliver } from './flow.js';
+import { budgetFor, carryOut, lookup, type Budget } from './flow.js';
+import { inPlaceUri, renameToGenerate } from './inplace.js';
 import { messageLine } from './logline.js';
-import { baseType } from './sip.js';
-
-export function setRefusal(ctx: ChatContext, msg: Message, r: Refusal): void {
-  ctx.stats.reject(r.code);
-  msg.set('code', r.code);
-  msg.set('reason', r.reason);
-  // ysipchan copies osip_* params of the answer into the SIP response as headers.
-  for (const [h, v] of Object.entries(r.headers ?? {})) msg.set(`osip_${h}`, v);
-}
-
-/** The message fields every path reads the same way. */
-export function outgoingOf(msg: Message): Outgoing {
-  const name = msg.get('callername');
-  return {
-    sender: msg.get('username') || msg.get('caller') || '',
-    ...(name ? { senderName: name } : {}),
-    domain: msg.get('domain') ?? '',
-    called: (msg.get('called') ?? '').trim(),
-    type: fullType(msg.get('xsip_type') || msg.get('type') || '', msg.get('sip_content-type')),
-    body: msg.get('xsip_body') ?? msg.get('text') ?? '',
-    encoding: msg.get('xsip_body_encoding') || msg.get('body_encoding') || '',
-    antiloop: antiloopOf(msg.get('antiloop')),
-  };
-}
-
-/** ysipchan puts the bare type in xsip_type and builds the outgoing Content-Type from it; the
- *  charset is only in the original header (sip_content-type). Keep it, so text stays readable. */
-function fullType(type: string, header: string | undefined): string {
-  return header && type && baseType(header) === baseType(type) ? header.trim() : type;
-}
+import { askOf, outgoingOf, setRefusal } from './request.js';
+import { fromHeader } from './sip.js';
 
 export function onSipMessage(ctx: ChatContext): Handler {
-  return async (msg, { signal }) => {
-    const budget = budgetFor(ctx, signal);
+  return (msg, hctx) => {
     ctx.stats.received++;
     const out = outgoingOf(msg);
     if (out.domain) ctx.domain = out.domain;
-    const log = (code: number, detail: string) =>
-      ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, code, detail));
-    const refusal = admit(ctx, { ...out, type: msg.get('xsip_type') });
-    if (refusal) {
-      setRefusal(ctx, msg, refusal);
-      log(refusal.code, refusal.reason);
-      return true;
-    }
+    const ask = askOf(out, msg.get('xsip_type'));
     if (ctx.config.mode === 'seed') {
-      // Exactly what the seed's regexroute rules enqueue; the sender gets 200 at once.
-      try {
-        ctx.conn.enqueue('msg.execute', [
-          ['caller', msg.get('caller') ?? ''], ['called', out.called], ['domain', out.domain],
-          ['callto', `lateroute/${out.called}`], ['body_encoding', out.encoding], ['type', out.type], ['text', out.body],
-        ]);
-      } catch (err) {
-        // Too long for Yate's line (or no link): refuse it rather than cut it or claim 200.
-        const code = isYateChatError(err, 'LINE_TOO_LONG') ? 413 : 503;
-        setRefusal(ctx, msg, { code, reason: (err as Error).message });
-        log(code, (err as Error).message);
-        return true;
-      }
-      log(200, 'seed mode: handed to lateroute');
-      return true;
+      const refused = admit(ask, ctx.world);
+      return refused ? settle(ctx, msg, out, refused, hctx, null) : seed(ctx, msg, out);
     }
-    const r = await routeAndDeliver(ctx, out, budget);
-    if (r.code >= 300) ctx.stats.reject(r.code);
-    msg.set('code', r.code);
-    log(r.code, r.detail);
-    return true;
+    return settle(ctx, msg, out, decide(ask, ctx.world), hctx, null);
   };
+}
+
+function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx: HandlerContext, budget: Budget | null): boolean | Promise<boolean> {
+  const log = (outcome: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, outcome));
+  switch (d.kind) {
+    case 'refuse':
+      setRefusal(ctx, msg, d);
+      log(`${d.code} ${d.reason}`);
+      return true;
+    case 'lookup': {
+      const b = budget ?? budgetFor(ctx, hctx);
+      return lookup(ctx, out, d.recipient, b).then((next) => settle(ctx, msg, out, next, hctx, b));
+    }
+    case 'deliver': {
+      const [only] = d.targets;
+      if (ctx.config.delivery.inPlace && d.targets.length === 1 && inPlaceUri(only!)) {
+        renameToGenerate(msg, only!, { ...out, called: d.recipient });
+        ctx.stats.handed++;
+        log(`sent on to ${inPlaceUri(only!)} by ysipchan, which answers with its code`);
+        return false;
+      }
+      // several targets, or another driver: yate-chat delivers
+      return finish(ctx, msg, out, d, budget ?? budgetFor(ctx, hctx), log);
+    }
+    case 'keep':
+      return finish(ctx, msg, out, d, budget ?? budgetFor(ctx, hctx), log);
+  }
+}
+
+/** yate-chat carries it out (flow.ts) and answers the sender with the outcome. */
+async function finish(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, budget: Budget, log: (outcome: string) => void): Promise<boolean> {
+  const r = await carryOut(ctx, out, d, budget);
+  if (r.code >= 300) ctx.stats.reject(r.code);
+  msg.set('code', r.code);
+  log(`${r.code} ${r.detail}`);
+  return true;
+}
+
+/** `mode: seed`: what the seed's regexroute rules did. 200 at once; a msg.execute to
+ *  lateroute/<called> is enqueued, which lateroute routes and ysipchan's msg.execute relay
+ *  sends without waiting (where the seed renamed it to xsip.generate). */
+function seed(ctx: ChatContext, msg: Message, out: Outgoing): boolean {
+  const log = (code: number, detail: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, `${code} ${detail}`));
+  try {
+    ctx.conn.enqueue('msg.execute', [
+      ['caller', out.sender], ['called', out.called], ['domain', out.domain], ['callto', `lateroute/${out.called}`],
+      ['xsip_type', out.type], ['xsip_body', out.body], ...(out.encoding ? [['xsip_body_encoding', out.encoding] as [string, string]] : []),
+      ...(out.domain ? [['sip_From', fromHeader(out.sender, out.domain, out.senderName)] as [string, string]] : []),
+      [MARK, ctx.marker],
+    ]);
+  } catch (err) {
+    // Too long for Yate's line (or no link): refuse it rather than cut it or claim 200.
+    const code = isYateChatError(err, 'LINE_TOO_LONG') ? 413 : 503;
+    setRefusal(ctx, msg, { code, reason: (err as Error).message });
+    log(code, (err as Error).message);
+    return true;
+  }
+  log(200, 'seed mode: handed to lateroute');
+  return true;
 }

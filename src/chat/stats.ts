@@ -2,6 +2,9 @@
 
 export class Stats {
   received = 0;
+  /** Handed to ysipchan in place (the fast path): the sender hears the far end's code from it. */
+  handed = 0;
+  /** Delivered by yate-chat itself, confirmed by a 2xx. */
   delivered = 0;
   stored = 0;
   offlineDelivered = 0;
@@ -11,6 +14,12 @@ export class Stats {
   /** Engine round trips of our dispatches (ms), a ring of the latest. */
   readonly #rtt: number[] = [];
   #rttNext = 0;
+
+  /** A MESSAGE refused by the rules (decide.ts). */
+  refused(r: { readonly code: number; readonly rateLimited?: true }): void {
+    this.reject(r.code);
+    if (r.rateLimited) this.rateLimited++;
+  }
 
   reject(code: number): void {
     this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1);

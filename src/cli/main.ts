@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The yate-chat command. Default: run as an extmodule script on stdio (what Yate starts).
 //
-// Yate passes at most ONE argument, the whole text after '=' in extmodule.conf: a rules file
-// path, or options written on that line ("--connect unix:/run/yate/ext.sock /etc/yate/chat.json").
-// So a single argument that is not an existing file is split at blanks before parsing.
+// Yate passes exactly ONE argument, the whole text after '=' in extmodule.conf: a rules file
+// path, options written on that line ("--connect unix:/run/yate/ext.sock /etc/yate/chat.json"),
+// or the empty string for `path=`, which means no rules file. So a single argument that is not
+// an existing file is split at blanks before parsing.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatConfigError, loadConfig } from '../config/index.js';

@@ -10,16 +10,17 @@ import { traceAlias, MAX_ALIAS_HOPS } from './rules.js';
 import { rulesFileSchema } from './schema.js';
 import type { Config } from './types.js';
 
-export interface LoadOptions {
-  /** The environment to read (only YATE_CHAT_DATA). [process.env] */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
-
 export interface StorePathOptions {
   /** The system data folder, used when it exists and is writable. ["/var/lib/yate-chat"] */
   readonly systemDir?: string;
   /** The temporary folder of last resort. [os.tmpdir()] */
   readonly tmpDir?: string;
+}
+
+/** `systemDir` and `tmpDir`: the folders defaultStorePath chooses between (tests point them at temp folders). */
+export interface LoadOptions extends StorePathOptions {
+  /** The environment to read (only YATE_CHAT_DATA). [process.env] */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export type DefaultStorePath =
@@ -79,9 +80,9 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
     throw new ConfigError(absFile, [...issues, ...more], cause === undefined ? undefined : { cause });
   };
 
-  const storeDefault = defaultStorePath(env);
+  const storeDefault = defaultStorePath(env, options);
   if (!storeDefault.ok) issues.push(storeDefault.issue);
-  const defaultPath = storeDefault.ok ? storeDefault.path : path.join(os.tmpdir(), 'yate-chat', DB_NAME);
+  const defaultPath = storeDefault.ok ? storeDefault.path : path.join(options.tmpDir ?? os.tmpdir(), 'yate-chat', DB_NAME);
 
   let data: unknown = {};
   if (absFile !== null) {

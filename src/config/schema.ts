@@ -166,7 +166,7 @@ export const DEFAULTS = {
   maxBodyBytes: 4096,
   rateLimit: { messages: 30, intervalSeconds: 60, code: 503 } as RateLimit,
   log: 'info' as LogLevel,
-  delivery: { waitMs: 8000, maxTargets: 8 },
+  delivery: { waitMs: 8000, maxTargets: 8, inPlace: true },
   offline: {
     enabled: true,
     expirySeconds: 604800,
@@ -321,11 +321,21 @@ export function rulesFileSchema(ctx: SchemaContext) {
       ).default({ ...DEFAULTS.rateLimit }),
       /** Least important lines written to Yate's log: "error", "warn", "info" or "debug". ["info"] */
       log: word('error', 'warn', 'info', 'debug').default(DEFAULTS.log),
-      /** How long to try before answering the sender. */
+      /** How a MESSAGE goes on to its recipient. */
       delivery: strict(
         {
           /**
-           * Milliseconds the sender's answer may wait for the far end; after that the sender
+           * true: a MESSAGE for a registered user with one contact is handed to ysipchan in
+           * the same dispatch (renamed to xsip.generate, or routed for its msg.execute relay),
+           * the cheapest way for Yate; the sender gets the recipient's own answer, whenever it
+           * comes (a device that stopped answering: 408 after about 32 s). false: yate-chat
+           * sends it and waits itself, answering 202 after waitMs and keeping any failure for
+           * later; it costs Yate a worker thread and two more messages per MESSAGE. [true]
+           */
+          inPlace: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.delivery.inPlace),
+          /**
+           * Milliseconds the sender's answer may wait for the far end when yate-chat itself
+           * delivers (inPlace false, several devices, other drivers); after that the sender
            * gets 202 and delivery goes on. Keep it below extmodule.conf's timeout (Yate's
            * thread waits meanwhile). 0..60000. [8000]
            */
@@ -333,7 +343,7 @@ export function rulesFileSchema(ctx: SchemaContext) {
           /** Most contacts (registrations, forks) one message is sent to at once. 1..64. [8] */
           maxTargets: positiveInt(64).default(DEFAULTS.delivery.maxTargets),
         },
-        'an object {"waitMs", "maxTargets"}',
+        'an object {"inPlace", "waitMs", "maxTargets"}',
       ).default({ ...DEFAULTS.delivery }),
       /** Store-and-forward for recipients who are offline. */
       offline: offline.default({

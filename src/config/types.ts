@@ -48,7 +48,8 @@ export interface Config {
   readonly deny: { readonly callers: readonly Pattern[]; readonly callees: readonly Pattern[] };
   readonly rateLimit: RateLimit | false;
   readonly log: LogLevel;
-  readonly delivery: { readonly waitMs: number; readonly maxTargets: number };
+  /** inPlace: hand one-contact deliveries to ysipchan in the sender's own dispatch. */
+  readonly delivery: { readonly inPlace: boolean; readonly waitMs: number; readonly maxTargets: number };
   readonly offline: OfflineConfig;
   readonly users: readonly string[];
   /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */

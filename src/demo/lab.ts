@@ -13,7 +13,7 @@ export const LAUNCHER = fileURLToPath(new URL('../../../scripts/yate-chat', impo
 export interface LabOptions {
   /** The rules file content (written to a temp file); default: offline store in memory. */
   readonly rules?: Record<string, unknown>;
-  /** Give the module no argument at all (built-in defaults). */
+  /** No rules file: the module gets the empty argument of a bare `path=` line (built-in defaults). */
   readonly noRules?: boolean;
   /** Users defined in regfile (default 123, 234, 555). */
   readonly users?: readonly string[];

@@ -109,10 +109,16 @@ export class Dispatcher {
     return retv;
   }
 
-  /** Engine::enqueue: dispatched later by a worker. The promise tells when (for tests). */
-  enqueue(msg: Message): Promise<boolean> {
+  /** Engine::enqueue: dispatched later by a worker. The promise tells when (for tests);
+   *  `worked` learns how long the dispatch held its worker (ms). */
+  enqueue(msg: Message, worked?: (ms: number) => void): Promise<boolean> {
     return new Promise((resolve) => {
-      this.queue.push(async () => { resolve(await this.dispatch(msg)); });
+      this.queue.push(async () => {
+        const t0 = performance.now();
+        const r = await this.dispatch(msg);
+        worked?.(performance.now() - t0);
+        resolve(r);
+      });
       setImmediate(() => this.pump());
     });
   }

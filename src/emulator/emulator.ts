@@ -116,7 +116,7 @@ export class Emulator implements LinkHost {
 
   // ---- external modules ----
 
-  /** Start a script like extmodule.conf `[scripts] path=arg` (at most ONE argument). */
+  /** Start a script like extmodule.conf `[scripts] path=arg` (exactly ONE argument, empty for none). */
   spawn(path: string, arg?: string, opts: SpawnOptions = {}): ModuleLink {
     const s = spawnScript(this, path, arg, { scriptsDir: this.opts.scriptsDir, ...opts });
     this.links.push(s.link);

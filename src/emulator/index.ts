@@ -7,6 +7,7 @@ export { Watcher } from './watcher.js';
 export { Waiting } from './waiting.js';
 export { EmuLog, DebugLevel, type LogEntry } from './log.js';
 export { Ledger, type SentRecord, type SentStatus } from './ledger.js';
+export { Cost, type CostCounts } from './cost.js';
 export { LineBuffer, type Frame } from './framing.js';
 export { applySetlocal, type EngineView, type LocalState, MIN_BUFSIZE, DEF_BUFSIZE, MAX_BUFSIZE, MAX_MAXQUEUE } from './setlocal.js';
 export { spawnScript, listen, type SpawnOptions, type Spawned, type ListenerSpec, type ExtListener } from './transport.js';

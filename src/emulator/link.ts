@@ -4,6 +4,7 @@
 import { decodeModuleLine, encodeLine, type MessageLine } from '../protocol/index.js';
 import type { Dispatcher, Handler } from './dispatcher.js';
 import { LineBuffer } from './framing.js';
+import { Cost } from './cost.js';
 import { Ledger } from './ledger.js';
 import { DebugLevel, type EmuLog } from './log.js';
 import { Message } from './message.js';
@@ -44,6 +45,8 @@ export class ModuleLink {
   /** Every line, in order: `A: ` from the module, `E: ` from the engine (like the transcripts). */
   readonly traffic: string[] = [];
   readonly ledger = new Ledger();
+  /** What this module cost the engine: messages offered and emitted, threads held (cost.ts). */
+  readonly cost = new Cost();
   readonly state: LocalState;
   readonly ptr = '0x' + (nextPtr += 0x2f0).toString(16);
   role: Role;
@@ -78,7 +81,7 @@ export class ModuleLink {
       bufsize: DEF_BUFSIZE, restart: false, reenter: false, setdata: true, settime: false, selfwatch: false,
     };
     this.reader = new LineBuffer(() => this.state.bufsize);
-    this.waiting = new Waiting(this, host.log, this.ledger);
+    this.waiting = new Waiting(this, host.log, this.ledger, this.cost);
     this.watcher = new Watcher(this, host.dispatcher);
   }
 
@@ -276,7 +279,7 @@ export class ModuleLink {
       else m.setParam(k, v);
     }
     if (d.id !== '') m.origin = this;
-    void this.host.dispatcher.enqueue(m).then((handled) => {
+    void this.host.dispatcher.enqueue(m, this.cost.emit(d.name)).then((handled) => {
       if (d.id !== '') this.returnMsg(m, d.id, handled);
     });
   }

@@ -1,14 +1,13 @@
 // How a module reaches the engine: a script Yate starts (pipes) or a socket listener
 // (modules/extmodule.cpp: ExtModReceiver::create, ExtListener).
 //
-// Script: Yate fork()s and execl()s the path itself with AT MOST ONE argument, the whole text
+// Script: Yate fork()s and execl()s the path itself with EXACTLY ONE argument, the whole text
 // after '=' (trimmed), stdin/stdout are pipes and stderr is inherited (its lines land in Yate's
 // log untouched). A relative path is taken from scripts_dir. "Loading external module 'PATH'
 // 'ARG'" is printed for a global script; a failed exec prints "Failed to execute 'PATH': ERROR"
 // on stderr and the child exits.
-// NOTE: the source calls execl(script, script, m_args.safe(), NULL), which for an empty parameter
-// would pass ONE EMPTY argument; YATE-FACTS.md says the script then gets no argument at all. The
-// facts are followed here (no argument).
+// execl(script, script, m_args.safe(), NULL) passes that one argument even when it is empty: a
+// running 6.4.1 gave a script one empty argument for `path=` (docs/yate-module.md).
 // Socket: `[listener NAME]` type=tcp addr= port= | type=unix path= (the file is removed first),
 // optional role=global|channel; without a role the module must send `%%>connect:global` first.
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
@@ -38,7 +37,7 @@ export function spawnScript(host: LinkHost, file: string, arg: string | undefine
   const a = (arg ?? '').trim();
   const script = file.trim();
   const resolved = path.isAbsolute(script) || !opts.scriptsDir ? script : path.join(opts.scriptsDir, script);
-  const child = spawnChild(resolved, a ? [a] : [], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env });
+  const child = spawnChild(resolved, [a], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env });
   let failed = false;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());

@@ -15,6 +15,7 @@
 //   `Error in:` to a `%%<message:` line.
 // - When the module dies every waiting message is released as not processed.
 import { decodeModuleLine, encodeLine } from '../protocol/index.js';
+import type { Cost } from './cost.js';
 import type { Ledger } from './ledger.js';
 import type { ModuleLink } from './link.js';
 import { DebugLevel, type EmuLog } from './log.js';
@@ -24,6 +25,8 @@ interface Holder {
   readonly id: string;
   readonly msg: Message;
   readonly finish: (ret: boolean) => void;
+  /** Releases the thread in the cost count. */
+  readonly release: () => void;
   timer: NodeJS.Timeout | null;
 }
 
@@ -37,7 +40,7 @@ function holderId(): string {
 export class Waiting {
   private readonly held = new Map<string, Holder>();
 
-  constructor(private readonly link: ModuleLink, private readonly log: EmuLog, private readonly ledger: Ledger) {}
+  constructor(private readonly link: ModuleLink, private readonly log: EmuLog, private readonly ledger: Ledger, private readonly cost: Cost) {}
 
   get size(): number { return this.held.size; }
 
@@ -58,14 +61,16 @@ export class Waiting {
       return Promise.resolve(false);
     }
     this.ledger.record(id, msg.name, line);
+    const release = this.cost.offer(msg.name, line.length + 1);
     const timeout = s.timeout;
     return new Promise<boolean>((resolve) => {
-      const h: Holder = { id, msg, timer: null, finish: (ret) => { if (h.timer) clearTimeout(h.timer); resolve(ret); } };
+      const h: Holder = { id, msg, timer: null, release, finish: (ret) => { if (h.timer) clearTimeout(h.timer); release(); resolve(ret); } };
       this.held.set(id, h);
       if (timeout > 0) {
         h.timer = setTimeout(() => {
           if (!this.held.delete(id)) return;
           this.ledger.set(id, 'timedout');
+          release();
           this.log.debug('extmodule', DebugLevel.Warn,
             `Message ${id} '${msg.name}' did not return in ${timeout} msec [${link.ptr}]`);
           resolve(false);

@@ -1,7 +1,7 @@
 // The engine connection: one link to Yate over a duplex stream, its start-up handshake, the
 // handler chains Yate offers messages to, the messages we emit, and a clean end.
 //
-// Guarantees (see YATE-FACTS.md):
+// Guarantees (see docs/yate-module.md):
 // - every `%%>message` Yate offers is answered EXACTLY once: with the handler's result, or
 //   unchanged and not processed when the handler throws, passes its deadline (kept below the
 //   engine's timeout, read at start), when nothing handles it, and at shutdown;
@@ -78,6 +78,8 @@ export class Connection extends EventEmitter {
   #closing = false;
   #offered = 0;
   #emitted = 0;
+  #outText = '';
+  #outScheduled = false;
 
   constructor(opts: ConnectionOptions = {}) {
     super();
@@ -237,6 +239,7 @@ export class Connection extends EventEmitter {
     clearTimeout(this.#retryTimer ?? undefined);
     this.#retryTimer = null;
     this.#drop(new YateChatError('NOT_CONNECTED', 'connection closed'));
+    this.#flush(); // the answers #drop just wrote, while the way out is still there
     this.#transport?.close();
     this.#transport = null;
     this.#state = 'closed';
@@ -293,6 +296,7 @@ export class Connection extends EventEmitter {
       return;
     }
     this.#transport = null;
+    this.#outText = ''; // lines for the link that is gone
     // Yate forgot everything about us: pending work on that link is void.
     this.#drop(new YateChatError('DISCONNECTED', `lost the link to Yate at ${describeEndpoint(ep)}`));
     this.#state = 'connecting';
@@ -421,6 +425,8 @@ export class Connection extends EventEmitter {
     return reply.then((r) => ({ value: setlocalValue(r.rest, name) ?? '', ok: r.ok }));
   }
 
+  /** (A line Yate cannot read, a NUL or '=' in a param name, comes back as `Error in:` and
+   *  rejects the dispatch with ENGINE_REFUSED: nothing waits on it.) */
   #writeMessage(id: string, name: string, params: ParamInit | undefined, retval: string): void {
     this.#write(messageLine(id, new Message(name, params, retval)));
     this.#emitted++;
@@ -434,18 +440,38 @@ export class Connection extends EventEmitter {
     if (wireLength(text) > this.#maxLine) {
       throw new YateChatError('LINE_TOO_LONG', `a ${line.type} line of ${wireLength(text)} bytes exceeds Yate's bufsize of ${this.#maxLine}`);
     }
-    t.output.write(text + '\n', 'latin1');
+    this.#queue(text);
   }
 
   /** An encoded line already checked against bufsize (answers: Yate waits on them, so they are
    *  encoded once). Lost only when the link is gone, and Yate released the message then. */
   #writeText(text: string): void {
-    const t = this.#transport;
-    if (!t || this.#state === 'closed') {
+    if (!this.#transport || this.#state === 'closed') {
       this.emit('warning', new YateChatError('NOT_CONNECTED', `not connected to Yate (state ${this.#state})`));
       return;
     }
-    t.output.write(text + '\n', 'latin1');
+    this.#queue(text);
+  }
+
+  /**
+   * Lines written in one turn of the event loop (the answers to every line of a chunk Yate sent,
+   * their log lines) leave in ONE write at the end of the turn: a write is a system call, and
+   * per line they cost the module more than everything else it does for a MESSAGE.
+   */
+  #queue(text: string): void {
+    this.#outText += text + '\n';
+    if (this.#outScheduled) return;
+    this.#outScheduled = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#outScheduled = false;
+    const text = this.#outText;
+    if (!text) return;
+    this.#outText = '';
+    const t = this.#transport;
+    if (t && this.#state !== 'closed') t.output.write(text, 'latin1');
   }
 
   #tryWrite(line: ModuleLine): void {

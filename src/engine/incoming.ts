@@ -13,6 +13,7 @@ import { wireLength } from './framing.js';
 import { MessageContext, type HandlerTable } from './handlers.js';
 import type { Logger } from './logger.js';
 import { answerChange, Message, readableChange, snapshot, type Snapshot } from './message.js';
+import { Params } from './params.js';
 
 export interface IncomingDeps {
   readonly handlers: HandlerTable;
@@ -23,6 +24,15 @@ export interface IncomingDeps {
   /** Write an encoded answer that fits bufsize; never throws (a closed link only loses what
    *  Yate released already). */
   writeText(text: string): void;
+}
+
+/** The params of an offered message. (Yate writes no bare names to a module; should one come,
+ *  it deletes, as in an answer.) */
+function paramsOf(m: MessageLine): Params {
+  if (!m.params.some((p) => p[1] === null)) return new Params(m.params as (readonly [string, string])[]);
+  const p = new Params();
+  for (const [n, v] of m.params) if (v === null) p.delete(n); else p.add(n, v);
+  return p;
 }
 
 export class Incoming {
@@ -45,8 +55,7 @@ export class Incoming {
   }
 
   handle(m: MessageLine): void {
-    const msg = new Message(m.name, undefined, m.retval, m.id, m.time);
-    for (const [n, v] of m.params) if (v === null) msg.params.delete(n); else msg.params.add(n, v);
+    const msg = new Message(m.name, paramsOf(m), m.retval, m.id, m.time);
     const before = snapshot(msg);
     const ctx = new MessageContext();
     let result: boolean | Promise<boolean>;
@@ -93,7 +102,7 @@ export class Incoming {
     const text = encodeLine({ type: 'answer', id, processed, change });
     if (change) {
       let why = '';
-      if (!readableChange(change)) why = 'holds what Yate cannot read (a NUL byte, a param without a name)';
+      if (!readableChange(change)) why = 'holds what Yate cannot read (a NUL byte, a param name that is empty or holds \'=\')';
       else if (wireLength(text) > this.#deps.maxLine()) why = `would exceed Yate's bufsize (${this.#deps.maxLine()})`;
       if (why) {
         this.#deps.log.error(`answer to ${id} ${why}; answered unprocessed`);

@@ -43,40 +43,52 @@ export interface Snapshot {
   readonly version: number;
 }
 
+/** Take the reference point for answerChange(); the params start a new record of writes. */
 export function snapshot(msg: Message): Snapshot {
+  msg.params.markClean();
   return { name: msg.name, retval: msg.retval, pairs: msg.params.pairs(), version: msg.params.version };
 }
 
-/** First value of each name: all Yate can address of a repeated name. */
-function firsts(pairs: Iterable<readonly [string, string]>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [n, v] of pairs) if (!out.has(n)) out.set(n, v);
-  return out;
+function firstOf(pairs: readonly (readonly [string, string])[], name: string): string | undefined {
+  for (const p of pairs) if (p[0] === name) return p[1];
+  return undefined;
 }
 
 /**
  * The change to write in an answer, or null when nothing changed (then the short form
- * `%%<message:ID:PROCESSED:` is used, which cannot erase anything).
+ * `%%<message:ID:PROCESSED:` is used, which cannot erase anything). Only the first value of a
+ * repeated name can be addressed; sets come in the order of the list, deletions last.
  * The full form always carries the current return value: an empty RETVAL field would ERASE
  * what earlier handlers put there (the engine.status trap in the transcripts' README).
  */
 export function answerChange(before: Snapshot, msg: Message): AnswerChange | null {
   const renamed = msg.name !== before.name;
   const ops: ParamOp[] = [];
-  if (msg.params.version !== before.version) {
-    const was = firsts(before.pairs);
-    const now = firsts(msg.params.pairs());
-    for (const [n, v] of now) if (was.get(n) !== v) ops.push([n, v]);
-    for (const n of was.keys()) if (!now.has(n)) ops.push([n, null]);
+  const touched = msg.params.touched;
+  if (msg.params.version !== before.version && touched.size) {
+    const seen = new Set<string>();
+    for (const [n, v] of msg.params.pairs()) {
+      if (seen.has(n) || !touched.has(n)) continue;
+      seen.add(n);
+      if (firstOf(before.pairs, n) !== v) ops.push([n, v]);
+    }
+    const gone = new Set<string>();
+    for (const [n] of before.pairs) if (touched.has(n) && !seen.has(n) && !gone.has(n) && msg.params.get(n) === undefined) gone.add(n);
+    for (const n of gone) ops.push([n, null]);
   }
   if (!renamed && msg.retval === before.retval && ops.length === 0) return null;
   return { name: renamed ? msg.name : '', retval: msg.retval, params: ops };
 }
 
-/** Can Yate read an answer carrying this change? Not with a NUL byte anywhere (its escape is
- *  refused) or a parameter without a name. (The same as decoding the line, without the cost.) */
+/** Can Yate read a parameter of this name from a module? Not empty, no NUL (its escape `%@` is
+ *  refused) and no '=' (written `%}`, which Yate 6.4.1 refuses on a module's line). */
+export function writableName(name: string): boolean {
+  return name !== '' && !name.includes('\0') && !name.includes('=');
+}
+
+/** Can Yate read an answer carrying this change? (The same as decoding the line, without the cost.) */
 export function readableChange(c: AnswerChange): boolean {
   if (c.name.includes('\0') || c.retval.includes('\0')) return false;
-  for (const [n, v] of c.params) if (n === '' || n.includes('\0') || (v !== null && v.includes('\0'))) return false;
+  for (const [n, v] of c.params) if (!writableName(n) || (v !== null && v.includes('\0'))) return false;
   return true;
 }

@@ -11,6 +11,8 @@ type Pair = readonly [string, string];
 export class Params implements Iterable<[string, string]> {
   #list: Pair[] = [];
   #version = 0;
+  /** Names written to (set, added, deleted) since the last markClean(). */
+  #touched = new Set<string>();
 
   constructor(init?: ParamInit) {
     if (!init) return;
@@ -40,14 +42,14 @@ export class Params implements Iterable<[string, string]> {
     const i = this.#list.findIndex((q) => q[0] === name);
     if (i >= 0) this.#list[i] = [name, v];
     else this.#list.push([name, v]);
-    this.#version++;
+    this.#touch(name);
     return this;
   }
 
   /** Append, even when `name` exists already. */
   add(name: string, value: string | number | boolean): this {
     this.#list.push([name, String(value)]);
-    this.#version++;
+    this.#touch(name);
     return this;
   }
 
@@ -55,8 +57,18 @@ export class Params implements Iterable<[string, string]> {
   delete(name: string): boolean {
     const before = this.#list.length;
     this.#list = this.#list.filter((p) => p[0] !== name);
-    this.#version++;
+    this.#touch(name);
     return this.#list.length !== before;
+  }
+
+  /** Remove every param whose name passes `test`; one pass over the list. */
+  deleteIf(test: (name: string) => boolean): void {
+    const kept: Pair[] = [];
+    for (const p of this.#list) {
+      if (test(p[0])) this.#touch(p[0]);
+      else kept.push(p);
+    }
+    this.#list = kept;
   }
 
   get size(): number {
@@ -66,6 +78,21 @@ export class Params implements Iterable<[string, string]> {
   /** Changes every time the list is written to (for cheap "did anything change?" checks). */
   get version(): number {
     return this.#version;
+  }
+
+  /** Names written to since markClean() (or since the list was made). */
+  get touched(): ReadonlySet<string> {
+    return this.#touched;
+  }
+
+  /** Start a new record of written names (the list as it is now is the reference). */
+  markClean(): void {
+    this.#touched = new Set();
+  }
+
+  #touch(name: string): void {
+    this.#version++;
+    this.#touched.add(name);
   }
 
   /** The pairs as they are now; later changes do not show in it. */

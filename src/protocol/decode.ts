@@ -26,7 +26,10 @@ function malformed(line: string, reason: string): MalformedLine {
   return { type: 'malformed', line, reason };
 }
 
+const CONTROL = /[\x00-\x1f]/;
+
 function field(line: string, raw: string, what: string, name = false): string | MalformedLine {
+  if (raw.indexOf('%') < 0 && !CONTROL.test(raw)) return raw; // most fields: nothing to undo
   const u = unescape(raw, name);
   return u.ok ? u.value : malformed(line, `bad escape in ${what} at offset ${u.offset}`);
 }
@@ -155,8 +158,8 @@ const INSTALL_FILTER = /^([^:]*):([^:]*):?(.*)$/s;
 
 /** Decode one line a module wrote to Yate, accepting exactly what Yate accepts. */
 export function decodeModuleLine(line: string): ModuleLine | MalformedLine {
-  if (line.startsWith(MESSAGE)) return decodeMessage(line, true);
-  if (line.startsWith(ANSWER)) return decodeAnswer(line, true);
+  if (line.startsWith(MESSAGE)) return decodeMessage(line, false);
+  if (line.startsWith(ANSWER)) return decodeAnswer(line, false);
   if (line === '%%>quit') return { type: 'quit' };
   if (line.startsWith('%%>install:')) {
     // `id >> prio >> ":"`: an optional leading integer (strtol), then String >> ":" which is

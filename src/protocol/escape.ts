@@ -6,6 +6,7 @@
 
 const NEEDS_ESCAPE = /[\x00-\x1f:%]/;
 const NEEDS_ESCAPE_NAME = /[\x00-\x1f:%=]/;
+const CONTROL = /[\x00-\x1f]/;
 
 /**
  * Escape one field: a byte below 0x20 and ':' become '%' + (byte + 64), '%' becomes '%%'.
@@ -34,14 +35,14 @@ export type Unescaped = { ok: true; value: string } | { ok: false; offset: numbe
  * Undo escape(). Like Yate's decoder it refuses a raw byte below 0x20 and a '%' followed by
  * anything but 'A'..'_', 'z' or '%' ('%@' would be NUL, which Yate cannot carry; a '%' at the
  * end of the field is refused too). `%}` ('=') is accepted only with `name` set: it is how
- * Yate's encoder writes '=' in a parameter NAME, and nowhere else (YATE-FACTS.md).
+ * Yate's encoder writes '=' in a parameter NAME, and nowhere else. Yate's DECODER refuses it
+ * even there (docs/yate-module.md), so only engine lines are read with `name` set.
  * `offset` is the position of the offending char within `value`.
  */
 export function unescape(value: string, name = false): Unescaped {
-  let pct = value.indexOf('%');
-  if (pct < 0) {
-    for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 0x20) return { ok: false, offset: i };
-    return { ok: true, value };
+  if (value.indexOf('%') < 0) {
+    const bad = value.search(CONTROL);
+    return bad < 0 ? { ok: true, value } : { ok: false, offset: bad };
   }
   let out = '';
   let from = 0;

@@ -10,7 +10,7 @@
 //   - uri: `uri` (a `<...>` form is unwrapped); empty -> error=failure, not processed
 //   - antiloop (default maxforwards 20) <= 0 -> error=looping, not processed
 //   - `line` naming a known line that is not registered -> error=offline (lines are not emulated)
-//   - no host in the uri -> error=notransport, not processed
+//   - no host in the uri, or one that does not resolve (`.invalid`) -> error=notransport, not processed
 //   - every `sip_X` param becomes header X; xsip_type + xsip_body (+ xsip_body_encoding
 //     base64|hex|hexs) the body; Max-Forwards = antiloop; `connection_id` picks the transport
 //   - without wait=true: sent and forgotten, processed, nothing changed
@@ -19,10 +19,12 @@
 //     as probe-native.txt shows), plus any headers of the answer as sip_<lowercase name>; processed
 //     even for 408. The far end here is a responder: default 200 after `answerDelay` for a uri
 //     that is a currently registered contact (regfile), else 408 after `timeoutDelay` (Yate: ~32 s).
-// msg.execute with callto=sip/URI: the ysipchan source (both versions read) has a MsgExecute relay
-// that calls sendMethod(msg,"MESSAGE",true,URI), i.e. delivers it itself. YATE-FACTS.md says no
-// module delivers it; the facts win by default (`msgExecuteRelay: false`: the relay is installed
-// but does nothing); set `msgExecuteRelay: true` to get the source's behaviour.
+// msg.execute with callto=sip/URI: ysipchan's MsgExecute relay (100) calls
+// sendMethod(msg,"MESSAGE",true,URI), i.e. sends it itself, as measured on Yate 6.4.1
+// (docs/yate-module.md): without wait=true the sender of a native MESSAGE gets 200 at once.
+// `msgExecuteRelay: false` turns the relay off (an older belief this emulator once followed).
+// The transport sendMethod picks (YateSIPPartyHolder::setParty): the `connection_id` param
+// names it; else `ip_transport` (UDP/TCP/TLS) says which kind; else UDP.
 import type { Emulator } from '../emulator.js';
 import type { Message, Param } from '../message.js';
 import { IncomingSip } from './sip-incoming.js';
@@ -41,6 +43,8 @@ export interface SipRequest {
   readonly bodyBytes: string | null;
   readonly encoding: string | null;
   readonly connectionId: string | null;
+  /** The `ip_transport` param sendMethod saw (it picks the transport when no connection_id does). */
+  readonly ipTransport: string | null;
   readonly user: string | null;
   readonly domain: string | null;
   readonly wait: boolean;
@@ -56,7 +60,7 @@ export type Responder = (req: SipRequest) => ResponderResult | undefined | Promi
 export interface YsipchanOptions {
   /** [general] generate: install the xsip.generate handler (Yate's default: off). */
   generate?: boolean;
-  /** Deliver msg.execute callto=sip/... like the source's MsgExecute relay (default false). */
+  /** Deliver msg.execute callto=sip/... like ysipchan's MsgExecute relay (default true). */
   msgExecuteRelay?: boolean;
   responder?: Responder;
   /** ms before the simulated far end answers (default 5). */
@@ -84,7 +88,7 @@ export class Ysipchan extends IncomingSip {
     d.install('call.route', 100, () => false, track);
     d.install('msg.execute', 100, (m) => {
       const dest = m.getParam('callto') ?? '';
-      if (!this.opts.msgExecuteRelay || !dest.startsWith('sip/')) return false;
+      if (this.opts.msgExecuteRelay === false || !dest.startsWith('sip/')) return false;
       return this.sendMethod(m, 'MESSAGE', dest.slice(4), 'msg.execute');
     }, track);
     d.install('engine.status', 110, (m) => {
@@ -110,7 +114,10 @@ export class Ysipchan extends IncomingSip {
     if (!uri) { m.setParam('error', 'failure'); return false; }
     const maxf = m.getInt('antiloop', this.opts.maxForwards ?? 20);
     if (maxf <= 0) { m.setParam('error', 'looping'); return false; }
-    if (!/^sips?:([^@]*@)?[^@;?:>]+/i.test(uri)) { m.setParam('error', 'notransport'); return false; }
+    // No party can be built for a uri without a host, or with one that does not resolve (the
+    // RFC 2606 `.invalid` names stand for those here).
+    const host = /^sips?:(?:[^@]*@)?([^@;?:>]+)/i.exec(uri)?.[1];
+    if (!host || /\.invalid$/i.test(host)) { m.setParam('error', 'notransport'); return false; }
     const type = m.getParam('xsip_type') ?? '';
     const rawBody = m.getParam('xsip_body');
     const encoding = m.getParam('xsip_body_encoding') ?? null;
@@ -123,6 +130,7 @@ export class Ysipchan extends IncomingSip {
       bodyBytes: hasBody ? decodeBody(rawBody!, encoding) : null,
       encoding: hasBody ? encoding : null,
       connectionId: m.getParam('connection_id') ?? null,
+      ipTransport: m.getParam('ip_transport') ?? null,
       user: m.getParam('user') ?? null,
       domain: m.getParam('domain') ?? null,
       wait: m.getBool('wait', false),

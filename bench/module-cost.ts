@@ -1,0 +1,140 @@
+// Module CPU per MESSAGE, without a Yate: the real module (scripts/yate-chat, as Yate starts it)
+// and the floor for any module (bench/minimal-module.mjs) are each offered the same recorded
+// sip.message (generic path) or call.route (native path) lines over pipes, a few in flight at
+// once, by a tiny fake engine that answers their start-up; the CPU time the module's process
+// used (/proc/PID/stat: user + system) is divided by the messages answered. Both get the
+// recipient registered first (yate-chat learns it from a watched user.register), so both take
+// their fast path: answer at once, nothing emitted. Runs alternate, the median is reported.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median } from './stats.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LAUNCHER = path.join(ROOT, 'scripts/yate-chat');
+const MINIMAL = path.join(ROOT, 'bench/minimal-module.mjs');
+const TRANSCRIPTS = path.join(ROOT, 'test/fixtures/transcripts');
+
+/** The first recorded line offering `name`, without its `E: ` prefix. */
+function recorded(file: string, name: string): string {
+  const l = readFileSync(path.join(TRANSCRIPTS, file), 'latin1').split('\n').find((x) => x.includes(`:${name}::`) && x.startsWith('E: %%>message:'));
+  if (!l) throw new Error(`no ${name} in ${file}`);
+  return l.slice(3);
+}
+
+const REGISTER = '%%<message::true:user.register::number=234:expires=3600:username=234:domain=127.0.0.1:driver=sip:'
+  + 'data=sip/sip%z234@127.0.0.1%z5070:connection_id=general:route_params=oconnection_id:oconnection_id=general';
+
+/** CPU seconds (user + system) a process has used. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+interface Run { readonly cpuUsPerMessage: number; readonly answered: number; readonly fast: number }
+
+/** Drive one module process: start-up, `warmup` offers (not measured: the JIT settles), then
+ *  `count` offers, `window` in flight. */
+async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp): Promise<Run> {
+  const stdin = child.stdin!;
+  const send = (l: string) => stdin.write(l + '\n', 'latin1');
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  let buf = '';
+  let answered = 0;
+  let fast = 0;
+  let inFlight = 0;
+  let next = 0;
+  let done!: () => void;
+  let finished = new Promise<void>((r) => (done = r));
+  let target = warmup;
+  const offer = () => {
+    while (inFlight < window && next < target) {
+      inFlight++;
+      send(template.replace(/^%%>message:[^:]*:/, `%%>message:bench.${next++}:`));
+    }
+  };
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('latin1');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      let m: RegExpExecArray | null;
+      if ((m = /^%%>setlocal:([^:]*):(.*)$/.exec(line))) {
+        const value = m[1] === 'timeout' ? '10000' : m[1] === 'loaded.regfile' ? 'true' : m[1] === 'engine.maxworkers' ? '10' : m[2];
+        send(`%%<setlocal:${m[1]}:${value}:true`);
+      } else if ((m = /^%%>install:([^:]*):([^:]*)/.exec(line))) send(`%%<install:${m[1] || '100'}:${m[2]}:true`);
+      else if ((m = /^%%>watch:(.*)$/.exec(line))) send(`%%<watch:${m[1]}:true`);
+      else if (line.startsWith('%%<message:bench.')) {
+        answered++;
+        if (expect.test(line)) fast++;
+        inFlight--;
+        if (answered === target) done();
+        else offer();
+      }
+      if (/ready on stdio|^%%>install:90:call\.route/.test(line)) ready();
+    }
+  });
+  await isReady;
+  send(REGISTER);
+  await new Promise((r) => setTimeout(r, 200));
+  offer();
+  await finished;
+  finished = new Promise<void>((r) => (done = r));
+  target = warmup + count;
+  const fast0 = fast;
+  const cpu0 = cpuSeconds(child.pid!);
+  offer();
+  await finished;
+  const cpu = cpuSeconds(child.pid!) - cpu0;
+  fast -= fast0;
+  stdin.end();
+  await new Promise((r) => child.once('close', r));
+  return { cpuUsPerMessage: (cpu * 1e6) / count, answered: answered - warmup, fast };
+}
+
+export interface ModuleCostResult {
+  readonly path: 'generic' | 'native';
+  readonly messages: number;
+  /** Median CPU µs per MESSAGE. */
+  readonly yateChatUs: number;
+  readonly minimalUs: number;
+  readonly ratio: number;
+}
+
+export async function benchModuleCost(opts: { messages?: number; runs?: number; window?: number } = {}): Promise<ModuleCostResult[]> {
+  const count = opts.messages ?? 20000;
+  const runs = opts.runs ?? 5;
+  const window = opts.window ?? 16;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-cost-'));
+  const rules = path.join(dir, 'rules.json');
+  writeFileSync(rules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' } } }));
+  const env = { ...process.env, YATE_CHAT_DATA: dir, MINIMAL_CONTACT_PORT: '5070' };
+  const out: ModuleCostResult[] = [];
+  try {
+    for (const p of ['generic', 'native'] as const) {
+      const template = p === 'generic' ? recorded('seed-generic-message.txt', 'sip.message') : recorded('native-message.txt', 'call.route');
+      const expect = p === 'generic' ? /:false:xsip\.generate:/ : /:true::sip\//;
+      const ours: number[] = [];
+      const floor: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        for (const which of ['yate-chat', 'minimal'] as const) {
+          const child = which === 'yate-chat'
+            ? spawn(LAUNCHER, [rules], { env, stdio: ['pipe', 'pipe', 'inherit'] })
+            : spawn(process.execPath, [MINIMAL], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+          const r = await drive(child, template, Math.round(count / 4), count, window, expect);
+          if (r.fast !== count) throw new Error(`${which} ${p}: ${r.fast} of ${count} answers took the fast path`);
+          (which === 'yate-chat' ? ours : floor).push(r.cpuUsPerMessage);
+        }
+      }
+      out.push({ path: p, messages: count, yateChatUs: median(ours), minimalUs: median(floor), ratio: median(ours) / median(floor) });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+// Reading the sender's MESSAGE from the message Yate offered (the same on every path), and
+// writing a refusal into the answer.
+import type { Message } from '../engine/message.js';
+import type { ChatContext } from './context.js';
+import type { Ask, Refuse } from './decide.js';
+import type { Outgoing } from './deliver.js';
+import { baseType } from './sip.js';
+
+/** The message fields every path reads the same way. */
+export function outgoingOf(msg: Message): Outgoing {
+  const name = msg.get('callername');
+  return {
+    sender: msg.get('username') || msg.get('caller') || '',
+    ...(name ? { senderName: name } : {}),
+    domain: msg.get('domain') ?? '',
+    called: (msg.get('called') ?? '').trim(),
+    type: fullType(msg.get('xsip_type') || msg.get('type') || '', msg.get('sip_content-type')),
+    body: msg.get('xsip_body') ?? msg.get('text') ?? '',
+    encoding: msg.get('xsip_body_encoding') || msg.get('body_encoding') || '',
+    antiloop: antiloopOf(msg.get('antiloop')),
+  };
+}
+
+/** What decide() is asked. `type` is what ysipchan reported (undefined: no Content-Type). */
+export function askOf(out: Outgoing, type: string | undefined): Ask {
+  return { sender: out.sender, called: out.called, type, bodyLength: out.body.length, antiloop: out.antiloop };
+}
+
+/** ysipchan puts the bare type in xsip_type and builds the outgoing Content-Type from it; the
+ *  charset is only in the original header (sip_content-type). Keep it, so text stays readable. */
+function fullType(type: string, header: string | undefined): string {
+  return header && type && baseType(header) === baseType(type) ? header.trim() : type;
+}
+
+/** A refusal as ysipchan reads it from a processed sip.message (or msg.execute): `code`, and
+ *  osip_* params, which it copies into the SIP answer as headers (Retry-After). */
+export function setRefusal(ctx: ChatContext, msg: Message, r: Pick<Refuse, 'code' | 'reason' | 'headers' | 'rateLimited'>): void {
+  ctx.stats.refused(r);
+  msg.set('code', r.code);
+  msg.set('reason', r.reason);
+  for (const [h, v] of Object.entries(r.headers ?? {})) msg.set(`osip_${h}`, v);
+}
+
+/** Yate's antiloop param (ysipchan sets it from Max-Forwards, less this hop); absent means plenty. */
+export function antiloopOf(value: string | undefined): number {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) ? n : 20;
+}
