@@ -47,7 +47,13 @@ export function yateConfigs(c: ConfigSpec): Record<string, string> {
     ? [['general', sipGeneral], ['registrar', { enable: 'yes' }], ['message', { enable: 'no' }], ['methods', { message: 'yes', publish: 'yes' }]]
     : [['general', sipGeneral], ['registrar', { enable: 'yes' }], ['message', { enable: 'yes', auth_required: 'yes', async_process: 'yes' }], ['methods', { publish: 'yes' }]];
 
-  const ext: [string, Record<string, string | number>][] = [['general', c.extmoduleTimeout !== undefined ? { timeout: c.extmoduleTimeout } : {}]];
+  // exec_use_printf: the child extmodule forks logs "Executing script" before execl(); through
+  // Yate's Debug() (the default) it takes the debug-output mutexes, and when another thread held
+  // one at the fork the child hangs for ever: the module never starts. Only at debug level
+  // DebugInfo or above (-vv and up), but the suite must survive any verbosity.
+  const extGeneral: Record<string, string | number> = { exec_use_printf: 'yes' };
+  if (c.extmoduleTimeout !== undefined) extGeneral.timeout = c.extmoduleTimeout;
+  const ext: [string, Record<string, string | number>][] = [['general', extGeneral]];
   if (c.listener) {
     ext.push(['listener chat', c.listener.kind === 'unix'
       ? { type: 'unix', path: c.listener.path }

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { yateConfigs, type ListenerSpec, type SipPath } from './configs.js';
 import type { YateInstall } from './find.js';
+import { rmanagerAnswers, sipAnswers } from './probe.js';
 import { rmanager } from './rmanager.js';
 
 /** The repository this file was compiled from (dist/test/yate/engine.js -> three levels up). */
@@ -48,7 +49,9 @@ export interface YateOptions {
   readonly extraConfigs?: Readonly<Record<string, string>>;
   readonly extmoduleTimeout?: number;
   readonly maxworkers?: number;
-  /** Number of -v flags (default 4: module installs, SIP traffic and extmodule notes are logged). */
+  /** Number of -v flags above Yate's default level (DebugNote). Default 1 (DebugCall): warnings,
+   *  notes, extmodule restarts; 2 or more adds SIP traces (DebugInfo) and handler installs
+   *  (DebugAll, 3). Above 1 the suite also sets extmodule's exec_use_printf, see configs.ts. */
   readonly verbosity?: number;
 }
 
@@ -176,7 +179,7 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
   }
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(confDir, name), text);
 
-  const args = ['-c', confDir, '-m', install.modules, '-u', path.join(dir, 'user'), '-l', logPath, '-Df', `-${'v'.repeat(opts.verbosity ?? 4)}`];
+  const args = ['-c', confDir, '-m', install.modules, '-u', path.join(dir, 'user'), '-l', logPath, '-Df', ...(opts.verbosity === 0 ? [] : [`-${'v'.repeat(opts.verbosity ?? 1)}`])];
   const env = {
     ...process.env,
     LD_LIBRARY_PATH: [install.lib, process.env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter),
@@ -215,8 +218,9 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
       resolve();
     }));
     try {
-      await waitForLog(new RegExp(`Listener\\(UDP,'general'\\) started on '127\\.0\\.0\\.1:${sipPort}'`), 15000, since);
-      await waitForLog(new RegExp(`Starting listener 'general' on 127\\.0\\.0\\.1:${rmanagerPort}`), 15000, since);
+      await sipAnswers(sipPort, 15000);
+      await rmanagerAnswers(rmanagerPort, 15000);
+      // The banner is a %%>output line: Yate logs it whatever its debug level.
       if (script) await waitForLog(BANNER_STDIO, 20000, since);
     } catch (err) {
       throw new Error(`${(err as Error).message}\nstderr: ${stderr}\nlog tail:\n${log().slice(since).slice(-3000)}`);

@@ -7,13 +7,10 @@ import { withYate, type RunningYate } from './engine.js';
 import { startSocketModule } from './socket-module.js';
 import { needsYate, registeredUa, uaFor, until, yateInstall } from './suite.js';
 
-/** Wait until Yate's log, from `since`, shows the module's handlers and watch installed over
- *  a socket link, and rmanager answers for it. */
-async function linked(yate: RunningYate, since: number): Promise<void> {
-  for (const what of ["install 'sip.message'", "install 'msg.execute'", "watch 'user.register'", "install 'engine.status'"]) {
-    await yate.waitForLog(new RegExp(what), 30000, since);
-  }
-  await until('status yate-chat to answer', async () => /^name=yate-chat,/m.test(await yate.rmanager('status yate-chat')));
+/** Wait until the module's handlers are in place on this Yate: its engine.status handler (installed
+ *  after the chat handlers, in the same batch) answers `status yate-chat`. */
+async function linked(yate: RunningYate): Promise<void> {
+  await until('status yate-chat to answer', async () => /^name=yate-chat,/m.test(await yate.rmanager('status yate-chat')), 30000);
 }
 
 for (const listener of ['unix', 'tcp'] as const) {
@@ -22,7 +19,7 @@ for (const listener of ['unix', 'tcp'] as const) {
       const mod = startSocketModule(yate);
       t.after(() => mod.stop());
       await yate.waitForLog(new RegExp(`yate-chat \\S+ ready on ${listener === 'unix' ? 'unix:' : 'tcp://'}`), 20000);
-      await linked(yate, 0);
+      await linked(yate);
 
       const bob = await registeredUa(t, yate, '234');
       const alice = await uaFor(t, yate, '123');
@@ -32,9 +29,9 @@ for (const listener of ['unix', 'tcp'] as const) {
       const oldYate = yate.pid;
       await yate.restart();
       assert.notEqual(yate.pid, oldYate, 'a new Yate process');
-      // From the new run's first line: the module may also have reconnected to the old Yate
-      // while it was shutting down (its listener still accepts then).
-      await linked(yate, yate.runStart);
+      // Asked of the new Yate: the module may also have reconnected to the old one while it was
+      // shutting down (its listener still accepts then).
+      await linked(yate);
       assert.equal(mod.exitCode(), null, `the module exited: ${mod.stderr()}`);
 
       // regfile keeps registrations in memory only: register again.
