@@ -19,9 +19,11 @@ const ACKED_EACH_SIDE = 60;
 
 const isAck = (code: number): boolean => code === 200 || code === 202;
 
-for (const sipPath of PATHS) {
-  test(`${sipPath} path: a module SIGKILLed under load and restarted by Yate loses no acknowledged MESSAGE and delivers none twice`, needsYate, async (t) => {
-    await withYate(yateInstall(), { sipPath, rules: { offline: { quotaPerRecipient: 100000 } } }, async (yate) => {
+// inPlace: MESSAGEs for registered users handed to ysipchan in the sender's dispatch (the
+// default), or delivered by the module itself (`delivery.inPlace: false`).
+for (const sipPath of PATHS) for (const inPlace of [true, false]) {
+  test(`${sipPath} path${inPlace ? '' : ', module delivering itself'}: a module SIGKILLed under load and restarted by Yate loses no acknowledged MESSAGE and delivers none twice`, needsYate, async (t) => {
+    await withYate(yateInstall(), { sipPath, rules: { offline: { quotaPerRecipient: 100000 }, delivery: { inPlace } } }, async (yate) => {
       const bob = await registeredUa(t, yate, '234');
       const carol = await uaFor(t, yate, '555'); // in regfile.conf, not registered: offline
       const senders: Ua[] = [];
