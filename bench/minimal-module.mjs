@@ -2,13 +2,13 @@
 // The floor for any Yate module that routes SIP MESSAGE: the least a module can do per MESSAGE.
 // No library, no checks, no state: it is offered sip.message (generic path) or call.route
 // (native path, route_type=msg), and answers at once, routing every user to one fixed contact
-// (MINIMAL_CONTACT_HOST/PORT, the benchmark's receiver):
+// (its one argument, HOST:PORT, as an extmodule.conf [scripts] line passes it: the benchmark's
+// receiver; 127.0.0.1:5070 without one):
 //   sip.message -> renamed xsip.generate (method, uri, From, To, wait=true; the sender's sip_*
 //                  params and transport removed, as ysipchan would copy them)
 //   call.route  -> the route, with the same params for ysipchan's msg.execute relay
 // One message offered per MESSAGE, none emitted. Used by the benchmarks only (bench/).
-const host = process.env.MINIMAL_CONTACT_HOST ?? '127.0.0.1';
-const port = process.env.MINIMAL_CONTACT_PORT ?? '5070';
+const [host = '127.0.0.1', port = '5070'] = (process.argv[2] || '127.0.0.1:5070').split(':');
 const esc = (s) => s.replace(/[%:\x00-\x1f]/g, (c) => (c === '%' ? '%%' : '%' + String.fromCharCode(c.charCodeAt(0) + 64)));
 const unesc = (s) => s.replace(/%(.)/g, (_, c) => (c === '%' ? '%' : String.fromCharCode(c.charCodeAt(0) - 64)));
 const out = (l) => process.stdout.write(l + '\n', 'latin1');

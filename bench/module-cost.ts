@@ -113,7 +113,7 @@ export async function benchModuleCost(opts: { messages?: number; runs?: number; 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-cost-'));
   const rules = path.join(dir, 'rules.json');
   writeFileSync(rules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' } } }));
-  const env = { ...process.env, YATE_CHAT_DATA: dir, MINIMAL_CONTACT_PORT: '5070' };
+  const env = { ...process.env, YATE_CHAT_DATA: dir };
   const out: ModuleCostResult[] = [];
   try {
     for (const p of ['generic', 'native'] as const) {
@@ -125,7 +125,7 @@ export async function benchModuleCost(opts: { messages?: number; runs?: number; 
         for (const which of ['yate-chat', 'minimal'] as const) {
           const child = which === 'yate-chat'
             ? spawn(LAUNCHER, [rules], { env, stdio: ['pipe', 'pipe', 'inherit'] })
-            : spawn(process.execPath, [MINIMAL], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+            : spawn(process.execPath, [MINIMAL, '127.0.0.1:5070'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
           const r = await drive(child, template, Math.round(count / 4), count, window, expect);
           if (r.fast !== count) throw new Error(`${which} ${p}: ${r.fast} of ${count} answers took the fast path`);
           (which === 'yate-chat' ? ours : floor).push(r.cpuUsPerMessage);
