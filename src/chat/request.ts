@@ -4,7 +4,7 @@ import type { Message } from '../engine/message.js';
 import type { ChatContext } from './context.js';
 import type { Ask, Refuse } from './decide.js';
 import type { Outgoing } from './deliver.js';
-import { baseType } from './sip.js';
+import { baseType, hostOf } from './sip.js';
 
 /** The message fields every path reads the same way. */
 export function outgoingOf(msg: Message): Outgoing {
@@ -12,13 +12,23 @@ export function outgoingOf(msg: Message): Outgoing {
   return {
     sender: msg.get('username') || msg.get('caller') || '',
     ...(name ? { senderName: name } : {}),
-    domain: msg.get('domain') ?? '',
+    domain: localDomain(msg),
     called: (msg.get('called') ?? '').trim(),
     type: fullType(msg.get('xsip_type') || msg.get('type') || '', msg.get('sip_content-type')),
     body: msg.get('xsip_body') ?? msg.get('text') ?? '',
     encoding: msg.get('xsip_body_encoding') || msg.get('body_encoding') || '',
     antiloop: antiloopOf(msg.get('antiloop')),
   };
+}
+
+/**
+ * The domain the MESSAGE was addressed to here: the host of its To (the recipient's address of
+ * record as the sender wrote it), else of its request URI, else Yate's `domain` param (the host
+ * of the sender's From, which a sender may set to anything). Both From and To of what goes on
+ * are built in it: the sender and the recipient are users of this domain.
+ */
+function localDomain(msg: Message): string {
+  return hostOf(msg.get('sip_to') ?? msg.get('sip_To')) || hostOf(msg.get('sip_uri')) || (msg.get('domain') ?? '');
 }
 
 /** What decide() is asked. `type` is what ysipchan reported (undefined: no Content-Type). */
