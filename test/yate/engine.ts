@@ -36,6 +36,9 @@ export interface YateOptions {
   readonly sipPath?: SipPath;
   /** Start the module from an extmodule.conf [scripts] line (default true). */
   readonly script?: boolean;
+  /** Run this [scripts] line instead of yate-chat's (another module, e.g. the benchmark's
+   *  minimal one); readiness is then Yate's own, not the yate-chat banner. */
+  readonly scriptLine?: { readonly launcher: string; readonly argument: string };
   /** Also offer an extmodule [listener] socket: 'unix' (a socket in the temp folder) or 'tcp'. */
   readonly listener?: 'unix' | 'tcp';
   /** regfile users -> passwords (default 123, 234, 555). */
@@ -72,7 +75,7 @@ export interface RunningYate {
   /** Resolve with the first match of `re` in the log at or after offset `since`. */
   waitForLog(re: RegExp, ms?: number, since?: number): Promise<RegExpMatchArray>;
   rmanager(command: string): Promise<string>;
-  /** pid of the running yate-chat script, from rmanager's `external info`. */
+  /** pid of the running script (yate-chat's, or `scriptLine`'s), from rmanager's `external info`. */
   modulePid(): Promise<number | undefined>;
   /** SIGTERM, wait for Yate to exit, then kill whatever is left of its process group. */
   stop(): Promise<void>;
@@ -167,10 +170,10 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
   if (opts.listener === 'unix') listener = { kind: 'unix', path: path.join(dir, 'chat.sock') };
   else if (opts.listener === 'tcp') listener = { kind: 'tcp', port: await freePort('tcp') };
   const connectTo = listener === undefined ? undefined : listener.kind === 'unix' ? `unix:${listener.path}` : `tcp://127.0.0.1:${listener.port}`;
-  const script = opts.script ?? true;
+  const script = (opts.script ?? true) && !opts.scriptLine;
   const files = yateConfigs({
     sipPath: opts.sipPath ?? 'generic', sipPort, rmanagerPort, users: opts.users ?? DEFAULT_USERS,
-    script: script ? { launcher: LAUNCHER, argument: rulesPath } : undefined, listener,
+    script: opts.scriptLine ?? (script ? { launcher: LAUNCHER, argument: rulesPath } : undefined), listener,
     modules: opts.modules ?? [], extmoduleTimeout: opts.extmoduleTimeout, maxworkers: opts.maxworkers,
   });
   for (const [name, text] of Object.entries(opts.extraConfigs ?? {})) {
@@ -249,7 +252,8 @@ export async function startYate(install: YateInstall, opts: YateOptions = {}): P
     rmanager: (command) => rmanager(rmanagerPort, command),
     async modulePid() {
       const info = await rmanager(rmanagerPort, 'external info');
-      const m = info.match(new RegExp(`${LAUNCHER.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\r\\n]*\\r\\n[^\\r\\n]*pid=(\\d+)`));
+      const script = (opts.scriptLine?.launcher ?? LAUNCHER).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const m = info.match(new RegExp(`${script}[^\\r\\n]*\\r\\n[^\\r\\n]*pid=(\\d+)`));
       return m ? Number(m[1]) : undefined;
     },
     stop,

@@ -20,6 +20,8 @@ export interface UaOptions {
   readonly password: string;
   /** Yate's SIP UDP port on 127.0.0.1: every request goes there. */
   readonly serverPort: number;
+  /** Local UDP port to use (default: any free one). */
+  readonly port?: number;
   /** Domain of the address of record (default 127.0.0.1). */
   readonly domain?: string;
   readonly displayName?: string;
@@ -84,7 +86,7 @@ const sdp = (port: number): Buffer => Buffer.from([
 
 export async function openUa(opts: UaOptions): Promise<Ua> {
   const sock = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => sock.once('error', reject).bind(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => sock.once('error', reject).bind(opts.port ?? 0, '127.0.0.1', () => resolve()));
   const port = sock.address().port;
   const domain = opts.domain ?? '127.0.0.1';
   const aor = `sip:${opts.user}@${domain}`;
