@@ -11,13 +11,22 @@ for (const path of PATHS) {
   test(`${path} path: a domain that is no host name or address never reaches From or To (ysipchan builds From itself)`, async () => {
     await withLab({}, async (lab) => {
       await lab.register('234', 5070);
-      for (const domain of ['evil.example>;tag=1', 'a b', 'x\r\nContact: <sip:x@y>', 'h"o', '']) {
-        assert.equal(await send(lab, path, { domain, uri: 'sip:234@127.0.0.1:5060' }), 200, JSON.stringify(domain));
+      // The To's host, else the request URI's, else Yate's domain: each only when it is a host.
+      const junk: [to: string, uri: string, domain: string][] = [
+        ['<sip:234@[a>b]>', 'sip:234@[x;y]:5060', 'evil.example>;tag=1'],
+        ['"x" <sip:234@h"o>', 'sip:234@h"o', 'a b'],
+        ['<sip:234@[::1\r\nContact: x]>', 'sip:234@[::1\r\n]', 'x\r\nContact: <sip:x@y>'],
+      ];
+      for (const [to, uri, domain] of junk) {
+        assert.equal(await send(lab, path, { to, uri, domain }), 200, to);
         const req = lab.sip.sent.at(-1)!;
-        assert.equal(header(req, 'From'), undefined, JSON.stringify(domain));
+        assert.equal(header(req, 'From'), undefined, to);
         assert.equal(header(req, 'To'), undefined);
         assert.equal(req.user, '123');
       }
+      // A To that is junk does not hide a request URI that names a host.
+      assert.equal(await send(lab, path, { to: '<sip:234@[a>b]>', uri: 'sip:234@sip.example.net:5060', domain: 'a b' }), 200);
+      assert.match(header(lab.sip.sent.at(-1)!, 'From') ?? '', /<sip:123@sip\.example\.net>$/);
     });
   });
 

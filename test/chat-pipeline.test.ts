@@ -45,6 +45,16 @@ for (const path of PATHS) {
     });
   });
 
+  test(`${path} path: From and To are built in the domain the MESSAGE was addressed to, whatever domain the sender's From claims`, async () => {
+    await withLab({}, async (lab) => {
+      await lab.register('234', 5070);
+      assert.equal(await send(lab, path, { domain: 'example.org', from: '"Alice" <sip:123@example.org>;tag=9', to: '<sip:234@127.0.0.1>', uri: 'sip:234@127.0.0.1:5060' }), 200);
+      const [req] = lab.sip.sent;
+      assert.equal(header(req!, 'To'), '<sip:234@127.0.0.1>');
+      assert.match(header(req!, 'From') ?? '', /<sip:123@127\.0\.0\.1>$/);
+    });
+  });
+
   test(`${path} path: the sender's own headers and transport are not carried to the recipient`, async () => {
     await withLab({}, async (lab) => {
       await lab.sip.receiveRegister({ user: '234', contact: contact('234', 5070), connectionId: 'udp-b' });

@@ -41,7 +41,7 @@ export function onCallRoute(ctx: ChatContext): Handler {
 }
 
 function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx: HandlerContext, budget: Budget | null): boolean | Promise<boolean> {
-  const log = (outcome: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, outcome, ctx.config.logBodies));
+  const log = (outcome: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, out.type, out.encoding, out.body, outcome, ctx.config.logBodies));
   switch (d.kind) {
     case 'refuse':
       ctx.stats.refused(d);

@@ -7,7 +7,7 @@ import { isYateChatError } from '../errors.js';
 import type { MessageStore, StoredMessage } from '../store/index.js';
 import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
-import { hostOf } from './request.js';
+import { checkedHost } from './request.js';
 import { baseType, fromHeader, type Target } from './sip.js';
 
 export class Offline {
@@ -108,7 +108,7 @@ export class Offline {
   async #flush(user: string, known?: Target[]): Promise<void> {
     let batch = await this.store.pending(user, 50);
     if (!batch.length) return;
-    const targets = known?.length ? known : (await lookupRoute(this.#ctx, user, { sender: user, domain: this.#ctx.config.domain ?? hostOf(batch[0]!.params.domain) })).targets;
+    const targets = known?.length ? known : (await lookupRoute(this.#ctx, user, { sender: user, domain: this.#ctx.config.domain ?? checkedHost(batch[0]!.params.domain) })).targets;
     if (!targets.length) return;
     while (batch.length) {
       for (const m of batch) {
@@ -131,7 +131,7 @@ function outgoingOf(m: StoredMessage, domain: string | undefined): Outgoing {
     sender: m.sender,
     ...(m.params.senderName ? { senderName: m.params.senderName } : {}),
     // A file written by an older version may hold any domain: it goes into From and To.
-    domain: domain ?? hostOf(m.params.domain),
+    domain: domain ?? checkedHost(m.params.domain),
     called: m.params.called ?? m.recipient,
     type: m.contentType,
     body: m.body,

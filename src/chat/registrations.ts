@@ -17,7 +17,7 @@
 // keeps ONE registration per user (the latest), is the default; with another registrar
 // (`multi`) every live contact is kept and a user with several is left to the routers.
 import type { DispatchResult } from '../engine/connection.js';
-import { hostOf } from './request.js';
+import { checkedHost } from './request.js';
 import { targetsOf, type Target } from './sip.js';
 
 interface Contact {
@@ -67,7 +67,7 @@ export class Registrations {
       target: targets[0]!,
       connectionId: m.get('oconnection_id') ?? m.get('connection_id') ?? '',
       expiresAt: expires > 0 ? now + expires * 1000 : Infinity,
-      domain: hostOf(m.get('domain')),
+      domain: checkedHost(m.get('domain')),
     };
     const kept = this.#single ? [] : this.#live(user, now).filter((c) => c.target.callto !== contact.target.callto);
     this.#byUser.delete(user); // re-inserted last: the Map's order is the eviction order

@@ -5,7 +5,7 @@ import type { Message } from '../engine/message.js';
 import type { ChatContext } from './context.js';
 import type { Ask, Refuse } from './decide.js';
 import type { Outgoing } from './deliver.js';
-import { baseType } from './sip.js';
+import { baseType, hostOf } from './sip.js';
 
 /** The message fields every path reads the same way. The sender is the user ysipchan
  *  authenticated (`username`); without one, the claimed caller, marked unverified (admit()
@@ -17,7 +17,7 @@ export function outgoingOf(msg: Message, config: Pick<Config, 'domain'>): Outgoi
     sender: username || msg.get('caller') || '',
     ...(username ? {} : { unverified: { source: msg.get('ip_host') || msg.get('address') || '' } }),
     ...(name ? { senderName: name } : {}),
-    domain: config.domain ?? hostOf(msg.get('domain')),
+    domain: config.domain ?? localDomain(msg),
     called: (msg.get('called') ?? '').trim(),
     type: fullType(msg.get('xsip_type') || msg.get('type') || '', msg.get('sip_content-type')),
     body: msg.get('xsip_body') ?? msg.get('text') ?? '',
@@ -26,11 +26,22 @@ export function outgoingOf(msg: Message, config: Pick<Config, 'domain'>): Outgoi
   };
 }
 
+/**
+ * The domain the MESSAGE was addressed to here: the host of its To (the recipient's address of
+ * record as the sender wrote it), else of its request URI, else Yate's `domain` param (the host
+ * of the sender's From, which a sender may set to anything). Both From and To of what goes on
+ * are built in it: the sender and the recipient are users of this domain. Each is taken only
+ * when it is a host name or address (checkedHost): none of them reaches a header unchecked.
+ */
+function localDomain(msg: Message): string {
+  return checkedHost(hostOf(msg.get('sip_to') ?? msg.get('sip_To'))) || checkedHost(hostOf(msg.get('sip_uri'))) || checkedHost(msg.get('domain'));
+}
+
 let lastHost = '';
 
-/** The request's `domain` when it is a host (it goes into From and To), else '' (ysipchan then
- *  builds From itself). The last good one is remembered: checked once per distinct value. */
-export function hostOf(domain: string | undefined): string {
+/** `domain` when it is a host (it goes into From and To), else '' (ysipchan then builds From
+ *  itself). The last good one is remembered: checked once per distinct value. */
+export function checkedHost(domain: string | undefined): string {
   if (!domain) return '';
   if (domain === lastHost) return domain;
   if (!isHost(domain)) return '';

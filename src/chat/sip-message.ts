@@ -33,7 +33,7 @@ export function onSipMessage(ctx: ChatContext): Handler {
 }
 
 function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx: HandlerContext, budget: Budget | null): boolean | Promise<boolean> {
-  const log = (outcome: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, outcome, ctx.config.logBodies));
+  const log = (outcome: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, out.type, out.encoding, out.body, outcome, ctx.config.logBodies));
   switch (d.kind) {
     case 'refuse':
       setRefusal(ctx, msg, d);
@@ -73,7 +73,7 @@ async function finish(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision
  *  lateroute/<called> is enqueued, which lateroute routes and ysipchan's msg.execute relay
  *  sends without waiting (where the seed renamed it to xsip.generate). */
 function seed(ctx: ChatContext, msg: Message, out: Outgoing): boolean {
-  const log = (code: number, detail: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, msg.get('xsip_type'), out.encoding, out.body, `${code} ${detail}`, ctx.config.logBodies));
+  const log = (code: number, detail: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, out.type, out.encoding, out.body, `${code} ${detail}`, ctx.config.logBodies));
   try {
     ctx.conn.enqueue('msg.execute', [
       ['caller', out.sender], ['called', out.called], ['domain', out.domain], ['callto', `lateroute/${out.called}`],

@@ -63,6 +63,13 @@ export function baseType(type: string): string {
   return type.split(';')[0]!.trim().toLowerCase();
 }
 
+/** The host of a SIP URI, or of the URI in a header value (`"x" <sip:u@host:port>;tag=..`); ''. */
+export function hostOf(value: string | undefined): string {
+  if (!value) return '';
+  const uri = value.includes('<') ? value.slice(value.indexOf('<') + 1) : value;
+  return /^\s*sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>\s]+)/i.exec(uri)?.[1] ?? '';
+}
+
 /** The user part of a SIP URI or a bare user. */
 export function userOf(uriOrUser: string): string {
   const m = /^(?:sips?:)?([^@;>]+)@/i.exec(uriOrUser.replace(/^.*</, ''));
