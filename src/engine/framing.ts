@@ -1,26 +1,21 @@
 // Line framing over a byte stream with split2.
 //
-// Yate carries bytes, not text (a MESSAGE body may be any NUL-free bytes). split2 always decodes
-// UTF-8, which would turn invalid sequences into U+FFFD. So each chunk is first re-encoded so that
-// every byte becomes one char (latin1 -> UTF-8); split2 then yields "byte strings" in which char
-// code == wire byte, and multi-byte sequences split across chunks survive.
-import { Transform, type Readable } from 'node:stream';
+// Yate carries bytes, not text (a MESSAGE body may be any NUL-free bytes). split2 would decode
+// UTF-8 and turn invalid sequences into U+FFFD, so it is given strings instead of bytes: each
+// chunk read as latin1, one char per byte (its StringDecoder passes strings through). The lines
+// are "byte strings" in which char code == wire byte; a byte never straddles two chunks.
+import type { Readable } from 'node:stream';
 import split2 from 'split2';
 
 /** Longest engine -> module line we buffer (Yate sets no cap; this bounds our memory). */
 export const MAX_INCOMING_LINE = 16 * 1024 * 1024;
 
-function bytesAsChars(): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      cb(null, Buffer.from(chunk.toString('latin1'), 'utf8'));
-    },
-  });
-}
-
-/** Pipe `input` into a line stream of byte strings. */
+/** Feed `input` into a line stream of byte strings. */
 export function readLines(input: Readable, maxLength = MAX_INCOMING_LINE): Readable {
-  return input.pipe(bytesAsChars()).pipe(split2(/\r?\n/, (line: string) => line, { maxLength, skipOverflow: true } as split2.Options));
+  const lines = split2(/\r?\n/, (line: string) => line, { maxLength, skipOverflow: true, writableObjectMode: true } as split2.Options);
+  input.on('data', (chunk: Buffer) => lines.write(chunk.toString('latin1')));
+  input.once('end', () => lines.end());
+  return lines;
 }
 
 /**
