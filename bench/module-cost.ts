@@ -38,7 +38,7 @@ interface Run { readonly cpuUsPerMessage: number; readonly answered: number; rea
 
 /** Drive one module process: start-up, `warmup` offers (not measured: the JIT settles), then
  *  `count` offers, `window` in flight. */
-async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp): Promise<Run> {
+async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp, gapMs = 0): Promise<Run> {
   const stdin = child.stdin!;
   const send = (l: string) => stdin.write(l + '\n', 'latin1');
   let ready!: () => void;
@@ -74,6 +74,7 @@ async function drive(child: ChildProcess, template: string, warmup: number, coun
         if (expect.test(line)) fast++;
         inFlight--;
         if (answered === target) done();
+        else if (gapMs) setTimeout(offer, gapMs);
         else offer();
       }
       if (/ready on stdio|^%%>install:90:call\.route/.test(line)) ready();
@@ -106,13 +107,14 @@ export interface ModuleCostResult {
   readonly ratio: number;
 }
 
-export async function benchModuleCost(opts: { messages?: number; runs?: number; window?: number } = {}): Promise<ModuleCostResult[]> {
+export async function benchModuleCost(opts: { messages?: number; runs?: number; window?: number; gapMs?: number; rules?: Record<string, unknown> } = {}): Promise<ModuleCostResult[]> {
   const count = opts.messages ?? 20000;
   const runs = opts.runs ?? 5;
   const window = opts.window ?? 16;
+  const gapMs = opts.gapMs ?? 0;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-cost-'));
   const rules = path.join(dir, 'rules.json');
-  writeFileSync(rules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' } } }));
+  writeFileSync(rules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' } }, ...opts.rules }));
   const env = { ...process.env, YATE_CHAT_DATA: dir };
   const out: ModuleCostResult[] = [];
   try {
@@ -126,7 +128,7 @@ export async function benchModuleCost(opts: { messages?: number; runs?: number; 
           const child = which === 'yate-chat'
             ? spawn(LAUNCHER, [rules], { env, stdio: ['pipe', 'pipe', 'inherit'] })
             : spawn(process.execPath, [MINIMAL, '127.0.0.1:5070'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-          const r = await drive(child, template, Math.round(count / 4), count, window, expect);
+          const r = await drive(child, template, Math.round(count / 4), count, window, expect, gapMs);
           if (r.fast !== count) throw new Error(`${which} ${p}: ${r.fast} of ${count} answers took the fast path`);
           (which === 'yate-chat' ? ours : floor).push(r.cpuUsPerMessage);
         }

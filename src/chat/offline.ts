@@ -9,11 +9,19 @@ import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
 import { checkedHost } from './request.js';
 import { baseType, fromHeader, type Target } from './sip.js';
+import { Slots } from './slots.js';
+
+/** Users delivered to at once: a few more than the deliveries in flight (slots.ts), so that a
+ *  user waiting on a slow device does not hold everyone else back. */
+const FLUSHING = 16;
 
 export class Offline {
   readonly store: MessageStore;
   readonly #ctx: ChatContext;
   readonly #running = new Map<string, Promise<void>>();
+  /** Users whose messages are going out at once. When many register together (after a Yate
+   *  restart), the others wait their turn holding only their name, not a batch of messages. */
+  readonly #flushing = new Slots(FLUSHING, Infinity); // bounded by the users who register
   #timer: NodeJS.Timeout | null = null;
   #retrying = false;
 
@@ -95,7 +103,7 @@ export class Offline {
   /** Deliver `user`'s messages in order; stop at the first failure. Serialised per user. */
   flush(user: string, targets?: Target[]): Promise<void> {
     const prev = this.#running.get(user) ?? Promise.resolve();
-    const run = prev.then(() => this.#flush(user, targets)).catch((err: Error) => {
+    const run = prev.then(() => this.#flushing.run(() => this.#flush(user, targets))).catch((err: Error) => {
       this.#ctx.conn.log.warn(`offline delivery to ${user} failed: ${err.message}`);
     });
     this.#running.set(user, run);

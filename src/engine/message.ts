@@ -39,25 +39,20 @@ export class Message {
 export interface Snapshot {
   readonly name: string;
   readonly retval: string;
-  readonly pairs: readonly (readonly [string, string])[];
   readonly version: number;
 }
 
 /** Take the reference point for answerChange(); the params start a new record of writes. */
 export function snapshot(msg: Message): Snapshot {
   msg.params.markClean();
-  return { name: msg.name, retval: msg.retval, pairs: msg.params.pairs(), version: msg.params.version };
-}
-
-function firstOf(pairs: readonly (readonly [string, string])[], name: string): string | undefined {
-  for (const p of pairs) if (p[0] === name) return p[1];
-  return undefined;
+  return { name: msg.name, retval: msg.retval, version: msg.params.version };
 }
 
 /**
  * The change to write in an answer, or null when nothing changed (then the short form
  * `%%<message:ID:PROCESSED:` is used, which cannot erase anything). Only the first value of a
- * repeated name can be addressed; sets come in the order of the list, deletions last.
+ * repeated name can be addressed; sets come in the order of the list, deletions last. Only the
+ * names written to since the snapshot are looked at (Params remembers what each was).
  * The full form always carries the current return value: an empty RETVAL field would ERASE
  * what earlier handlers put there (the engine.status trap in the transcripts' README).
  */
@@ -66,15 +61,13 @@ export function answerChange(before: Snapshot, msg: Message): AnswerChange | nul
   const ops: ParamOp[] = [];
   const touched = msg.params.touched;
   if (msg.params.version !== before.version && touched.size) {
-    const seen = new Set<string>();
+    const done = new Set<string>();
     for (const [n, v] of msg.params.pairs()) {
-      if (seen.has(n) || !touched.has(n)) continue;
-      seen.add(n);
-      if (firstOf(before.pairs, n) !== v) ops.push([n, v]);
+      if (done.has(n) || !touched.has(n)) continue;
+      done.add(n);
+      if (touched.get(n) !== v) ops.push([n, v]);
     }
-    const gone = new Set<string>();
-    for (const [n] of before.pairs) if (touched.has(n) && !seen.has(n) && !gone.has(n) && msg.params.get(n) === undefined) gone.add(n);
-    for (const n of gone) ops.push([n, null]);
+    for (const [n, was] of touched) if (was !== undefined && !done.has(n)) ops.push([n, null]);
   }
   if (!renamed && msg.retval === before.retval && ops.length === 0) return null;
   return { name: renamed ? msg.name : '', retval: msg.retval, params: ops };

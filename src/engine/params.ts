@@ -11,8 +11,9 @@ type Pair = readonly [string, string];
 export class Params implements Iterable<[string, string]> {
   #list: Pair[] = [];
   #version = 0;
-  /** Names written to (set, added, deleted) since the last markClean(). */
-  #touched = new Set<string>();
+  /** Names written to (set, added, deleted) since the last markClean(), each with its first
+   *  value as it was before the first write (undefined: it was not there). */
+  #touched = new Map<string, string | undefined>();
 
   constructor(init?: ParamInit) {
     if (!init) return;
@@ -39,25 +40,25 @@ export class Params implements Iterable<[string, string]> {
   /** Replace the first `name` or append it (Yate's NamedList::setParam). */
   set(name: string, value: string | number | boolean): this {
     const v = String(value);
+    this.#touch(name);
     const i = this.#list.findIndex((q) => q[0] === name);
     if (i >= 0) this.#list[i] = [name, v];
     else this.#list.push([name, v]);
-    this.#touch(name);
     return this;
   }
 
   /** Append, even when `name` exists already. */
   add(name: string, value: string | number | boolean): this {
-    this.#list.push([name, String(value)]);
     this.#touch(name);
+    this.#list.push([name, String(value)]);
     return this;
   }
 
   /** Remove every `name` (Yate's clearParam). */
   delete(name: string): boolean {
+    this.#touch(name);
     const before = this.#list.length;
     this.#list = this.#list.filter((p) => p[0] !== name);
-    this.#touch(name);
     return this.#list.length !== before;
   }
 
@@ -65,9 +66,10 @@ export class Params implements Iterable<[string, string]> {
   deleteIf(test: (name: string) => boolean): void {
     const kept: Pair[] = [];
     for (const p of this.#list) {
-      if (test(p[0])) this.#touch(p[0]);
-      else kept.push(p);
+      if (!test(p[0])) kept.push(p);
+      else if (!this.#touched.has(p[0])) this.#touched.set(p[0], this.get(p[0]));
     }
+    this.#version++;
     this.#list = kept;
   }
 
@@ -80,19 +82,21 @@ export class Params implements Iterable<[string, string]> {
     return this.#version;
   }
 
-  /** Names written to since markClean() (or since the list was made). */
-  get touched(): ReadonlySet<string> {
+  /** Names written to since markClean() (or since the list was made), each with its first value
+   *  as it was then. */
+  get touched(): ReadonlyMap<string, string | undefined> {
     return this.#touched;
   }
 
   /** Start a new record of written names (the list as it is now is the reference). */
   markClean(): void {
-    this.#touched = new Set();
+    this.#touched = new Map();
   }
 
+  /** Before a write to `name`: remember what it was, the first time. */
   #touch(name: string): void {
     this.#version++;
-    this.#touched.add(name);
+    if (!this.#touched.has(name)) this.#touched.set(name, this.get(name));
   }
 
   /** The pairs as they are now; later changes do not show in it. */
