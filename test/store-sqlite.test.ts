@@ -119,6 +119,19 @@ describe('sqlite store privacy', () => {
     assert.equal(mode(file).toString(8), '600');
   });
 
+  test('a folder an admin gave to Yate\'s group, in a folder only its owner may write to, is used as it is', async (t) => {
+    if (process.geteuid?.() !== 0) return t.skip('needs root to give a folder to another user');
+    const dir = path.join(tempDir(t), 'var-lib-yate-chat');
+    fs.mkdirSync(dir, { mode: 0o775 });
+    fs.chmodSync(dir, 0o2775);
+    fs.chownSync(dir, 65534, 0);
+    const store = await openSqliteStore({ path: path.join(dir, 'store.db') });
+    t.after(() => store.close());
+    await store.put(msg('alice', 'kept'));
+    assert.equal(await store.count('alice'), 1);
+    assert.equal(mode(path.join(dir, 'store.db')).toString(8), '600');
+  });
+
   test('a store folder others may write to is refused, naming it and the mode', async (t) => {
     const dir = path.join(tempDir(t), 'shared');
     fs.mkdirSync(dir);
@@ -129,12 +142,14 @@ describe('sqlite store privacy', () => {
 
   test('a store folder another user made first (the shared temporary folder trap) is refused', async (t) => {
     if (process.geteuid?.() !== 0) return t.skip('needs root to give a folder to another user');
-    const dir = path.join(tempDir(t), 'yate-chat-0');
+    const tmp = tempDir(t);
+    fs.chmodSync(tmp, 0o1777); // like /tmp: anyone may make a folder in it
+    const dir = path.join(tmp, 'yate-chat-0');
     fs.mkdirSync(dir, { mode: 0o700 });
     fs.chownSync(dir, 65534, 65534);
     await rejectsWith(openSqliteStore({ path: path.join(dir, 'store.db') }), 'STORE_FAILED', dir, 'belongs to uid 65534, not to this user (uid 0)');
     // A symlink another user planted at the folder's path is refused too.
-    const link = path.join(tempDir(t), 'yate-chat-link');
+    const link = path.join(tmp, 'yate-chat-link');
     fs.symlinkSync(tempDir(t), link);
     fs.lchownSync(link, 65534, 65534);
     await rejectsWith(openSqliteStore({ path: path.join(link, 'store.db') }), 'STORE_FAILED', 'is a symlink owned by uid 65534');

@@ -46,7 +46,7 @@ export interface ConnectionOptions {
   /** Handler deadline in ms; default: the engine's timeout less a safety margin. */
   readonly deadlineMs?: number;
   /** Longest engine -> module line read; a longer one is logged, answered if it is a message
-   *  whose id can be read, and dropped. [MAX_INCOMING_LINE, 16 MiB] */
+   *  whose id can be read, and dropped. [MAX_INCOMING_LINE, 4 MiB] */
   readonly maxIncomingLine?: number;
   readonly logLevel?: LogLevel;
 }

@@ -1,18 +1,20 @@
-// Line framing over a byte stream.
+// Line framing over a byte stream, with split2.
 //
 // Yate carries bytes, not text (a MESSAGE body may be any NUL-free bytes), so each chunk is read
-// as latin1: one char per byte ("byte strings", char code == wire byte), and a multi-byte UTF-8
-// sequence split across chunks survives untouched. Lines end at '\n'; a '\r' before it is dropped.
+// as latin1, one char per byte, and split2 is given those strings (its StringDecoder passes
+// strings through): the lines are "byte strings" in which char code == wire byte.
 //
-// A line longer than `maxLength` is not buffered: its first OVERFLOW_HEAD bytes are kept (enough
-// for the `%%>message:ID:` that says which Yate thread waits on it), the rest is counted and
-// dropped up to its '\n', and an Overflow comes out in its place, so the connection can log it
-// and answer it. (split2's skipOverflow dropped such a line without a word, and its framing
-// re-split the whole buffered line on every chunk: quadratic in a long line.)
-import { Transform, type Readable } from 'node:stream';
+// A line longer than `maxLength` is not kept: an Overflow comes out in its place, with the
+// line's first OVERFLOW_HEAD bytes (enough for the `%%>message:ID:` that says which Yate thread
+// waits on it) and its length, so the connection can log it and answer it. split2 drops such a
+// line silently once it has buffered maxLength of it (skipOverflow), so the bytes of the line
+// being read are followed here too: its head and length, and whether split2 is dropping it.
+import type { Readable } from 'node:stream';
+import split2 from 'split2';
 
-/** Longest engine -> module line we buffer (Yate sets no cap; this bounds our memory). */
-export const MAX_INCOMING_LINE = 16 * 1024 * 1024;
+/** Longest engine -> module line we read (Yate sets no cap; this bounds our memory, and
+ *  split2's work on a line that comes in many chunks). */
+export const MAX_INCOMING_LINE = 4 * 1024 * 1024;
 
 /** Bytes of an overlong line kept to say what it was. */
 export const OVERFLOW_HEAD = 512;
@@ -22,70 +24,36 @@ export class Overflow {
   constructor(readonly head: string, readonly length: number) {}
 }
 
-class LineSplitter extends Transform {
-  readonly #max: number;
-  /** The unfinished line so far (a byte string). */
-  #rest = '';
-  /** Set while the bytes of an overlong line are being dropped. */
-  #overflow: { head: string; length: number } | null = null;
-
-  constructor(maxLength: number) {
-    super({ readableObjectMode: true });
-    this.#max = maxLength;
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    const text = chunk.toString('latin1');
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      this.#end(text.slice(start, nl));
-      start = nl + 1;
-    }
-    this.#more(start === 0 ? text : text.slice(start));
-    cb();
-  }
-
-  override _flush(cb: () => void): void {
-    if (this.#overflow || this.#rest) this.#end('');
-    cb();
-  }
-
-  /** Bytes of a line whose end has not come yet. */
-  #more(part: string): void {
-    if (!part) return;
-    if (this.#overflow) {
-      this.#overflow.length += part.length;
-      return;
-    }
-    this.#rest += part;
-    if (this.#rest.length > this.#max) {
-      this.#overflow = { head: this.#rest.slice(0, OVERFLOW_HEAD), length: this.#rest.length };
-      this.#rest = '';
-    }
-  }
-
-  /** The last bytes of a line: push it (or its Overflow). */
-  #end(part: string): void {
-    const o = this.#overflow;
-    if (o) {
-      this.#overflow = null;
-      this.push(new Overflow(o.head, o.length + part.length));
-      return;
-    }
-    let line = this.#rest ? this.#rest + part : part;
-    this.#rest = '';
-    if (line.length > this.#max) {
-      this.push(new Overflow(line.slice(0, OVERFLOW_HEAD), line.length));
-      return;
-    }
-    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
-    this.push(line);
-  }
-}
-
-/** Pipe `input` into a stream of byte-string lines, and an Overflow for each overlong one. */
+/** Feed `input` into a stream of byte-string lines, and an Overflow for each overlong one. */
 export function readLines(input: Readable, maxLength = MAX_INCOMING_LINE): Readable {
-  return input.pipe(new LineSplitter(maxLength));
+  const lines = split2(/\r?\n/, (line: string) => (line.length > maxLength ? new Overflow(line.slice(0, OVERFLOW_HEAD), line.length) : line),
+    { maxLength, skipOverflow: true, writableObjectMode: true } as split2.Options);
+  // The line not ended yet: its first bytes and its length; `dropping` once split2 gave up on it.
+  let head = '';
+  let length = 0;
+  let dropping = false;
+  input.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('latin1');
+    const first = text.indexOf('\n');
+    if (dropping && first >= 0) {
+      // It ends in this chunk: split2 discards it up to here; report it before what follows.
+      lines.push(new Overflow(head, length + first));
+      dropping = false;
+    }
+    const last = first < 0 ? -1 : text.lastIndexOf('\n');
+    if (last < 0) {
+      if (head.length < OVERFLOW_HEAD) head += text.slice(0, OVERFLOW_HEAD - head.length);
+      length += text.length;
+    } else {
+      head = text.slice(last + 1, last + 1 + OVERFLOW_HEAD);
+      length = text.length - last - 1;
+    }
+    lines.write(text);
+    if ((lines as unknown as { overflow: boolean }).overflow) dropping = true;
+  });
+  // (At the end, split2 flushes what it kept of a line being dropped: through the mapper, an Overflow.)
+  input.once('end', () => lines.end());
+  return lines;
 }
 
 /**

@@ -49,10 +49,12 @@ function storeFailed(where: string, what: string, err: unknown): YateChatError {
 const euid = (): number | null => process.geteuid?.() ?? null;
 
 /**
- * The store's folder: created 0700 when missing; refused when another user owns it (or owns a
- * symlink standing at its path) or when others may write in it, since whoever can write there
- * can replace the database or read what it holds. The default folder in the temporary
- * directory (load.ts) is exactly where another local user could have made it first.
+ * The store's folder: created 0700 when missing. Refused when others (not the owner, not its
+ * group) may write in it: whoever can write there can replace the database or read what it
+ * holds. In a folder anyone may write to (the temporary directory, where the default store
+ * goes: load.ts) another local user could also have made it, or a symlink at its path, first:
+ * there it must be ours and written by us alone. Elsewhere (/var/lib/..., chosen by an admin)
+ * its owner and group are the admin's choice.
  */
 function privateFolder(dir: string): void {
   const me = euid();
@@ -65,16 +67,17 @@ function privateFolder(dir: string): void {
     link = fs.lstatSync(dir);
   }
   if (me === null) return;
-  if (link.isSymbolicLink() && link.uid !== me) {
+  const shared = (fs.statSync(path.dirname(dir)).mode & 0o002) !== 0;
+  if (shared && link.isSymbolicLink() && link.uid !== me) {
     throw new Error(`folder ${dir} is a symlink owned by uid ${link.uid}, not by this user (uid ${me}): refusing it`);
   }
   const st = link.isSymbolicLink() ? fs.statSync(dir) : link;
   if (!st.isDirectory()) throw new Error(`${dir} is not a folder`);
-  if (st.uid !== me) {
-    throw new Error(`folder ${dir} belongs to uid ${st.uid}, not to this user (uid ${me}): refusing it (remove it, or set offline.store.path)`);
+  if (shared && st.uid !== me) {
+    throw new Error(`folder ${dir} belongs to uid ${st.uid}, not to this user (uid ${me}), in a folder anyone may write to: refusing it (remove it, or set offline.store.path)`);
   }
-  if (st.mode & 0o022) {
-    throw new Error(`folder ${dir} may be written by others (mode ${(st.mode & 0o777).toString(8)}): refusing it (chmod 700 it, or set offline.store.path)`);
+  if (st.mode & (shared ? 0o022 : 0o002)) {
+    throw new Error(`folder ${dir} may be written by others (mode ${(st.mode & 0o777).toString(8)}): refusing it (chmod ${shared ? 700 : 'o-w'} it, or set offline.store.path)`);
   }
 }
 
