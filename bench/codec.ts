@@ -58,7 +58,8 @@ export async function benchCodec(transcripts: string, opts: { megabytes?: number
       Readable.from(data).pipe(split2()).on('data', () => n++).on('end', () => { lines = n; resolve(); });
     }));
     const ms2 = await time(() => new Promise((resolve, reject) => {
-      readLines(Readable.from(data)).on('data', (line: string) => {
+      readLines(Readable.from(data), (line) => {
+        if (typeof line !== 'string') return reject(new Error('overlong line'));
         const v = decodeEngineLine(line);
         if (v.type === 'malformed') return reject(new Error(v.reason));
         encodeLine(v);

@@ -107,7 +107,7 @@ export interface ModuleCostResult {
   readonly ratio: number;
 }
 
-export async function benchModuleCost(opts: { messages?: number; runs?: number; window?: number; gapMs?: number; rules?: Record<string, unknown> } = {}): Promise<ModuleCostResult[]> {
+export async function benchModuleCost(opts: { messages?: number; warmup?: number; runs?: number; window?: number; gapMs?: number; rules?: Record<string, unknown> } = {}): Promise<ModuleCostResult[]> {
   const count = opts.messages ?? 20000;
   const runs = opts.runs ?? 5;
   const window = opts.window ?? 16;
@@ -128,7 +128,7 @@ export async function benchModuleCost(opts: { messages?: number; runs?: number; 
           const child = which === 'yate-chat'
             ? spawn(LAUNCHER, [rules], { env, stdio: ['pipe', 'pipe', 'inherit'] })
             : spawn(process.execPath, [MINIMAL, '127.0.0.1:5070'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-          const r = await drive(child, template, Math.round(count / 4), count, window, expect, gapMs);
+          const r = await drive(child, template, opts.warmup ?? Math.round(count / 4), count, window, expect, gapMs);
           if (r.fast !== count) throw new Error(`${which} ${p}: ${r.fast} of ${count} answers took the fast path`);
           (which === 'yate-chat' ? ours : floor).push(r.cpuUsPerMessage);
         }

@@ -263,8 +263,7 @@ export class Connection extends EventEmitter {
     }
     this.#transport = transport;
     this.#maxLine = DEFAULT_BUFSIZE;
-    const lines = readLines(transport.input, this.#opts.maxIncomingLine);
-    lines.on('data', (line: string | Overflow) => (typeof line === 'string' ? this.#onLine(line) : this.#onOverflow(line)));
+    const lines = readLines(transport.input, (line) => (typeof line === 'string' ? this.#onLine(line) : this.#onOverflow(line)), this.#opts.maxIncomingLine);
     lines.once('end', () => this.#onEnd(transport));
     transport.input.once('close', () => this.#onEnd(transport));
     transport.output.on('error', () => this.#onEnd(transport));

@@ -24,10 +24,18 @@ export class Overflow {
   constructor(readonly head: string, readonly length: number) {}
 }
 
-/** Feed `input` into a stream of byte-string lines, and an Overflow for each overlong one. */
-export function readLines(input: Readable, maxLength = MAX_INCOMING_LINE): Readable {
-  const lines = split2(/\r?\n/, (line: string) => (line.length > maxLength ? new Overflow(line.slice(0, OVERFLOW_HEAD), line.length) : line),
-    { maxLength, skipOverflow: true, writableObjectMode: true } as split2.Options);
+/**
+ * Call `onLine` with each byte-string line of `input`, and an Overflow for each overlong one, in
+ * order. The lines are handed over from split2's mapper as split2 finds them, not pushed through
+ * its readable side: that is the per-line cost a Yate thread waits on. The stream returned ends
+ * when `input` does.
+ */
+export function readLines(input: Readable, onLine: (line: string | Overflow) => void, maxLength = MAX_INCOMING_LINE): Readable {
+  const lines = split2(/\r?\n/, (line: string) => {
+    onLine(line.length > maxLength ? new Overflow(line.slice(0, OVERFLOW_HEAD), line.length) : line);
+    return undefined;
+  }, { maxLength, skipOverflow: true, writableObjectMode: true } as split2.Options);
+  lines.resume(); // nothing comes out of it but its end
   // The line not ended yet: its first bytes and its length; `dropping` once split2 gave up on it.
   let head = '';
   let length = 0;
@@ -37,7 +45,7 @@ export function readLines(input: Readable, maxLength = MAX_INCOMING_LINE): Reada
     const first = text.indexOf('\n');
     if (dropping && first >= 0) {
       // It ends in this chunk: split2 discards it up to here; report it before what follows.
-      lines.push(new Overflow(head, length + first));
+      onLine(new Overflow(head, length + first));
       dropping = false;
     }
     const last = first < 0 ? -1 : text.lastIndexOf('\n');
