@@ -27,6 +27,7 @@ import { Offline } from './offline.js';
 import { PresenceBook } from './presence.js';
 import { onSipPublish } from './publish.js';
 import { Registrations } from './registrations.js';
+import { startSharing, type Sharing } from './shared.js';
 import { onSipMessage } from './sip-message.js';
 import { MAX_WAITING, Slots } from './slots.js';
 import { Stats } from './stats.js';
@@ -77,18 +78,21 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // 0 means no limit there, and our own cap stays).
   const maxqueue = Number.parseInt(await conn.setlocal('maxqueue').catch(() => ''), 10);
   if (Number.isInteger(maxqueue) && maxqueue > 0) ctx.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
+  let sharing: Sharing | null = null;
   if (config.offline.enabled) {
     let store = opts.store;
     if (!store) {
       try {
-        store = await openOfflineStore(config);
+        store = await openOfflineStore(config, conn);
       } catch (err) {
         // Keep chat running; offline messages are refused with 500 instead of a false 202.
         conn.log.error(`offline store unavailable, messages for offline users will get 500: ${(err as Error).message}`);
-        store = createFailedStore(config.offline.store.kind === 'sqlite' ? `sqlite:${config.offline.store.path}` : 'memory', (err as Error).message);
+        store = createFailedStore(storeName(config), (err as Error).message);
       }
     }
     ctx.offline = new Offline(ctx, store);
+    // Several nodes on one store: hear what the others do (before anything can be missed).
+    if (store.shared) sharing = startSharing(ctx, store.shared);
   }
   const routed = { name: ROUTED, value: ROUTED_VALUE };
   await Promise.all([
@@ -101,6 +105,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     conn.watch('user.register', (n) => {
       const r = ctx.registrations.onRegister(n);
       if (!r) return;
+      sharing?.registered(r.user);
       ctx.offline?.onRegister(r.user, r.targets);
     }),
     conn.watch('user.unregister', (n) => ctx.registrations.onUnregister(n)),
@@ -116,13 +121,33 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
       conn.log.level = next.log;
     },
     async close() {
+      sharing?.close();
       await ctx.offline?.close();
     },
   };
 }
 
-async function openOfflineStore(config: Config): Promise<MessageStore> {
+async function openOfflineStore(config: Config, conn: Connection): Promise<MessageStore> {
   const o = config.offline;
   const limits = { quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages };
-  return openStore(o.store.kind === 'sqlite' ? { kind: 'sqlite', path: o.store.path, ...limits } : { kind: 'memory', ...limits });
+  switch (o.store.kind) {
+    case 'sqlite': return openStore({ kind: 'sqlite', path: o.store.path, ...limits });
+    case 'memory': return openStore({ kind: 'memory', ...limits });
+    // The store says in Yate's log when the database goes away and comes back, once each.
+    case 'postgres': return openStore({ kind: 'postgres', url: o.store.url, poolSize: o.store.poolSize, log: (level, text) => conn.log[level](text), ...limits });
+  }
+}
+
+/** The store's name for the log when it could not even be opened (never a password). */
+function storeName(config: Config): string {
+  const s = config.offline.store;
+  if (s.kind === 'sqlite') return `sqlite:${s.path}`;
+  if (s.kind === 'memory') return 'memory';
+  try {
+    const u = new URL(s.url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
 }

@@ -23,6 +23,8 @@ export const DEFAULT_PUBLISH_EXPIRES = 3600;
 export class PresenceBook {
   readonly #byUser = new Map<string, Presence>();
   readonly #max: number;
+  /** Told of every change a PUBLISH made here (not of apply()): a shared store copies it. */
+  onChange: ((user: string, p: Presence | null) => void) | null = null;
 
   constructor(max = 100_000) {
     this.#max = max;
@@ -33,7 +35,7 @@ export class PresenceBook {
   /** Record a PIDF document; an Expires of 0 removes the user's presence. */
   publish(user: string, body: string, expiresSeconds: number | null, now = Date.now()): Presence | null {
     this.#byUser.delete(user);
-    if (expiresSeconds === 0) return null;
+    if (expiresSeconds === 0) return this.#changed(user, null);
     const pidf = readPidf(body);
     const p: Presence = {
       user,
@@ -43,9 +45,8 @@ export class PresenceBook {
       expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000,
       etag: this.#etag(now),
     };
-    this.#byUser.set(user, p);
-    if (this.#byUser.size > this.#max) this.#byUser.delete(this.#byUser.keys().next().value!);
-    return p;
+    this.#set(user, p);
+    return this.#changed(user, p);
   }
 
   /**
@@ -56,14 +57,33 @@ export class PresenceBook {
     const p = this.get(user, now);
     if (!p || p.etag !== etag) return 'nomatch';
     this.#byUser.delete(user);
-    if (expiresSeconds === 0) return null;
+    if (expiresSeconds === 0) return this.#changed(user, null);
     const next: Presence = { ...p, expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000, etag: this.#etag(now) };
     this.#byUser.set(user, next);
-    return next;
+    return this.#changed(user, next);
   }
 
+  /** Take a presence another node recorded (a shared store), or its removal (null). */
+  apply(user: string, p: Presence | null): void {
+    this.#byUser.delete(user);
+    if (p) this.#set(user, p);
+  }
+
+  #set(user: string, p: Presence): void {
+    this.#byUser.set(user, p);
+    if (this.#byUser.size > this.#max) this.#byUser.delete(this.#byUser.keys().next().value!);
+  }
+
+  #changed(user: string, p: Presence | null): Presence | null {
+    this.onChange?.(user, p);
+    return p;
+  }
+
+  /** Unique across nodes too (another node may check it, with a shared store): random per process. */
+  readonly #node = Math.floor(Math.random() * 36 ** 4).toString(36);
+
   #etag(now: number): string {
-    return `yc${now.toString(36)}${(++this.#etags).toString(36)}`;
+    return `yc${this.#node}${now.toString(36)}${(++this.#etags).toString(36)}`;
   }
 
   get(user: string, now = Date.now()): Presence | null {

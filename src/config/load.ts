@@ -19,7 +19,7 @@ export interface StorePathOptions {
 
 /** `systemDir` and `tmpDir`: the folders defaultStorePath chooses between (tests point them at temp folders). */
 export interface LoadOptions extends StorePathOptions {
-  /** The environment to read (only YATE_CHAT_DATA). [process.env] */
+  /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL). [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -106,7 +106,9 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   // other problem in the file (the schema's output exists only when all else is valid).
   const aliasIssues = aliasProblems(data);
 
-  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath });
+  // A postgres store's url may hold a password: it can stay out of the rules file.
+  const postgresUrl = env['YATE_CHAT_PG_URL'] || undefined;
+  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl });
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push({ field: formatPath(issue.path), message: issue.message });

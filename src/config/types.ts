@@ -20,7 +20,15 @@ export interface RateLimit {
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; /** Absolute path. */ readonly path: string }
-  | { readonly kind: 'memory' };
+  | { readonly kind: 'memory' }
+  | {
+      readonly kind: 'postgres';
+      /** postgres:// URL (from the file, else YATE_CHAT_PG_URL); may hold a password: never log it. */
+      readonly url: string;
+      readonly poolSize: number;
+      /** How long a node's delivery lease lasts unrenewed (a node that dies holds it this long). */
+      readonly leaseSeconds: number;
+    };
 
 export type KnownUsers = 'registered' | 'anyone' | { readonly list: readonly string[] };
 

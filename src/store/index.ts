@@ -2,6 +2,7 @@
 
 import { createMemoryStore, type MemoryStoreOptions } from './memory.js';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+import type { PostgresStoreOptions } from './postgres.js';
 import type { MessageStore } from './types.js';
 
 export type * from './types.js';
@@ -10,7 +11,18 @@ export { createMemoryStore, type MemoryStoreOptions } from './memory.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 
-export type StoreConfig = ({ readonly kind: 'sqlite' } & SqliteStoreOptions) | ({ readonly kind: 'memory' } & MemoryStoreOptions);
+export type { PostgresStoreOptions } from './postgres.js';
+export { isStoreUnreachable } from './common.js';
+
+export type StoreConfig =
+  | ({ readonly kind: 'sqlite' } & SqliteStoreOptions)
+  | ({ readonly kind: 'memory' } & MemoryStoreOptions)
+  | ({ readonly kind: 'postgres' } & PostgresStoreOptions);
+
+/** The PostgreSQL store, loaded on first use: a module on SQLite never loads its client. */
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<MessageStore> {
+  return (await import('./postgres.js')).openPostgresStore(opts);
+}
 
 /** Opens the backend the config names. Rejects STORE_FAILED when it cannot be opened. */
 export async function openStore(config: StoreConfig): Promise<MessageStore> {
@@ -19,6 +31,8 @@ export async function openStore(config: StoreConfig): Promise<MessageStore> {
       return openSqliteStore(config);
     case 'memory':
       return createMemoryStore(config);
+    case 'postgres':
+      return openPostgresStore(config);
   }
 }
 export { createFailedStore } from './failed.js';

@@ -1,0 +1,183 @@
+// The PostgreSQL store against a real server (a throwaway cluster: test/pg/cluster.ts): the
+// common store suite, then what only a shared store does (several stores on one database,
+// leases, notifications, presence, known users, the server going away and coming back).
+// Without PostgreSQL's binaries the file reports one skipped test saying why.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { isYateChatError } from '../src/errors.js';
+import { isStoreUnreachable, openPostgresStore, openStore, type SharedEvent, type SharedState } from '../src/store/index.js';
+import { PG_MIGRATIONS } from '../src/store/postgres-schema.js';
+import { findPostgres, startCluster } from './pg/cluster.js';
+import { AWKWARD_BODIES, runStoreSuite } from './store-common.case.js';
+
+const found = findPostgres();
+if (!found.ok) {
+  test('PostgreSQL store', { skip: `PostgreSQL tests skipped: ${found.reason}` }, () => {});
+} else {
+  const cluster = await startCluster();
+  after(() => cluster.remove());
+
+  runStoreSuite('postgres', async (opts) => {
+    const store = await openPostgresStore({ url: await cluster.createDatabase(), ...opts, log: () => {} });
+    return { store, cleanup: () => store.close() };
+  });
+
+  const msg = (recipient: string, body: string) => ({ recipient, sender: 'bob', senderUri: 'sip:bob@example.org', body, contentType: 'text/plain' });
+
+  /** Opens a store on `url` that records what it logs; closed when the test ends. */
+  async function node(t: { after(fn: () => Promise<void>): void }, url: string) {
+    const lines: string[] = [];
+    const store = await openPostgresStore({ url, log: (level, text) => void lines.push(`${level}: ${text}`) });
+    t.after(() => store.close());
+    const events: SharedEvent[] = [];
+    store.shared!.subscribe((e) => void events.push(e));
+    return { store, shared: store.shared as SharedState, lines, events };
+  }
+
+  async function until<T>(what: string, check: () => T | Promise<T>, ms = 20_000): Promise<NonNullable<T>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  describe('postgres store shared by several nodes', () => {
+    test('openStore with kind postgres opens it, named without the password', async (t) => {
+      const url = await cluster.createDatabase();
+      const store = await openStore({ kind: 'postgres', url, log: () => {} });
+      t.after(() => store.close());
+      assert.equal(store.name, url.replace(`:${cluster.password}@`, '@'));
+      assert.ok(!store.name.includes(cluster.password));
+      assert.equal(typeof store.shared?.node, 'string');
+    });
+
+    test('two stores opening a new database at once create the schema once, at the latest version', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      await a.store.put(msg('alice', 'from a'));
+      await b.store.put(msg('alice', 'from b'));
+      assert.deepEqual((await a.store.pending('alice')).map((m) => m.body), ['from a', 'from b']);
+      const sql = new pg.Client({ connectionString: url });
+      await sql.connect();
+      t.after(() => sql.end());
+      assert.deepEqual((await sql.query('SELECT version FROM yate_chat.schema_version')).rows, [{ version: PG_MIGRATIONS.length }]);
+      assert.deepEqual([a.lines, b.lines], [[], []]);
+    });
+
+    test('what one node stores, another reads and delivers byte for byte, and ids keep growing', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      const stored = [];
+      for (const [i, body] of AWKWARD_BODIES.entries()) stored.push(await (i % 2 ? b : a).store.put(msg('b\xf6b', body)));
+      assert.deepEqual(await b.store.pending('b\xf6b'), stored);
+      assert.deepEqual(stored.map((m) => m.id), [...stored.map((m) => m.id)].sort((x, y) => x - y));
+      await b.store.delivered(stored[0]!.id);
+      assert.equal(await a.store.count('b\xf6b'), AWKWARD_BODIES.length - 1);
+    });
+
+    test('the quota for one recipient holds when two nodes store for them at once', async (t) => {
+      const url = await cluster.createDatabase();
+      const opened = await Promise.all([0, 1].map(() => openPostgresStore({ url, quotaPerRecipient: 10, log: () => {} })));
+      t.after(() => Promise.all(opened.map((s) => s.close())).then(() => {}));
+      const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => opened[i % 2]!.put(msg('alice', `m${i}`))));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 10);
+      for (const r of results) if (r.status === 'rejected') assert.ok(isYateChatError(r.reason, 'STORE_QUOTA'), String(r.reason));
+      assert.equal(await opened[0]!.count('alice'), 10);
+    });
+
+    test('a delivery lease is held by one node at a time, renewed by its holder, and free once released', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      assert.equal(await a.shared.lease('b\xf6b', 60_000), true);
+      assert.equal(await b.shared.lease('b\xf6b', 60_000), false);
+      assert.equal(await a.shared.lease('b\xf6b', 60_000), true, 'the holder renews it');
+      assert.equal(await b.shared.lease('carol', 60_000), true, 'leases are per recipient');
+      await b.shared.release('b\xf6b');
+      assert.equal(await b.shared.lease('b\xf6b', 60_000), false, 'only the holder releases it');
+      await a.shared.release('b\xf6b');
+      assert.equal(await b.shared.lease('b\xf6b', 60_000), true);
+    });
+
+    test('a lease its holder stops renewing runs out, and another node takes it', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      assert.equal(await a.shared.lease('alice', 300), true);
+      assert.equal(await b.shared.lease('alice', 60_000), false);
+      await until('the lease to run out', () => b.shared.lease('alice', 60_000));
+      assert.equal(await a.shared.lease('alice', 60_000), false);
+    });
+
+    test('a message stored by one node is announced to the others, not to itself', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      await a.store.put(msg('al\xefce', 'from a'));
+      await b.store.put(msg('carol', 'from b'));
+      await until('b to hear of a\'s message', () => b.events.some((e) => e.kind === 'stored'));
+      await until('a to hear of b\'s message', () => a.events.some((e) => e.kind === 'stored'));
+      const stored = (events: SharedEvent[]) => events.filter((e) => e.kind === 'stored');
+      assert.deepEqual(stored(b.events), [{ kind: 'stored', recipient: 'al\xefce' }]);
+      // Notifications arrive in commit order: a's own would have come before b's.
+      assert.deepEqual(stored(a.events), [{ kind: 'stored', recipient: 'carol' }]);
+    });
+
+    test('presence saved on one node is read back on another, and so is its removal', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      const p = { user: 'b\xf6b', basic: 'open', note: 'at lunch \u2615', at: Date.now(), expiresAt: Date.now() + 60_000, etag: 'yc1' };
+      await a.shared.savePresence(p.user, p);
+      await until('b to hear of the presence', () => b.events.some((e) => e.kind === 'presence' && e.user === p.user));
+      assert.deepEqual(await b.shared.presence(p.user), p);
+      assert.deepEqual(await b.shared.allPresence(10), [p]);
+      await b.shared.savePresence(p.user, null);
+      assert.equal(await a.shared.presence(p.user), null);
+      const gone = { ...p, user: 'gone', expiresAt: Date.now() - 1 };
+      await a.shared.savePresence(gone.user, gone);
+      assert.equal(await b.shared.presence('gone'), null, 'an expired presence is not returned');
+    });
+
+    test('a user seen registering on one node is known to every node, announced once', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      await a.shared.addKnown('b\xf6b');
+      await a.shared.addKnown('b\xf6b');
+      await b.shared.addKnown('carol');
+      await until('a to hear of carol', () => a.events.some((e) => e.kind === 'known'));
+      assert.deepEqual(b.events.filter((e) => e.kind === 'known'), [{ kind: 'known', user: 'b\xf6b' }]);
+      assert.deepEqual((await a.shared.knownUsers(10)).sort(), ['b\xf6b', 'carol']);
+    });
+
+    // Last: it stops the server the other tests use.
+    test('with the server stopped operations fail at once with STORE_FAILED, said once in the log; the stores come back by themselves', async (t) => {
+      const url = await cluster.createDatabase();
+      const a = await node(t, url);
+      await a.store.put(msg('alice', 'before'));
+      await cluster.stop();
+      await assert.rejects(a.store.put(msg('alice', 'during')), (err) => isStoreUnreachable(err) && isYateChatError(err, 'STORE_FAILED'));
+      for (let i = 0; i < 20; i++) await assert.rejects(a.store.put(msg('alice', `during ${i}`)), (err) => isYateChatError(err, 'STORE_FAILED'));
+      await assert.rejects(a.store.pending('alice'), (err) => isYateChatError(err, 'STORE_FAILED'));
+      assert.equal(a.shared.up, false);
+      // A store opened while the server is away starts all the same, and waits for it.
+      const late = await node(t, url);
+      await assert.rejects(late.store.count(), (err) => isYateChatError(err, 'STORE_FAILED'));
+      await cluster.start();
+      await until('the store to be back', () => a.store.put(msg('alice', 'after')).then(() => true, () => false));
+      await until('the late store to connect', () => late.store.count().then(() => true, () => false));
+      assert.deepEqual((await late.store.pending('alice')).map((m) => m.body), ['before', 'after']);
+      assert.equal(a.lines.filter((l) => /unreachable/.test(l)).length, 1, a.lines.join('\n'));
+      assert.equal(a.lines.filter((l) => /reachable again after \d+ s/.test(l)).length, 1, a.lines.join('\n'));
+      assert.equal(late.lines.filter((l) => /unreachable/.test(l)).length, 1, late.lines.join('\n'));
+      // Notifications sent while a node was away are lost: it is told to read everything again.
+      await until('a resync', () => a.events.some((e) => e.kind === 'resync'));
+    });
+  });
+
+  test('openPostgresStore refuses a url that is not postgres://', async () => {
+    await assert.rejects(openPostgresStore({ url: 'mysql://x@y/z' }), (err) => isYateChatError(err, 'BAD_ARGUMENT'));
+    await assert.rejects(openPostgresStore({ url: 'not a url' }), (err) => isYateChatError(err, 'BAD_ARGUMENT'));
+  });
+}
+
