@@ -64,6 +64,39 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE TRIGGER messages_count_delete AFTER DELETE ON yate_chat.messages
         REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION yate_chat.count_gone();
 
+      -- put(): the whole of a put in one statement (one round trip; its transaction is the
+      -- statement's). One put per recipient at a time (an advisory lock on the recipient's key):
+      -- their expired messages are dropped, their quota counted, then the global one, for which
+      -- expired rows of everyone make room first when the store is full. The count row is locked
+      -- last, so every put and delete takes rows, then it: no deadlock. The notification goes
+      -- out with the commit. Refusals: SQLSTATE YCQTA (recipient quota), YCFUL (store full).
+      CREATE FUNCTION yate_chat.put(
+        p_recipient bytea, p_sender bytea, p_sender_uri bytea, p_content_type bytea, p_body_encoding bytea,
+        p_body bytea, p_params bytea, p_received_at bigint, p_expires_at bigint,
+        p_now bigint, p_quota integer, p_max bigint, p_lock_space integer, p_lock_key integer, p_channel text, p_note text,
+        OUT id bigint, OUT dropped bigint) LANGUAGE plpgsql AS $$
+        DECLARE k bigint;
+        BEGIN
+          PERFORM pg_advisory_xact_lock(p_lock_space, p_lock_key);
+          DELETE FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at <= p_now;
+          GET DIAGNOSTICS dropped = ROW_COUNT;
+          IF (SELECT count(*) FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at > p_now) >= p_quota THEN
+            RAISE EXCEPTION 'recipient quota full' USING ERRCODE = 'YCQTA';
+          END IF;
+          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1) >= p_max THEN
+            DELETE FROM yate_chat.messages m WHERE m.expires_at <= p_now;
+            GET DIAGNOSTICS k = ROW_COUNT;
+            dropped := dropped + k;
+          END IF;
+          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1 FOR UPDATE) >= p_max THEN
+            RAISE EXCEPTION 'store full' USING ERRCODE = 'YCFUL';
+          END IF;
+          INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at)
+            VALUES (p_recipient, p_sender, p_sender_uri, p_content_type, p_body_encoding, p_body, p_params, p_received_at, p_expires_at)
+            RETURNING messages.id INTO id;
+          PERFORM pg_notify(p_channel, p_note);
+        END $$;
+
       -- Who delivers a recipient's messages now: one node at a time, until 'until' (the
       -- database's clock, so nodes' clocks need not agree).
       CREATE TABLE yate_chat.leases (

@@ -159,28 +159,21 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const recipient = bytes(m.recipient);
       const params = Object.keys(m.params).length > 0 ? bytes(JSON.stringify(m.params)) : null;
       const { id, dropped } = await op('put', async (db) => {
-        // One put per recipient at a time: the quota is counted and the row inserted under it.
-        await db.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, recipientKey(recipient)]);
-        const gone = await db.query('DELETE FROM yate_chat.messages WHERE recipient = $1 AND expires_at <= $2', [recipient, now]);
-        const mine = await db.query<{ n: number }>('SELECT count(*) AS n FROM yate_chat.messages WHERE recipient = $1 AND expires_at > $2', [recipient, now]);
-        if ((mine.rows[0]?.n ?? 0) >= limits.quotaPerRecipient) throw quotaError(m.recipient, limits.quotaPerRecipient);
-        // The global quota (recipients are named by senders): when full, expired rows make room
-        // first. The count row is locked last, so every put and delete takes rows, then it.
-        let purged = 0;
-        const seen = await db.query<{ n: number }>('SELECT n FROM yate_chat.message_count WHERE id = 1');
-        if ((seen.rows[0]?.n ?? 0) >= limits.maxMessages) purged = (await db.query('DELETE FROM yate_chat.messages WHERE expires_at <= $1', [now])).rowCount ?? 0;
-        const total = await db.query<{ n: number }>('SELECT n FROM yate_chat.message_count WHERE id = 1 FOR UPDATE');
-        if ((total.rows[0]?.n ?? 0) >= limits.maxMessages) throw fullError(limits.maxMessages);
-        // The notification goes out with the commit, never for a message that is not there.
-        const added = await db.query<{ id: number }>(
-          `WITH added AS (
-             INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id)
-           SELECT id, pg_notify($10, $11) FROM added`,
-          [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt, CHANNEL, notification(node, 'm', m.recipient)],
-        );
-        return { id: added.rows[0]!.id, dropped: (gone.rowCount ?? 0) + purged };
-      }, true);
+        try {
+          const { rows } = await db.query<{ id: number; dropped: number }>(
+            'SELECT id, dropped FROM yate_chat.put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
+            [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt,
+              now, limits.quotaPerRecipient, limits.maxMessages, LOCK_SPACE, recipientKey(recipient), CHANNEL, notification(node, 'm', m.recipient)],
+          );
+          return rows[0]!;
+        } catch (err) {
+          // The refusals the function raises (postgres-schema.ts), as every store says them.
+          const code = (err as { code?: unknown }).code;
+          if (code === 'YCQTA') throw quotaError(m.recipient, limits.quotaPerRecipient);
+          if (code === 'YCFUL') throw fullError(limits.maxMessages);
+          throw err;
+        }
+      });
       counters.stored++;
       counters.expiredPurged += dropped;
       return { id, ...m, attempts: 0 };
