@@ -61,3 +61,26 @@ test('a password in a refused url is never shown back, neither in the issue nor 
   assert.match(run.stderr, /offline\.store\.url/);
   assert.doesNotMatch(run.stderr + run.stdout, /hunter2/);
 });
+
+test('the two-node sample in yate-conf loads as a postgres store whose url carries no password', () => {
+  const sample = fileURLToPath(new URL('../../yate-conf/yate-chat-postgres.json', import.meta.url));
+  const store = loadConfig(sample, ENV).offline.store;
+  assert.equal(store.kind, 'postgres');
+  assert.equal(store.kind === 'postgres' && new URL(store.url).password, '');
+});
+
+test('a module on SQLite never loads the PostgreSQL client: it is imported only when the store kind is postgres', () => {
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const script = [
+    "import { createRequire } from 'node:module';",
+    `const lib = await import(${JSON.stringify(index)});`,
+    "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => /[\\\\/]node_modules[\\\\/]pg[\\\\/]/.test(f));",
+    'const before = loaded();',
+    "const store = await lib.openStore({ kind: 'postgres', url: 'postgres://nobody@127.0.0.1:1/none', log: () => {} });",
+    'await store.close();',
+    'console.log(JSON.stringify([before, loaded()]));',
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), [false, true]);
+});
