@@ -151,6 +151,21 @@ if (!found.ok) {
       assert.deepEqual((await a.shared.knownUsers(10)).sort(), ['b\xf6b', 'carol']);
     });
 
+    test('a listening connection the server cuts is made again, reported as a resync, and hears the other nodes again', async (t) => {
+      const url = await cluster.createDatabase();
+      const [a, b] = await Promise.all([node(t, url), node(t, url)]);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      t.after(() => admin.end());
+      const cut = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN yate_chat'");
+      assert.equal(cut.rowCount, 2, 'both nodes listen');
+      await until('a resync', () => a.events.some((e) => e.kind === 'resync'));
+      await until('b listening again', () => b.events.some((e) => e.kind === 'resync'));
+      await b.store.put(msg('carol', 'after the cut'));
+      await until('a to hear of it', () => a.events.some((e) => e.kind === 'stored'));
+      assert.deepEqual([a.lines, b.lines], [[], []], 'a connection cut alone is no outage');
+    });
+
     // Last: it stops the server the other tests use.
     test('with the server stopped operations fail at once with STORE_FAILED, said once in the log; the stores come back by themselves', async (t) => {
       const url = await cluster.createDatabase();

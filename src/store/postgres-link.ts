@@ -77,6 +77,9 @@ export class PgLink {
       connectionString: o.url,
       application_name: 'yate-chat',
       connectionTimeoutMillis: o.timeoutMs,
+      // The listening connection sends nothing: keepalives find a server that vanished.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       // A lock wait or a stuck statement ends on the server, an unanswered query here.
       statement_timeout: o.timeoutMs,
       query_timeout: o.timeoutMs + 1000,
@@ -98,8 +101,11 @@ export class PgLink {
   /** First contact: up (schema ready, listening) or down (said once, asking). Never rejects. */
   async start(): Promise<void> {
     this.#downSince = Date.now();
-    if (!(await this.#try())) this.#scheduleProbe();
-    await this.#listen();
+    if (await this.#try()) await this.#listen();
+    else {
+      this.#scheduleProbe();
+      void this.#listen();
+    }
   }
 
   /** (Re)connects the listening client; reports a resync once it listens. Never rejects. */
@@ -109,9 +115,7 @@ export class PgLink {
     this.#listener = client;
     const lost = () => {
       if (this.#listener !== client) return;
-      this.#listener = null;
-      client.removeAllListeners('notification');
-      client.end().catch(() => {});
+      this.#dropListener();
       if (this.#closed || this.#relisten) return;
       this.#relisten = setTimeout(() => {
         this.#relisten = null;
@@ -133,7 +137,18 @@ export class PgLink {
     }
     if (this.#closed || this.#listener !== client) return;
     if (!this.#up && !(await this.#try())) return;
+    // Replaced meanwhile (the server came back and a fresh connection listens): that one resyncs.
+    if (this.#closed || this.#listener !== client) return;
     this.#o.onResync();
+  }
+
+  /** Ends the listening connection; listen() makes a new one. */
+  #dropListener(): void {
+    const client = this.#listener;
+    if (!client) return;
+    this.#listener = null;
+    client.removeAllListeners('notification');
+    client.end().catch(() => {});
   }
 
   /** Runs `fn` on a pooled connection if the server answers; fails at once while it does not. */
@@ -216,8 +231,14 @@ export class PgLink {
         }
         if (this.#closed) return false;
         this.#up = true;
-        if (this.#said) this.#o.log('warn', `offline store ${this.#o.name} reachable again after ${Math.round((Date.now() - this.#downSince) / 1000)} s`);
-        this.#said = false;
+        if (this.#said) {
+          this.#o.log('warn', `offline store ${this.#o.name} reachable again after ${Math.round((Date.now() - this.#downSince) / 1000)} s`);
+          // The listening connection may have died unseen meanwhile (it sends nothing): listen
+          // again on a fresh one, which is also the resync after the outage.
+          this.#said = false;
+          this.#dropListener();
+          void this.#listen();
+        }
         return true;
       } catch (err) {
         this.#cause = describe(err);
