@@ -19,6 +19,7 @@
 import { createRateLimiter, type Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
 import { createFailedStore, openStore, type MessageStore } from '../store/index.js';
+import { chatApi, type ChatApi } from './api.js';
 import { onCallRoute, onMsgRoute } from './call-route.js';
 import { worldOf, type ChatContext } from './context.js';
 import { ROUTED, ROUTED_VALUE } from './inplace.js';
@@ -43,8 +44,10 @@ export const PRIORITIES = {
 /** In-flight deliveries when Yate does not tell its worker count (its default 10, less 3). */
 const DEFAULT_SLOTS = 7;
 
-export interface ChatModule {
-  readonly ctx: ChatContext;
+/** The running chat pipeline: what the admin commands and other faces use (api.ts). */
+export interface ChatModule extends ChatApi {
+  /** The rules in force. */
+  readonly config: Config;
   /** Replace the rules (chat reload). The store stays as opened. */
   reload(config: Config): void;
   close(): Promise<void>;
@@ -109,7 +112,8 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   conn.on('disconnect', () => ctx.registrations.clear());
   ctx.offline?.start();
   return {
-    ctx,
+    ...chatApi(ctx),
+    get config() { return ctx.config; },
     reload(next) {
       ctx.config = next;
       ctx.limiter = createRateLimiter(next.rateLimit);

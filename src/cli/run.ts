@@ -52,7 +52,7 @@ export async function runModule(opts: RunOptions): Promise<number> {
   // The banner goes out whatever the log level: an admin must see that the module is up.
   conn.output(fromText(
     `yate-chat ${VERSION} ready on ${conn.endpointName}: mode=${config.mode}, rules=${config.file ?? 'built-in defaults'}, ` +
-      `store=${chat.ctx.offline ? chat.ctx.offline.store.name : 'off'}, bufsize=${conn.maxLineLength}, timeout=${conn.engineTimeout}ms, ` +
+      `store=${chat.stats().store ?? 'off'}, bufsize=${conn.maxLineLength}, timeout=${conn.engineTimeout}ms, ` +
       `handlers=${Object.entries(PRIORITIES).map(([n, p]) => `${n}:${p}`).join(',')}`,
   ));
   const stop = () => void conn.close();
