@@ -2,7 +2,8 @@
 // handler's changes turn into (answerChange).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerChange, Message, Params, snapshot } from '../src/engine/index.js';
+import { answerChange, Message, snapshot } from '../src/engine/message.js';
+import { Params } from '../src/engine/params.js';
 import { encodeLine } from '../src/protocol/index.js';
 
 test('names like __proto__, constructor and hasOwnProperty are plain params', () => {
