@@ -127,6 +127,5 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
 
 async function openOfflineStore(config: Config): Promise<MessageStore> {
   const o = config.offline;
-  const limits = { quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages };
-  return openStore(o.store.kind === 'sqlite' ? { kind: 'sqlite', path: o.store.path, ...limits } : { kind: 'memory', ...limits });
+  return openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages });
 }

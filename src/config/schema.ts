@@ -9,7 +9,9 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { compileMimeRange, compilePattern, isHost, type Compiled } from './pattern.js';
-import type { KnownUsers, LogLevel, Mode, Pattern, RateLimit, StoreConfig } from './types.js';
+import { STORE_DEFAULTS } from '../store/types.js';
+import type { StoreConfig } from '../store/index.js';
+import type { KnownUsers, LogLevel, Mode, Pattern, RateLimit } from './types.js';
 
 /**
  * Largest body accepted (maxBodyBytes, offline.maxBodyBytes). The body travels to Yate
@@ -173,10 +175,11 @@ export const DEFAULTS = {
   delivery: { waitMs: 8000, maxTargets: 8, inPlace: true, sendTimeoutMs: 40000 },
   offline: {
     enabled: true,
-    expirySeconds: 604800,
-    quotaPerRecipient: 100,
-    maxMessages: 100_000,
-    maxBodyBytes: 4096,
+    // The store's own defaults (store/types.ts): one value each, whoever opens a store.
+    expirySeconds: STORE_DEFAULTS.expirySeconds,
+    quotaPerRecipient: STORE_DEFAULTS.quotaPerRecipient,
+    maxMessages: STORE_DEFAULTS.maxMessages,
+    maxBodyBytes: STORE_DEFAULTS.maxBodyBytes,
     retryIntervalSeconds: 60,
     storeCodes: [408, 480, 503, 504],
     knownUsers: 'registered' as KnownUsers,

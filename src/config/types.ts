@@ -1,6 +1,8 @@
 // The validated configuration every other part of yate-chat receives from loadConfig().
 // Deeply frozen. What each field means for the person writing the rules file is documented
 // on the schema (schema.ts); here is what the code can rely on.
+import type { LogLevel } from '../engine/logger.js';
+import type { StoreConfig } from '../store/index.js';
 
 /** A deny pattern, compiled. `text` is what the rules file said. */
 export type Pattern =
@@ -8,7 +10,8 @@ export type Pattern =
   | { readonly kind: 'regex'; readonly text: string; readonly regex: RegExp };
 
 export type Mode = 'confirmed' | 'seed';
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+/** The engine connection's levels (engine/logger.ts). */
+export type { LogLevel };
 
 export interface RateLimit {
   /** Messages a sender may send in a burst; the bucket refills at messages/intervalSeconds. */
@@ -18,14 +21,11 @@ export interface RateLimit {
   readonly code: 403 | 503;
 }
 
-export type StoreConfig =
-  | { readonly kind: 'sqlite'; /** Absolute path. */ readonly path: string }
-  | { readonly kind: 'memory' };
-
 export type KnownUsers = 'registered' | 'anyone' | { readonly list: readonly string[] };
 
 export interface OfflineConfig {
   readonly enabled: boolean;
+  /** The store the rules name (an absolute path for sqlite); the limits below go with it. */
   readonly store: StoreConfig;
   readonly expirySeconds: number;
   readonly quotaPerRecipient: number;

@@ -120,9 +120,10 @@ export interface StoreClock {
   readonly now?: () => number;
 }
 
+/** The limits a store has unless told otherwise: the rules file's `offline` defaults too. */
 export const STORE_DEFAULTS: StoreLimits = Object.freeze({
   quotaPerRecipient: 100,
-  maxBodyBytes: 64 * 1024,
+  maxBodyBytes: 4096,
   expirySeconds: 7 * 24 * 3600,
   maxMessages: 100_000,
 });
