@@ -39,3 +39,4 @@ await conn.install('sip.message', (msg) => {
 
 process.once('SIGTERM', () => void conn.close()); // Yate unloading us
 await conn.start();
+conn.log.info(`auto-responder for ${HELPDESK} ready`);

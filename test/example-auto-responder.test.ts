@@ -3,6 +3,7 @@
 // regfile and ysipchan on the generic path. It imports 'yate-chat/extmodule' as a user's script
 // does (the package resolves itself by name).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Emulator, type ModuleLink, type Ysipchan } from '../src/emulator/index.js';
@@ -58,6 +59,14 @@ test('the auto-responder example leaves other MESSAGEs to the next handler, and 
   await emu.log.waitForLog(/no route back to 234/, 5000);
   assert.deepEqual(sip.sent, []);
   emu.assertExactlyOnce();
+});
+
+test('the README shows the example as examples/auto-responder.ts has it, but for its opening comment', () => {
+  const root = new URL('../../', import.meta.url);
+  const readme = readFileSync(new URL('README.md', root), 'utf8');
+  const shown = /```ts\n(#!\/usr\/bin\/env node\n[\s\S]*?)```/.exec(readme)?.[1];
+  const source = readFileSync(new URL('examples/auto-responder.ts', root), 'utf8').replace(/^(#!.*\n)(\/\/.*\n)+/, '$1');
+  assert.equal(shown, source);
 });
 
 function header(req: { readonly headers: ReadonlyArray<readonly [string, string]> }, name: string): string | undefined {
