@@ -74,6 +74,9 @@ export interface YsipchanOptions {
   auth?: boolean;
   /** [general] realm (default Yate). */
   realm?: string;
+  /** [methods] subscribe=yes: SUBSCRIBE is an allowed method, dispatched as sip.subscribe
+   *  (default false: the SIP engine answers it 501). */
+  subscribe?: boolean;
   /** Code the SIP engine answers when a handler does not decide one (default 405). */
   defaultError?: number;
 }
