@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BANNER_STDIO, withYate } from './engine.js';
 import type { ReceivedRequest, Ua } from './sip-ua.js';
-import { header, tagOf, uriOf } from './sip-wire.js';
+import { header, headerAll, tagOf, uriOf } from './sip-wire.js';
 import { needsYate, registeredUa, until, yateInstall } from './suite.js';
 
 const PIDF = (basic: string, note: string) =>
@@ -31,6 +31,8 @@ test('a phone subscribes to presence, is told of a note, an unregister, a module
     assert.ok(dialog.toTag, 'the answer carries the notifier\'s tag');
     const first = await nextNotify(alice, 0);
     assert.equal(first.uri, alice.contact, 'sent to the subscriber\'s Contact');
+    for (const h of ['From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Event', 'Subscription-State']) assert.equal(headerAll(first.headers, h).length, 1, `one ${h} header`);
+    assert.match(header(first.headers, 'CSeq') ?? '', /^\d+ NOTIFY$/);
     assert.equal(header(first.headers, 'Call-ID'), dialog.callId);
     assert.equal(tagOf(header(first.headers, 'From') ?? ''), dialog.toTag);
     assert.equal(tagOf(header(first.headers, 'To') ?? ''), dialog.fromTag);
