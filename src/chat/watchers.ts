@@ -120,7 +120,8 @@ export class Watchers {
     const ctx = this.#ctx;
     if (ctx.config.users.includes(user) || ctx.registrations.seen(user) || ctx.presence.get(user)) return true;
     if (this.#routed.has(user)) return true;
-    const found = await lookupRoute(ctx, user, { sender: '', domain }).catch(() => null);
+    // Within the SUBSCRIBE's answer budget (delivery.waitMs, kept below Yate's timeout; 1 s at least).
+    const found = await lookupRoute(ctx, user, { sender: '', domain }, Math.max(1000, ctx.config.delivery.waitMs)).catch(() => null);
     if (!found) return false;
     const known = found.targets.length > 0 || found.error === 'offline';
     if (known) this.#remember(user, found.targets.length > 0);
@@ -135,8 +136,10 @@ export class Watchers {
     if (old) old.s = { ...s, cseq: old.s.cseq };
     sub.force = true;
     this.#nextCheck = Math.min(this.#nextCheck, s.expiresAt);
-    if (!this.#routed.has(s.presentity) && !this.#ctx.registrations.seen(s.presentity)) await this.#learn(s.presentity, s);
-    setImmediate(() => this.#queueState(sub));
+    // A presentity not seen registering since start: its first NOTIFY waits for Yate's routers
+    // (the SUBSCRIBE's answer does not).
+    const learnt = this.#routed.has(s.presentity) || this.#ctx.registrations.seen(s.presentity) ? Promise.resolve() : this.#learn(s.presentity, s);
+    setImmediate(() => void learnt.then(() => this.#queueState(sub)));
   }
 
   /** End subscription `id` (unsubscribe, Expires 0): forgotten now, a final NOTIFY with `reason`. */
