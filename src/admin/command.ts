@@ -13,7 +13,7 @@ const SUBCOMMANDS = ['stats', 'presence', 'queue', 'purge', 'send', 'reload'];
 export const USAGE = 'chat {stats|presence [USER]|queue [USER]|purge USER|send FROM TO TEXT|reload}';
 const HELP = [
   '  chat stats                 counters since start',
-  '  chat presence [USER]       latest PUBLISHed presence',
+  '  chat presence [USER]       latest PUBLISHed presence (a user\'s every device) and who watches it',
   '  chat queue [USER]          stored offline messages (counts, or one user\'s list)',
   '  chat purge USER            delete a user\'s stored messages',
   '  chat send FROM TO TEXT     deliver TEXT to TO as if FROM sent it',
@@ -52,10 +52,18 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
     case 'stats':
       return statusLine(chat).trimEnd().split(/[;,]/).map((kv) => kv.replace('=', ': '));
     case 'presence': {
-      const list = rest[0] ? [ctx.presence.get(fromText(rest[0]))].filter((p) => p !== null) : ctx.presence.list();
-      if (!list.length) return [rest[0] ? `no presence for ${rest[0]}` : 'no presence known'];
+      const only = rest[0] === undefined ? undefined : fromText(rest[0]);
+      const list = only !== undefined ? ctx.presence.all(only) : ctx.presence.list();
+      // Watchers of each presentity (SUBSCRIBE), by presentity.
+      const watched = new Map<string, string[]>();
+      for (const w of ctx.watchers?.list(only) ?? []) watched.set(w.presentity, [...(watched.get(w.presentity) ?? []), toText(w.watcher)]);
+      const by = (user: string) => (watched.has(user) ? ` watched by ${watched.get(user)!.join(', ')}` : '');
       // The note is the publisher's text: quoted and escaped, so a CR/LF in it cannot start a line of its own.
-      return list.map((p) => `${toText(p.user)} ${p.basic}${p.note ? ` ${JSON.stringify(p.note)}` : ''} since ${new Date(p.at).toISOString()}`);
+      const lines = list.map((p) => `${toText(p.user)} ${p.basic}${p.note ? ` ${JSON.stringify(p.note)}` : ''} since ${new Date(p.at).toISOString()}${only === undefined ? by(p.user) : ''}`);
+      const published = new Set(list.map((p) => p.user));
+      for (const [user, names] of watched) if (only !== undefined || !published.has(user)) lines.push(`${toText(user)}${published.has(user) ? '' : ' no presence published,'} watched by ${names.join(', ')}`);
+      if (!lines.length) return [rest[0] ? `no presence for ${rest[0]}` : 'no presence known'];
+      return lines;
     }
     case 'queue': {
       if (!ctx.offline) return ['offline store is off'];

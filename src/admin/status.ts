@@ -26,6 +26,7 @@ export function statusLine(chat: ChatModule): string {
     ['heap_mb', (process.memoryUsage().heapUsed / 1048576).toFixed(1)],
     ['offered', chat.ctx.conn.counters.offered],
     ['emitted', chat.ctx.conn.counters.emitted],
+    ['subscriptions', chat.ctx.watchers?.size ?? 0],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }
