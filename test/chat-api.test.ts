@@ -25,7 +25,7 @@ async function rig(t: TestContext, rules: Record<string, unknown> = {}): Promise
   writeFileSync(file, JSON.stringify({ offline: { store: { kind: 'memory' } }, ...rules }));
   const emu = new Emulator({ timeout: 10000 });
   emu.useRegfile({ users: ['123', '234', '555'] });
-  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, timeoutDelay: 300 });
+  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, timeoutDelay: 300, subscribe: true });
   const listener = await emu.listen({ type: 'tcp', port: 0 });
   const conn = new Connection({ endpoint: { kind: 'tcp', host: '127.0.0.1', port: Number(listener.address) }, reconnect: false, logLevel: 'error' });
   await conn.start();
@@ -51,7 +51,7 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
   const before = chat.stats();
   assert.deepEqual({ ...before, rttP50Ms: null, offered: 0, emitted: 0 }, {
     mode: 'confirmed', received: 0, handed: 0, delivered: 0, stored: 0, offlineDelivered: 0, rejected: 0, rejectedByCode: {},
-    rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0,
+    rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0, subscriptions: 0,
   });
   await sip.receiveRegister({ user: '234', contact: 'sip:234@127.0.0.1:5070' });
   assert.equal(await sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);
@@ -76,6 +76,27 @@ test('presence() gives each user\'s latest PUBLISH as text, one user\'s alone, a
   assert.deepEqual(chat.presence('jöe'), [all[0]]);
   assert.deepEqual(chat.presence('999'), []);
   assert.equal(chat.stats().presence, 2);
+});
+
+test('watchers() lists who watches whom as text, by presentity then watcher, and stats() counts the subscriptions', async (t) => {
+  const { sip, chat } = await rig(t);
+  assert.deepEqual(chat.watchers(), []);
+  const at = Date.now();
+  for (const [caller, called, tag] of [['555', '234', 'w1'], ['123', '234', 'w2'], [fromText('jöe'), '555', 'w3']] as const) {
+    assert.equal(await sip.receiveSubscribe({ caller, called, expires: 600, callid: `sub-${tag}@127.0.0.1`, fromTag: tag }), 200);
+  }
+  const all = chat.watchers();
+  assert.deepEqual(all.map((w) => [w.presentity, w.watcher]), [['234', '123'], ['234', '555'], ['555', 'jöe']]);
+  for (const w of all) assert.ok(w.expiresAt >= at + 600_000 - 1000 && w.expiresAt <= Date.now() + 600_000);
+  assert.deepEqual(chat.watchers('555').map((w) => w.watcher), ['jöe']);
+  assert.deepEqual(chat.watchers('999'), []);
+  assert.equal(chat.stats().subscriptions, 3);
+});
+
+test('watchers() is empty and no SUBSCRIBE is served when the rules turn presence.subscribe off', async (t) => {
+  const { sip, chat } = await rig(t, { presence: { subscribe: false } });
+  assert.notEqual(await sip.receiveSubscribe({ caller: '123', called: '234', expires: 600 }), 200);
+  assert.deepEqual([chat.watchers(), chat.stats().subscriptions], [[], 0]);
 });
 
 test('queue() lists who has messages waiting, queue(user) their messages as text, purge(user) deletes them', async (t) => {

@@ -96,3 +96,14 @@ test('a param set to the empty string differs from a deleted one', () => {
   m.params.delete('b');
   assert.deepEqual(answerChange(before, m)?.params, [['a', ''], ['b', null]]);
 });
+
+test('deleteIf removes every pair whose name passes, and the answer deletes each name once, or sets it back when re-added with another first value', () => {
+  const m = new Message('sip.message', [['sip_to', '<sip:b@h>'], ['caller', 'a'], ['sip_via', 'v1'], ['sip_via', 'v2'], ['id', 'x'], ['sip_from', 'f']], '', 'id1');
+  const before = snapshot(m);
+  m.params.deleteIf((n) => n.startsWith('sip_') || n === 'id');
+  assert.deepEqual([...m.params], [['caller', 'a']]);
+  assert.deepEqual(answerChange(before, m)?.params, [['sip_to', null], ['sip_via', null], ['id', null], ['sip_from', null]]);
+  m.set('sip_via', 'v1'); // the first value it had: the delete is undone, not a change
+  m.set('sip_from', 'g');
+  assert.deepEqual(answerChange(before, m)?.params, [['sip_from', 'g'], ['sip_to', null], ['id', null]]);
+});

@@ -12,7 +12,7 @@ const SUBCOMMANDS = ['stats', 'presence', 'queue', 'purge', 'send', 'reload'];
 export const USAGE = 'chat {stats|presence [USER]|queue [USER]|purge USER|send FROM TO TEXT|reload}';
 const HELP = [
   '  chat stats                 counters since start',
-  '  chat presence [USER]       latest PUBLISHed presence',
+  '  chat presence [USER]       latest PUBLISHed presence (a user\'s every device) and who watches it',
   '  chat queue [USER]          stored offline messages (counts, or one user\'s list)',
   '  chat purge USER            delete a user\'s stored messages',
   '  chat send FROM TO TEXT     deliver TEXT to TO as if FROM sent it',
@@ -51,9 +51,16 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
       return statusLine(chat).trimEnd().split(/[;,]/).map((kv) => kv.replace('=', ': '));
     case 'presence': {
       const list = chat.presence(rest[0]);
-      if (!list.length) return [rest[0] ? `no presence for ${rest[0]}` : 'no presence known'];
+      // Watchers of each presentity (SUBSCRIBE), by presentity.
+      const watched = new Map<string, string[]>();
+      for (const w of chat.watchers(rest[0])) watched.set(w.presentity, [...(watched.get(w.presentity) ?? []), w.watcher]);
+      const by = (user: string) => (watched.has(user) ? ` watched by ${watched.get(user)!.join(', ')}` : '');
       // The note is the publisher's text: quoted and escaped, so a CR/LF in it cannot start a line of its own.
-      return list.map((p) => `${p.user} ${p.basic}${p.note ? ` ${JSON.stringify(p.note)}` : ''} since ${iso(p.since)}`);
+      const lines = list.map((p) => `${p.user} ${p.basic}${p.note ? ` ${JSON.stringify(p.note)}` : ''} since ${iso(p.since)}${rest[0] === undefined ? by(p.user) : ''}`);
+      const published = new Set(list.map((p) => p.user));
+      for (const [user, names] of watched) if (rest[0] !== undefined || !published.has(user)) lines.push(`${user}${published.has(user) ? '' : ' no presence published,'} watched by ${names.join(', ')}`);
+      if (!lines.length) return [rest[0] ? `no presence for ${rest[0]}` : 'no presence known'];
+      return lines;
     }
     case 'queue':
       return answer(async () => {

@@ -25,6 +25,7 @@ export function statusLine(chat: ChatModule): string {
     ['heap_mb', (process.memoryUsage().heapUsed / 1048576).toFixed(1)],
     ['offered', s.offered],
     ['emitted', s.emitted],
+    ['subscriptions', s.subscriptions],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

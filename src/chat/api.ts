@@ -36,9 +36,11 @@ export interface ChatStats {
   readonly offered: number;
   /** Messages the module emitted (each run by a Yate worker). */
   readonly emitted: number;
+  /** Live presence subscriptions (SUBSCRIBE); 0 when presence.subscribe is off. */
+  readonly subscriptions: number;
 }
 
-/** The latest presence a user PUBLISHed. */
+/** A presence a user PUBLISHed (one per device: RFC 3903 publications). */
 export interface PresenceInfo {
   readonly user: string;
   /** PIDF <basic>: open | closed | unknown. */
@@ -49,6 +51,16 @@ export interface PresenceInfo {
   readonly since: number;
   /** When it stops being valid (ms since the epoch). */
   readonly expiresAt: number | null;
+}
+
+/** A presence subscription (SUBSCRIBE, Event: presence). */
+export interface WatcherInfo {
+  /** Who watches (the authenticated subscriber). */
+  readonly watcher: string;
+  /** Whose presence. */
+  readonly presentity: string;
+  /** When the subscription ends unless refreshed (ms since the epoch). */
+  readonly expiresAt: number;
 }
 
 /** A recipient with messages waiting in the offline store. */
@@ -106,8 +118,12 @@ export interface SendResult {
 
 export interface ChatApi {
   stats(): ChatStats;
-  /** Every presence held, or the one of `user` ([] when none). */
+  /** The latest presence of every user, or every live publication of `user` (each device,
+   *  the latest first); [] when none. */
   presence(user?: string): PresenceInfo[];
+  /** Every presence subscription, or those watching `user`, by presentity then watcher; []
+   *  when presence.subscribe is off. */
+  watchers(user?: string): WatcherInfo[];
   /** Every recipient with messages waiting. Rejects OFFLINE_DISABLED, STORE_FAILED. */
   queue(): Promise<QueueSummary[]>;
   /** `user`'s waiting messages, the first `limit` [100]. Rejects OFFLINE_DISABLED, STORE_FAILED. */
@@ -161,11 +177,16 @@ export function chatApi(ctx: ChatContext): ChatApi {
         rttP50Ms: stats.roundTripP50(),
         offered: conn.counters.offered,
         emitted: conn.counters.emitted,
+        subscriptions: ctx.watchers?.size ?? 0,
       };
     },
     presence(user) {
-      const list = user === undefined ? ctx.presence.list() : [ctx.presence.get(fromText(user))].filter((p) => p !== null);
+      const list = user === undefined ? ctx.presence.list() : ctx.presence.all(fromText(user));
       return list.map((p) => ({ user: toText(p.user), basic: p.basic, note: p.note, since: p.at, expiresAt: p.expiresAt }));
+    },
+    watchers(user) {
+      const list = ctx.watchers?.list(user === undefined ? undefined : fromText(user)) ?? [];
+      return list.map((w) => ({ watcher: toText(w.watcher), presentity: toText(w.presentity), expiresAt: w.expiresAt }));
     },
     queue,
     async purge(user) {

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { compileMimeRange, compilePattern, isHost, type Compiled } from './pattern.js';
 import { STORE_DEFAULTS } from '../store/types.js';
 import type { StoreConfig } from '../store/index.js';
-import type { KnownUsers, LogLevel, Mode, Pattern, RateLimit } from './types.js';
+import type { KnownUsers, LogLevel, Mode, Pattern, PresenceConfig, RateLimit } from './types.js';
 
 /**
  * Largest body accepted (maxBodyBytes, offline.maxBodyBytes). The body travels to Yate
@@ -184,6 +184,15 @@ export const DEFAULTS = {
     storeCodes: [408, 480, 503, 504],
     knownUsers: 'registered' as KnownUsers,
   },
+  presence: {
+    subscribe: true,
+    watchers: 'local' as PresenceConfig['watchers'],
+    minExpires: 60,
+    maxExpires: 3600,
+    defaultExpires: 3600,
+    maxPerWatcher: 50,
+    maxSubscriptions: 10000,
+  },
 } as const;
 
 // ---------------------------------------------------------------- the rules file
@@ -272,6 +281,51 @@ export function rulesFileSchema(ctx: SchemaContext) {
     },
     'an object',
   );
+
+  const presence = strict(
+    {
+      /**
+       * Serve SUBSCRIBE for `Event: presence` (RFC 3856; needs ysipchan.conf `[methods]
+       * subscribe=yes`): watchers get NOTIFYs with the presentity's PUBLISHed state, else
+       * open/closed from its registrations. Other events are left to other modules
+       * (sipfeatures). [true]
+       */
+      subscribe: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.presence.subscribe),
+      /**
+       * Whom an authenticated user may watch: "local" (a user of this server: listed in
+       * `users`, seen registering, with PUBLISHed presence, or one Yate's routers know),
+       * refused with 403 otherwise; "anyone" (any name, shown closed when nothing is known).
+       * ["local"]
+       */
+      watchers: word('local', 'anyone').default(DEFAULTS.presence.watchers),
+      /** Subscriptions refused with 403, by who watches or who is watched. [empty] */
+      deny: strict(
+        {
+          /** Patterns matched against the watcher (the authenticated user). [[]] */
+          watchers: patternList,
+          /** Patterns matched against the presentity (the user watched). [[]] */
+          presentities: patternList,
+        },
+        'an object {"watchers": [...], "presentities": [...]}',
+      ).default({ watchers: [], presentities: [] }),
+      /** Shortest subscription accepted, seconds; a shorter Expires gets 423 with Min-Expires. [60] */
+      minExpires: positiveInt(86400).default(DEFAULTS.presence.minExpires),
+      /** Longest subscription granted, seconds; a longer Expires is cut to it. [3600] */
+      maxExpires: positiveInt(86400).default(DEFAULTS.presence.maxExpires),
+      /** Granted when the SUBSCRIBE names no Expires (RFC 3856: 3600), kept within min..max. [3600] */
+      defaultExpires: positiveInt(86400).default(DEFAULTS.presence.defaultExpires),
+      /** Subscriptions one watcher may hold; more are refused with 403. [50] */
+      maxPerWatcher: positiveInt(10_000).default(DEFAULTS.presence.maxPerWatcher),
+      /** Subscriptions kept for everyone together; more are refused with 503. [10000] */
+      maxSubscriptions: positiveInt(1_000_000).default(DEFAULTS.presence.maxSubscriptions),
+    },
+    'an object',
+  ).transform((p, tx): PresenceConfig => {
+    if (p.minExpires > p.maxExpires) {
+      tx.addIssue({ code: 'custom', path: ['maxExpires'], message: `expected at least minExpires (${p.minExpires}), got ${show(p.maxExpires)}`, input: p.maxExpires });
+    }
+    return { ...p, defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)) };
+  });
 
   return strict(
     {
@@ -395,6 +449,8 @@ export function rulesFileSchema(ctx: SchemaContext) {
       }),
       /** Local users known to exist even when not registered (offline.knownUsers, aliases). [] */
       users: userList.default([]),
+      /** Presence subscriptions (SUBSCRIBE/NOTIFY, RFC 3856 and 6665). */
+      presence: presence.default({ ...DEFAULTS.presence, deny: { watchers: [], presentities: [] } }),
     },
     'a JSON object',
   );

@@ -38,6 +38,20 @@ export interface OfflineConfig {
   readonly knownUsers: KnownUsers;
 }
 
+export interface PresenceConfig {
+  /** Serve SUBSCRIBE for Event: presence. */
+  readonly subscribe: boolean;
+  /** Whom an authenticated user may watch. */
+  readonly watchers: 'local' | 'anyone';
+  readonly deny: { readonly watchers: readonly Pattern[]; readonly presentities: readonly Pattern[] };
+  /** Seconds; minExpires <= defaultExpires <= maxExpires. */
+  readonly minExpires: number;
+  readonly maxExpires: number;
+  readonly defaultExpires: number;
+  readonly maxPerWatcher: number;
+  readonly maxSubscriptions: number;
+}
+
 export interface Config {
   /** Absolute path of the rules file these values came from; null for built-in defaults. */
   readonly file: string | null;
@@ -60,6 +74,8 @@ export interface Config {
   readonly delivery: { readonly inPlace: boolean; readonly waitMs: number; readonly maxTargets: number; readonly sendTimeoutMs: number };
   readonly offline: OfflineConfig;
   readonly users: readonly string[];
+  /** SUBSCRIBE/NOTIFY for presence. */
+  readonly presence: PresenceConfig;
   /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */
   readonly warnings: readonly string[];
 }

@@ -19,4 +19,4 @@ export { Rmanager, type ConsoleResult } from './natives/engine.js';
 export { Regfile, type RegfileOptions, type RegfileUser } from './natives/regfile.js';
 export { Lateroute, type LaterouteOptions, replaceParams } from './natives/lateroute.js';
 export { Ysipchan, type YsipchanOptions, type SipRequest, type Responder, type ResponderResult } from './natives/ysipchan.js';
-export { IncomingSip, type IncomingOptions, type MessageOptions, type RegisterOptions, type IncomingRecord } from './natives/sip-incoming.js';
+export { IncomingSip, type IncomingOptions, type MessageOptions, type RegisterOptions, type SubscribeOptions, type IncomingRecord } from './natives/sip-incoming.js';

@@ -29,3 +29,6 @@ export async function openStore(config: StoreConfig & OpenStoreOptions): Promise
   }
 }
 export { createFailedStore } from './failed.js';
+export type { StoredSubscription, SubscriptionStore } from './subscriptions.js';
+export { createMemorySubscriptions } from './subscriptions-memory.js';
+export { openSqliteSubscriptions, type SqliteSubscriptionsOptions } from './subscriptions-sqlite.js';
