@@ -25,7 +25,9 @@ export type ErrorCode =
   /** The store holds as many messages as it may (`offline.maxMessages`, all recipients). */
   | 'STORE_FULL'
   /** Too many deliveries already wait for a turn; this one was not queued. */
-  | 'OVERLOADED';
+  | 'OVERLOADED'
+  /** The offline store is off (`offline.enabled: false`): there is no queue to read or purge. */
+  | 'OFFLINE_DISABLED';
 
 export class YateChatError extends Error {
   readonly code: ErrorCode;

@@ -1,11 +1,14 @@
-// yate-chat as a library: the extmodule protocol (codec + connection), the chat pipeline, the
-// rules, the store. The engine emulator is exported separately as `yate-chat/emulator`.
-export * from './engine/index.js';
+// yate-chat as a library: everything of the light entry (yate-chat/extmodule: the engine
+// connection), the extmodule protocol codec, and the chat module with its rules, store and
+// rmanager face. The engine emulator is exported separately as `yate-chat/emulator`.
+export * from './extmodule.js';
 export * as protocol from './protocol/index.js';
-export { YateChatError, isYateChatError, type ErrorCode } from './errors.js';
-export { loadConfig, formatConfigError, ConfigError, type Config } from './config/index.js';
+export { loadConfig, formatConfigError, ConfigError, type Config, type ConfigIssue } from './config/index.js';
 export { startChat, PRIORITIES, type ChatModule, type ChatOptions } from './chat/module.js';
+export type { ChatApi, ChatStats, PresenceInfo, WatcherInfo, QueueSummary, QueuedMessage, UserQueue, SendRequest, SendResult } from './chat/api.js';
 export { startAdmin } from './admin/index.js';
-export { openStore, createMemoryStore, openSqliteStore, type MessageStore, type StoredMessage, type NewMessage } from './store/index.js';
-export { fromText, toText } from './protocol/bytes.js';
+export {
+  openStore, createMemoryStore, openSqliteStore,
+  type StoreConfig, type MessageStore, type StoredMessage, type NewMessage, type RecipientSummary, type StoreStats,
+} from './store/index.js';
 export { VERSION } from './version.js';

@@ -2,7 +2,7 @@
 // for several at once (best code wins), and over the connection the recipient registered on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Message } from '../src/emulator/index.js';
+import type { YateMessage as Message } from '../src/emulator/index.js';
 import { command, contact, PATHS, send, withLab } from './fixtures/chat-lab.js';
 
 /** A router at 95 (before regfile) that forks 234's MESSAGEs to two devices. */

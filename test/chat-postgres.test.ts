@@ -3,7 +3,7 @@
 // for a user registered on the other is delivered by that other node, once; both nodes seeing
 // the same registration under a flood deliver every message exactly once; a node SIGKILLed
 // mid-delivery loses nothing and leaves no row or lease stuck; presence and known users agree on
-// both nodes; the database stopped and started again under traffic never turns into a false
+// both nodes, and a watcher on one node hears of PUBLISHes answered by the other; the database stopped and started again under traffic never turns into a false
 // 202. Without PostgreSQL's binaries the file reports one skipped test saying why.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -114,6 +114,36 @@ function defineTests(cluster: PgCluster): void {
       // The client refreshes through the other node (RFC 3903 refresh with SIP-If-Match).
       assert.equal(await b.sip.receivePublish({ caller: '123', called: '123', headers: [['event', 'presence'], ['sip-if-match', etag], ['expires', '0']] }), 200);
       await until('A to forget it', async () => (await command(a, 'chat presence 123')) === 'no presence for 123\r\n');
+    });
+  });
+
+  test('a watcher subscribed on node B is notified of every device 234 publishes on node A, and of a device removed through B, once each', async () => {
+    await withNodes(cluster, {}, async (a, b) => {
+      const pidf = (basic: string, note: string) => PIDF.replace('>open<', `>${basic}<`).replace('in the lab', note);
+      const publish = (lab: Lab, body: string, headers: [string, string][] = []) =>
+        lab.sip.receivePublish({ caller: '234', called: '234', ...(body ? { type: 'application/pidf+xml', body } : {}), headers: [['event', 'presence'], ...headers] });
+      const notifies = () => b.sip.sent.filter((r) => r.method === 'NOTIFY');
+      const nth = (n: number) => until(`B's NOTIFY #${n}`, () => notifies().filter((r) => r.code !== null)[n - 1]);
+      const tuples = (req: SipRequest) => [...req.bodyBytes!.matchAll(/<tuple id="([^"]*)"><status>(?:<basic>(\w+)<\/basic>)?<\/status>(?:<note>([^<]*)<\/note>)?/g)].map((m) => `${m[2]} ${m[3] ?? ''}`.trim());
+      const ids = (req: SipRequest) => [...req.bodyBytes!.matchAll(/<tuple id="([^"]*)"/g)].map((m) => m[1]);
+
+      assert.equal(await b.register('123', 5080), 200);
+      assert.equal(await b.sip.receiveSubscribe({ caller: '123', called: '234', contact: 'sip:123@127.0.0.1:5080', callid: 'sub-pg@127.0.0.1', fromTag: 'w1', expires: 600 }), 200);
+      await nth(1);
+      assert.equal(await publish(a, pidf('open', 'at my desk')), 200);
+      const deskTag = a.sip.incoming.at(-1)!.message.getParam('osip_SIP-ETag')!;
+      assert.deepEqual(tuples(await nth(2)), ['open at my desk']);
+      assert.equal(await publish(a, pidf('closed', 'phone in the drawer')), 200);
+      const both = await nth(3);
+      assert.deepEqual(tuples(both), ['open at my desk', 'closed phone in the drawer'], 'both devices of 234, open first');
+      assert.equal(new Set(ids(both)).size, 2);
+      // The desk device unpublishes through the other node, with the tag A gave it.
+      assert.equal(await publish(b, '', [['sip-if-match', deskTag], ['expires', '0']]), 200);
+      assert.deepEqual(tuples(await nth(4)), ['closed phone in the drawer']);
+      // A's next change is B's next NOTIFY: reading back B's own write sent nothing in between.
+      assert.equal(await publish(a, pidf('open', 'back')), 200);
+      assert.deepEqual(tuples(await nth(5)), ['open back', 'closed phone in the drawer']);
+      assert.deepEqual(notifies().map((r) => header(r, 'CSeq')), ['1 NOTIFY', '2 NOTIFY', '3 NOTIFY', '4 NOTIFY', '5 NOTIFY']);
     });
   });
 

@@ -15,7 +15,7 @@ const SAMPLE = fileURLToPath(new URL('../../yate-conf/yate-chat.json', import.me
 test('without a file the defaults are returned and they work', () => {
   const config = loadConfig(undefined, ENV);
   assert.deepEqual(
-    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases } },
+    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, presence: { ...config.presence, deny: { ...config.presence.deny } } },
     {
       file: null,
       mode: 'confirmed',
@@ -40,6 +40,16 @@ test('without a file the defaults are returned and they work', () => {
         knownUsers: 'registered',
       },
       users: [],
+      presence: {
+        subscribe: true,
+        watchers: 'local',
+        deny: { watchers: [], presentities: [] },
+        minExpires: 60,
+        maxExpires: 3600,
+        defaultExpires: 3600,
+        maxPerWatcher: 50,
+        maxSubscriptions: 10000,
+      },
       warnings: [],
     },
   );
@@ -82,6 +92,8 @@ test('the sample rules file in yate-conf loads and uses every field', () => {
   assert.equal(isDenied(config, { caller: 'alice', called: '112' }), 'callee');
   assert.deepEqual(config.offline.store, { kind: 'sqlite', path: '/var/lib/yate-chat/yate-chat.db' });
   assert.deepEqual(config.users, ['alice', 'bob', 'carol']);
+  assert.equal(config.presence.watchers, 'local');
+  assert.deepEqual(config.presence.deny.watchers.map((p) => p.text), ['guest']);
   // Every top-level field of the schema is written in the sample (not left to its default).
   const written = Object.keys(JSON.parse(fs.readFileSync(SAMPLE, 'utf8')) as object).filter((k) => !k.startsWith('//'));
   assert.deepEqual(written.sort(), Object.keys(config).filter((k) => k !== 'file' && k !== 'warnings').sort());

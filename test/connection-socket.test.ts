@@ -115,7 +115,10 @@ test('over a unix socket the module retries with backoff while the listener is g
   await l1.close();
   await waitEvent(emu, 'disconnect');
   // two failed attempts: it keeps trying
-  await waitReport(emu, () => reports(emu).filter((r) => r.event === 'warning' && r.code === 'NOT_CONNECTED').length >= 2, 'two failed reconnects');
+  await waitReport(emu, () => reports(emu).filter((r) => r.event === 'retry' && r.code === 'NOT_CONNECTED').length >= 2, 'two failed reconnects');
+  const retries = reports(emu).filter((r) => r.event === 'retry').slice(0, 2);
+  assert.deepEqual(retries.map((r) => r.failures), [1, 2], 'one retry per failed attempt, counted');
+  for (const r of retries) assert.ok((r.delayMs as number) > 0 && (r.delayMs as number) <= 200 * 1.25, `backoff within maxMs: ${String(r.delayMs)}`);
   await emu.listen({ type: 'unix', name: 'chat', path: sock });
   const second = await emu.waitForLink(2, 10000);
   await waitReport(emu, (r) => r.event === 'open' && opens(emu) >= 2, 'a second "open" report');

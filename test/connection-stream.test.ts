@@ -243,6 +243,8 @@ test('calls in the wrong state fail with a typed error that names the state', as
   const fe = fakeEngine();
   await assert.rejects(fe.conn.dispatch('x.msg'), { code: 'NOT_CONNECTED', message: /state idle/ });
   assert.throws(() => fe.conn.enqueue('x.msg'), { code: 'NOT_CONNECTED' });
+  assert.throws(() => fe.conn.output('hello'), { code: 'NOT_CONNECTED', message: /state idle/ });
+  assert.throws(() => fe.conn.debug(5, 'hello'), { code: 'NOT_CONNECTED' });
   await assert.rejects(fe.conn.install('bad:name', () => true), { code: 'BAD_ARGUMENT' });
   await fe.conn.start();
   await assert.rejects(fe.conn.start(), { code: 'BAD_ARGUMENT', message: /state open/ });
@@ -251,6 +253,27 @@ test('calls in the wrong state fail with a typed error that names the state', as
   await fe.conn.close();
   await assert.rejects(pending, { code: 'NOT_CONNECTED' });
   await assert.rejects(fe.conn.dispatch('x.msg'), { code: 'NOT_CONNECTED', message: /state closed/ });
+  assert.throws(() => fe.conn.output('bye'), { code: 'NOT_CONNECTED', message: /state closed/ });
+  assert.equal(fe.written.some((l) => /hello|bye/.test(l)), false);
+});
+
+test('output() and debug() refuse a line over the confirmed bufsize with LINE_TOO_LONG and write none of it', async () => {
+  const fe = fakeEngine({ bufsize: 2048 });
+  await fe.conn.start();
+  assert.equal(fe.conn.maxLineLength, 2048);
+  assert.throws(() => fe.conn.output(`first line\n${'w'.repeat(3000)}`), { code: 'LINE_TOO_LONG' });
+  assert.throws(() => fe.conn.debug(5, 'd'.repeat(3000)), { code: 'LINE_TOO_LONG' });
+  fe.conn.output('one\ntwo');
+  fe.conn.debug(5, 'three');
+  await tick();
+  assert.deepEqual(fe.written.filter((l) => /^%%>(output|debug):/.test(l)), ['%%>output:one', '%%>output:two', '%%>debug:5:three']);
+  await fe.conn.close();
+});
+
+test('options that cannot be used are refused with BAD_ARGUMENT when the Connection is made', () => {
+  for (const opts of [{ bufsize: 0 }, { bufsize: 1.5 }, { deadlineMs: -1 }, { maxIncomingLine: Number.NaN }, { reconnect: { initialMs: 0, maxMs: 10 } }]) {
+    assert.throws(() => new Connection(opts), { code: 'BAD_ARGUMENT', message: /connection option/ }, JSON.stringify(opts));
+  }
 });
 
 test('quit() answers pending messages before %%>quit, and %%<quit closes the connection', async () => {

@@ -1,7 +1,7 @@
 // One handler list for natives and modules: order, renames, filters, tracking, answers.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Emulator, type Message } from '../src/emulator/index.js';
+import { Emulator, type YateMessage as Message } from '../src/emulator/index.js';
 import { puppet, waitForReplies } from './emulator-helpers.js';
 
 const open: Emulator[] = [];

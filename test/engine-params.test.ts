@@ -2,7 +2,8 @@
 // handler's changes turn into (answerChange).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerChange, Message, Params, snapshot } from '../src/engine/index.js';
+import { answerChange, Message, snapshot } from '../src/engine/message.js';
+import { Params } from '../src/engine/params.js';
 import { encodeLine } from '../src/protocol/index.js';
 
 test('names like __proto__, constructor and hasOwnProperty are plain params', () => {
@@ -94,4 +95,15 @@ test('a param set to the empty string differs from a deleted one', () => {
   m.set('a', '');
   m.params.delete('b');
   assert.deepEqual(answerChange(before, m)?.params, [['a', ''], ['b', null]]);
+});
+
+test('deleteIf removes every pair whose name passes, and the answer deletes each name once, or sets it back when re-added with another first value', () => {
+  const m = new Message('sip.message', [['sip_to', '<sip:b@h>'], ['caller', 'a'], ['sip_via', 'v1'], ['sip_via', 'v2'], ['id', 'x'], ['sip_from', 'f']], '', 'id1');
+  const before = snapshot(m);
+  m.params.deleteIf((n) => n.startsWith('sip_') || n === 'id');
+  assert.deepEqual([...m.params], [['caller', 'a']]);
+  assert.deepEqual(answerChange(before, m)?.params, [['sip_to', null], ['sip_via', null], ['id', null], ['sip_from', null]]);
+  m.set('sip_via', 'v1'); // the first value it had: the delete is undone, not a change
+  m.set('sip_from', 'g');
+  assert.deepEqual(answerChange(before, m)?.params, [['sip_from', 'g'], ['sip_to', null], ['id', null]]);
 });

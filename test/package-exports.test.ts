@@ -7,17 +7,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { loadsOf } from './fixtures/loads.js';
 
 type Pkg = typeof import('../src/index.js');
+type ExtPkg = typeof import('../src/extmodule.js');
 type EmuPkg = typeof import('../src/emulator/index.js');
 const pkg = (await import('yate-chat' as string)) as Pkg;
+const extPkg = (await import('yate-chat/extmodule' as string)) as ExtPkg;
 const emuPkg = (await import('yate-chat/emulator' as string)) as EmuPkg;
 
 // dist*/test/ -> the repository root.
 const ROOT = new URL('../../', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as {
-  version: string; exports: Record<string, string>;
+  version: string; exports: Record<string, { types: string; default: string }>;
 };
+const ENTRIES = { 'yate-chat': '.', 'yate-chat/extmodule': './extmodule', 'yate-chat/emulator': './emulator' } as const;
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-pkg-'));
@@ -25,10 +31,53 @@ function tempDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-test('yate-chat and yate-chat/emulator resolve by name to the files package.json exports', () => {
-  assert.equal(import.meta.resolve('yate-chat'), new URL(manifest.exports['.']!, ROOT).href);
-  assert.equal(import.meta.resolve('yate-chat/emulator'), new URL(manifest.exports['./emulator']!, ROOT).href);
+test('yate-chat, yate-chat/extmodule and yate-chat/emulator resolve by name to the files package.json exports', () => {
+  for (const [name, key] of Object.entries(ENTRIES)) {
+    assert.equal(import.meta.resolve(name), new URL(manifest.exports[key]!.default, ROOT).href, name);
+  }
   assert.equal(pkg.VERSION, manifest.version);
+  assert.equal(extPkg.Connection, pkg.Connection, 'one Connection, whichever entry it is imported from');
+});
+
+test('the light entry yate-chat/extmodule loads neither better-sqlite3, zod nor recheck; the full entry does load SQLite and zod', () => {
+  const root = fileURLToPath(ROOT);
+  assert.deepEqual(loadsOf('yate-chat/extmodule', root).packages, ['split2']);
+  const full = loadsOf('yate-chat', root).packages;
+  for (const p of ['better-sqlite3', 'zod']) assert.ok(full.includes(p), `${p} in ${full.join(', ')}`);
+});
+
+/** The entries' declarations as TypeScript reads them (one program for every entry). */
+const declarations = (() => {
+  let program: ts.Program | undefined;
+  return () => {
+    const files = Object.values(ENTRIES).map((key) => fileURLToPath(new URL(manifest.exports[key]!.types, ROOT)));
+    program ??= ts.createProgram(files, {
+      module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, skipLibCheck: true, noLib: true, types: [],
+    });
+    const checker = program.getTypeChecker();
+    const exportsOf = (entry: keyof typeof ENTRIES): ts.Symbol[] => {
+      const file = fileURLToPath(new URL(manifest.exports[ENTRIES[entry]]!.types, ROOT));
+      return checker.getExportsOfModule(checker.getSymbolAtLocation(program!.getSourceFile(file)!)!);
+    };
+    return { checker, exportsOf };
+  };
+})();
+
+/** The names an entry's declarations export (types and values). */
+function exportedNames(entry: keyof typeof ENTRIES): Set<string> {
+  return new Set(declarations().exportsOf(entry).map((s) => s.name));
+}
+
+test('the entries export what a user builds on: the light entry is part of the full one, no name is shared with the emulator, no internals', () => {
+  const [full, light, emu] = (['yate-chat', 'yate-chat/extmodule', 'yate-chat/emulator'] as const).map(exportedNames) as [Set<string>, Set<string>, Set<string>];
+  for (const n of ['Connection', 'ConnectionEvents', 'Message', 'Params', 'DispatchResult', 'Handler', 'YateChatError', 'ErrorCode', 'fromText', 'toText']) {
+    assert.ok(light.has(n), `yate-chat/extmodule exports ${n}`);
+  }
+  assert.deepEqual([...light].filter((n) => !full.has(n)), [], 'everything of the light entry is in the full one');
+  assert.deepEqual([...full].filter((n) => emu.has(n)), [], 'no name means one thing in yate-chat and another in yate-chat/emulator');
+  for (const n of ['YateMessage', 'YateDispatchResult', 'Emulator']) assert.ok(emu.has(n), `yate-chat/emulator exports ${n}`);
+  const internals = ['answerChange', 'snapshot', 'openTransport', 'createLogger', 'stderrSink', 'YATE_LEVEL', 'ChatContext', 'HandlerTable', 'Incoming', 'createFailedStore'];
+  assert.deepEqual(internals.filter((n) => full.has(n) || light.has(n)), []);
 });
 
 test('a Connection from the package talks to the package\'s Emulator: its handler answers, its dispatches get regfile\'s answers', async (t) => {
@@ -87,6 +136,13 @@ test('loadConfig from the package reads a real rules file, and refuses a bad one
     assert.match(pkg.formatConfigError(err), /bad\.json/);
     return true;
   });
+});
+
+test('ChatModule offers exactly its methods and the rules in force, not its context', () => {
+  const { checker, exportsOf } = declarations();
+  const chat = exportsOf('yate-chat').find((s) => s.name === 'ChatModule')!;
+  const members = checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(chat)).map((p) => p.name).sort();
+  assert.deepEqual(members, ['close', 'config', 'presence', 'purge', 'queue', 'reload', 'send', 'stats', 'watchers']);
 });
 
 test('openStore from the package keeps a message until it is delivered, and a full quota is STORE_QUOTA', async () => {

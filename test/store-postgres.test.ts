@@ -125,19 +125,32 @@ if (!found.ok) {
       assert.deepEqual(stored(a.events), [{ kind: 'stored', recipient: 'carol' }]);
     });
 
-    test('presence saved on one node is read back on another, and so is its removal', async (t) => {
+    test('publications saved on one node are read back on another, the latest last, each replaced by its id, removed by id or all at once', async (t) => {
       const url = await cluster.createDatabase();
       const [a, b] = await Promise.all([node(t, url), node(t, url)]);
-      const p = { user: 'b\xf6b', basic: 'open', note: 'at lunch \u2615', at: Date.now(), expiresAt: Date.now() + 60_000, etag: 'yc1' };
-      await a.shared.savePresence(p.user, p);
-      await until('b to hear of the presence', () => b.events.some((e) => e.kind === 'presence' && e.user === p.user));
-      assert.deepEqual(await b.shared.presence(p.user), p);
-      assert.deepEqual(await b.shared.allPresence(10), [p]);
-      await b.shared.savePresence(p.user, null);
-      assert.equal(await a.shared.presence(p.user), null);
-      const gone = { ...p, user: 'gone', expiresAt: Date.now() - 1 };
-      await a.shared.savePresence(gone.user, gone);
-      assert.equal(await b.shared.presence('gone'), null, 'an expired presence is not returned');
+      const now = Date.now();
+      const desk = { user: 'b\xf6b', basic: 'open', note: 'at lunch \u2615', at: now, expiresAt: now + 60_000, etag: 'yc1', id: 'pa1' };
+      const phone = { ...desk, basic: 'closed', note: 'in the drawer', at: now + 1, etag: 'yc2', id: 'pb1' };
+      await a.shared.savePresence(desk.user, [desk], []);
+      await b.shared.savePresence(desk.user, [phone], []);
+      await until('a to hear of b\'s publication', () => a.events.some((e) => e.kind === 'presence' && e.user === desk.user));
+      assert.deepEqual(await a.shared.presence(desk.user), [desk, phone], 'both devices, the latest last');
+      const moved = { ...desk, note: 'back', etag: 'yc3' };
+      await b.shared.savePresence(desk.user, [moved], []);
+      assert.deepEqual(await a.shared.presence(desk.user), [phone, moved], 'the same id replaced, and now the latest');
+      const carol = { ...desk, user: 'carol', at: now + 5, etag: 'yc4', id: 'pa2' };
+      await b.shared.savePresence('carol', [carol], []);
+      assert.deepEqual(await a.shared.allPresence(10), [{ user: 'carol', publications: [carol] }, { user: desk.user, publications: [phone, moved] }], 'the most recently published user first');
+      assert.deepEqual(await a.shared.allPresence(1), [{ user: 'carol', publications: [carol] }], 'at most limit users, each with all its publications');
+      await a.shared.savePresence(desk.user, [], [phone.id]);
+      assert.deepEqual(await b.shared.presence(desk.user), [moved]);
+      await a.shared.savePresence(desk.user, [phone], 'all');
+      assert.deepEqual(await b.shared.presence(desk.user), [phone], 'all: the set replaced');
+      await a.shared.savePresence(desk.user, [], 'all');
+      assert.deepEqual(await b.shared.presence(desk.user), []);
+      const gone = { ...desk, user: 'gone', expiresAt: now - 1 };
+      await a.shared.savePresence(gone.user, [gone, { ...phone, user: 'gone' }], []);
+      assert.deepEqual(await b.shared.presence('gone'), [{ ...phone, user: 'gone' }], 'an expired publication is not returned');
     });
 
     test('a user seen registering on one node is known to every node, announced once', async (t) => {

@@ -7,25 +7,25 @@ import type { ChatModule } from '../chat/module.js';
 export const MODULE_NAME = 'yate-chat';
 
 export function statusLine(chat: ChatModule): string {
-  const { stats, presence, offline, config } = chat.ctx;
+  const s = chat.stats();
   const fields: [string, string | number][] = [
-    ['mode', config.mode],
-    ['received', stats.received],
-    ['handed', stats.handed],
-    ['delivered', stats.delivered],
-    ['stored', stats.stored],
-    ['offline_delivered', stats.offlineDelivered],
-    ['rejected', [...stats.rejected.values()].reduce((a, b) => a + b, 0)],
-    ...[...stats.rejected].sort((a, b) => a[0] - b[0]).map(([c, n]): [string, number] => [`rejected_${c}`, n]),
-    ['rate_limited', stats.rateLimited],
-    ['presence', presence.size],
-
-    ['store', offline ? offline.store.name : 'off'],
-    ['rtt_p50_ms', stats.roundTripP50()?.toFixed(1) ?? '-'],
+    ['mode', s.mode],
+    ['received', s.received],
+    ['handed', s.handed],
+    ['delivered', s.delivered],
+    ['stored', s.stored],
+    ['offline_delivered', s.offlineDelivered],
+    ['rejected', s.rejected],
+    ...Object.entries(s.rejectedByCode).map(([c, n]): [string, number] => [`rejected_${c}`, n]),
+    ['rate_limited', s.rateLimited],
+    ['presence', s.presence],
+    ['store', s.store ?? 'off'],
+    ['rtt_p50_ms', s.rttP50Ms?.toFixed(1) ?? '-'],
     ['rss_mb', (process.memoryUsage.rss() / 1048576).toFixed(1)],
     ['heap_mb', (process.memoryUsage().heapUsed / 1048576).toFixed(1)],
-    ['offered', chat.ctx.conn.counters.offered],
-    ['emitted', chat.ctx.conn.counters.emitted],
+    ['offered', s.offered],
+    ['emitted', s.emitted],
+    ['subscriptions', s.subscriptions],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

@@ -1,5 +1,5 @@
 // What every chat handler shares: the engine link, the current rules, counters, presence,
-// the registration view and the offline store (null when disabled).
+// the registration view, the offline store and the presence watchers (null when disabled).
 import type { Config, RateLimiter } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
 import type { World } from './decide.js';
@@ -8,6 +8,7 @@ import type { PresenceBook } from './presence.js';
 import type { Registrations } from './registrations.js';
 import type { Slots } from './slots.js';
 import type { Stats } from './stats.js';
+import type { Watchers } from './watchers.js';
 
 /** Param we put on messages we emit, so a handler of ours that still sees one passes it by. */
 export const MARK = 'yatechat_origin';
@@ -21,6 +22,8 @@ export interface ChatContext {
   readonly presence: PresenceBook;
   readonly registrations: Registrations;
   offline: Offline | null;
+  /** Presence subscriptions (null when presence.subscribe is off). */
+  watchers: Watchers | null;
   /** What decide() needs to know, read from the fields above. */
   readonly world: World;
   /** Value of MARK on messages from this process. */

@@ -6,6 +6,8 @@
 //   sip.message    80  before regexroute's seed rule (120) and anything at the default 100; a
 //                      MESSAGE for a registered user is renamed to xsip.generate right here
 //   sip.publish    80  likewise
+//   sip.subscribe  80  Event: presence only (any other event is left untouched for sipfeatures
+//                      at 100, which answers 489 to events nobody serves); with presence.subscribe
 //   call.route     90  filter route_type=msg (voice calls never reach us); before regfile 100:
 //                      aliases and refusals come first, and regfile answers whatever we leave
 //   msg.execute   110  filter yatechat_route=yes: only native MESSAGEs we routed to ourselves,
@@ -18,7 +20,8 @@
 // deliveries would only cost a round trip each).
 import { createRateLimiter, type Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
-import { createFailedStore, openStore, type MessageStore } from '../store/index.js';
+import { createFailedStore, createMemorySubscriptions, openSqliteSubscriptions, openStore, type MessageStore, type SubscriptionStore } from '../store/index.js';
+import { chatApi, type ChatApi } from './api.js';
 import { onCallRoute, onMsgRoute } from './call-route.js';
 import { worldOf, type ChatContext } from './context.js';
 import { ROUTED, ROUTED_VALUE } from './inplace.js';
@@ -29,6 +32,8 @@ import { onSipPublish } from './publish.js';
 import { Registrations } from './registrations.js';
 import { startSharing, type Sharing } from './shared.js';
 import { onSipMessage } from './sip-message.js';
+import { onSipSubscribe } from './subscribe.js';
+import { Watchers } from './watchers.js';
 import { MAX_WAITING, Slots } from './slots.js';
 import { Stats } from './stats.js';
 
@@ -36,6 +41,7 @@ export const PRIORITIES = {
   'msg.route': 25,
   'sip.message': 80,
   'sip.publish': 80,
+  'sip.subscribe': 80,
   'call.route': 90,
   'msg.execute': 110,
   'xsip.generate': 120,
@@ -44,8 +50,10 @@ export const PRIORITIES = {
 /** In-flight deliveries when Yate does not tell its worker count (its default 10, less 3). */
 const DEFAULT_SLOTS = 7;
 
-export interface ChatModule {
-  readonly ctx: ChatContext;
+/** The running chat pipeline: what the admin commands and other faces use (api.ts). */
+export interface ChatModule extends ChatApi {
+  /** The rules in force. */
+  readonly config: Config;
   /** Replace the rules (chat reload). The store stays as opened. */
   reload(config: Config): void;
   close(): Promise<void>;
@@ -54,6 +62,8 @@ export interface ChatModule {
 export interface ChatOptions {
   /** Use this store instead of opening the one the config names (tests, embedding). */
   readonly store?: MessageStore;
+  /** Likewise for presence subscriptions. */
+  readonly subscriptions?: SubscriptionStore;
 }
 
 export async function startChat(conn: Connection, config: Config, opts: ChatOptions = {}): Promise<ChatModule> {
@@ -67,6 +77,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     presence: new PresenceBook(),
     registrations: new Registrations({ single: regfile }),
     offline: null,
+    watchers: null,
     marker: `${process.pid}`,
     slots: new Slots(DEFAULT_SLOTS),
   };
@@ -94,11 +105,13 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     // Several nodes on one store: hear what the others do (before anything can be missed).
     if (store.shared) sharing = startSharing(ctx, store.shared);
   }
+  if (config.presence.subscribe) ctx.watchers = await Watchers.open(ctx, opts.subscriptions ?? (await openSubscriptionStore(conn, config)));
   const routed = { name: ROUTED, value: ROUTED_VALUE };
   await Promise.all([
     conn.install('msg.route', onMsgRoute(), { priority: PRIORITIES['msg.route'] }),
     conn.install('sip.message', onSipMessage(ctx), { priority: PRIORITIES['sip.message'] }),
     conn.install('sip.publish', onSipPublish(ctx), { priority: PRIORITIES['sip.publish'] }),
+    ...(ctx.watchers ? [conn.install('sip.subscribe', onSipSubscribe(ctx), { priority: PRIORITIES['sip.subscribe'] })] : []),
     conn.install('call.route', onCallRoute(ctx), { priority: PRIORITIES['call.route'], filter: { name: 'route_type', value: 'msg' } }),
     conn.install('msg.execute', onMsgExecute(ctx), { priority: PRIORITIES['msg.execute'], filter: routed }),
     conn.install('xsip.generate', onGenerateFallthrough(ctx), { priority: PRIORITIES['xsip.generate'], filter: routed }),
@@ -106,15 +119,19 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
       const r = ctx.registrations.onRegister(n);
       if (!r) return;
       sharing?.registered(r.user);
+      ctx.watchers?.registered(r.user);
       ctx.offline?.onRegister(r.user, r.targets);
     }),
-    conn.watch('user.unregister', (n) => ctx.registrations.onUnregister(n)),
+    conn.watch('user.unregister', (n) => {
+      for (const user of ctx.registrations.onUnregister(n)) ctx.watchers?.registered(user);
+    }),
   ]);
   // Registrations made while the link was down went unseen: ask the routers until they refresh.
   conn.on('disconnect', () => ctx.registrations.clear());
   ctx.offline?.start();
   return {
-    ctx,
+    ...chatApi(ctx),
+    get config() { return ctx.config; },
     reload(next) {
       ctx.config = next;
       ctx.limiter = createRateLimiter(next.rateLimit);
@@ -122,20 +139,34 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     },
     async close() {
       sharing?.close();
+      await ctx.watchers?.close();
       await ctx.offline?.close();
     },
   };
 }
 
+/** Subscriptions live in the offline store's file (or memory), whether offline messages are on or
+ *  not. A store that cannot be opened leaves them in memory, with the reason in Yate's log. */
+async function openSubscriptionStore(conn: Connection, config: Config): Promise<SubscriptionStore> {
+  const where = config.offline.store;
+  if (where.kind === 'memory') return createMemorySubscriptions();
+  if (where.kind === 'postgres') {
+    conn.log.warn('presence subscriptions are kept in memory on each node with a postgres store (lost at restart)');
+    return createMemorySubscriptions();
+  }
+  try {
+    return await openSqliteSubscriptions({ path: where.path });
+  } catch (err) {
+    conn.log.error(`subscription store unavailable, presence subscriptions are kept in memory only (lost at restart): ${(err as Error).message}`);
+    return createMemorySubscriptions();
+  }
+}
+
 async function openOfflineStore(config: Config, conn: Connection): Promise<MessageStore> {
   const o = config.offline;
-  const limits = { quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages };
-  switch (o.store.kind) {
-    case 'sqlite': return openStore({ kind: 'sqlite', path: o.store.path, ...limits });
-    case 'memory': return openStore({ kind: 'memory', ...limits });
-    // The store says in Yate's log when the database goes away and comes back, once each.
-    case 'postgres': return openStore({ kind: 'postgres', url: o.store.url, poolSize: o.store.poolSize, log: (level, text) => conn.log[level](text), ...limits });
-  }
+  // The PostgreSQL store says in Yate's log when the database goes away and comes back, once each.
+  const log = (level: 'error' | 'warn' | 'info', text: string) => conn.log[level](text);
+  return openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages, log });
 }
 
 /** The store's name for the log when it could not even be opened (never a password). */

@@ -10,7 +10,8 @@ import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
 import { DeliveryLease } from './lease.js';
 import { checkedHost } from './request.js';
-import { baseType, fromHeader, type Target } from './sip.js';
+import { baseMimeType } from '../config/index.js';
+import { fromHeader, type Target } from './sip.js';
 import { Slots } from './slots.js';
 
 /** Users delivered to at once: a few more than the deliveries in flight (slots.ts), so that a
@@ -70,7 +71,7 @@ export class Offline {
    *  500 when the store fails. */
   async keep(out: Outgoing, recipient: string, now = Date.now()): Promise<number> {
     // "is typing" indications (RFC 3994) mean nothing later: like msilo, never keep them.
-    if (baseType(out.type) === 'application/im-iscomposing+xml') return 480;
+    if (baseMimeType(out.type) === 'application/im-iscomposing+xml') return 480;
     try {
       await this.store.put({
         recipient,
@@ -147,7 +148,7 @@ export class Offline {
       return;
     }
     const store = this.#ctx.config.offline.store;
-    const lease = await DeliveryLease.take(shared, user, (store.kind === 'postgres' ? store.leaseSeconds : 15) * 1000);
+    const lease = await DeliveryLease.take(shared, user, (store.kind === 'postgres' ? store.leaseSeconds ?? 15 : 15) * 1000);
     if (!lease) return this.#leased(user);
     this.#busy.delete(user);
     let emptied: boolean;

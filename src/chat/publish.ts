@@ -3,8 +3,9 @@
 // PIDF, 413 over maxBodyBytes, deny lists, the sender's rate limit), then like the seed: log the
 // basic status, 200. Beyond it (RFC 3903): the latest
 // state per user is kept with an entity tag and expiry, answered with SIP-ETag and Expires, and
-// a body-less PUBLISH carrying SIP-If-Match refreshes it (or removes it with Expires: 0);
-// an unknown tag gets 412.
+// a body-less PUBLISH carrying SIP-If-Match refreshes it (or removes it with Expires: 0), one
+// with a body modifies it; each device publishes under its own tag; an unknown tag gets 412.
+// Every change is told to the user's watchers (SUBSCRIBE, watchers.ts).
 import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
 import { toText } from '../protocol/bytes.js';
@@ -24,6 +25,8 @@ function answer(ctx: ChatContext, msg: Message, user: string, p: Presence | null
   }
   const note = p?.note && ctx.config.logBodies ? ` ${JSON.stringify(p.note)}` : '';
   ctx.conn.log.info(`PUBLISH ${toText(user)} ${what}${p ? ` presence ${p.basic}` : ' presence removed'}${note} => 200`);
+  // Watchers hear of it after this answer is written (watchers.ts defers the work).
+  ctx.watchers?.changed(user);
   return true;
 }
 
@@ -60,10 +63,12 @@ export function onSipPublish(ctx: ChatContext): Handler {
       }
       return answer(ctx, msg, user, p, 'refreshed');
     }
-    if (ifMatch && ctx.presence.get(user)?.etag !== ifMatch) {
+    const p = ctx.presence.publish(user, body, expires, Date.now(), ifMatch || undefined);
+    if (p === 'nomatch') {
       setRefusal(ctx, msg, { code: 412, reason: 'unknown entity tag' });
+      ctx.conn.log.info(`PUBLISH ${toText(user)} modification of unknown tag => 412`);
       return true;
     }
-    return answer(ctx, msg, user, ctx.presence.publish(user, body, expires), 'published');
+    return answer(ctx, msg, user, p, ifMatch ? 'modified' : 'published');
   };
 }

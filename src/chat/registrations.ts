@@ -77,8 +77,9 @@ export class Registrations {
     return { user, targets };
   }
 
-  /** A user.unregister notification (processed or not: regfile answers false for a connection). */
-  onUnregister(n: DispatchResult): void {
+  /** A user.unregister notification (processed or not: regfile answers false for a connection).
+   *  Returns the users it concerned (the one named, or those registered over the connection). */
+  onUnregister(n: DispatchResult): string[] {
     const m = n.message;
     const user = m.get('username') || m.get('number') || '';
     if (user) {
@@ -86,16 +87,26 @@ export class Registrations {
       const left = this.#single || !data ? [] : (this.#byUser.get(user) ?? []).filter((c) => c.target.callto !== data);
       if (left.length) this.#byUser.set(user, left);
       else this.#byUser.delete(user);
-      return;
+      return [user];
     }
     const conn = m.get('connection_id');
-    if (!conn) return;
+    if (!conn) return [];
+    const gone: string[] = [];
     for (const [u, list] of this.#byUser) {
       const left = list.filter((c) => c.connectionId !== conn);
       if (left.length === list.length) continue;
+      gone.push(u);
       if (left.length) this.#byUser.set(u, left);
       else this.#byUser.delete(u);
     }
+    return gone;
+  }
+
+  /** When the user's next live registration expires (ms), Infinity when none does. */
+  nextExpiry(user: string): number {
+    let next = Infinity;
+    for (const c of this.#byUser.get(user) ?? []) next = Math.min(next, c.expiresAt);
+    return next;
   }
 
   /** The live contacts of `user`, as routes ([] when the view holds none). */

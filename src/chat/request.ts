@@ -1,11 +1,11 @@
 // Reading the sender's MESSAGE from the message Yate offered (the same on every path), and
 // writing a refusal into the answer.
-import { isHost, type Config } from '../config/index.js';
+import { baseMimeType, isHost, type Config } from '../config/index.js';
 import type { Message } from '../engine/message.js';
 import type { ChatContext } from './context.js';
 import type { Ask, Refuse } from './decide.js';
 import type { Outgoing } from './deliver.js';
-import { baseType, hostOf } from './sip.js';
+import { hostOf } from './sip.js';
 
 /** The message fields every path reads the same way. The sender is the user ysipchan
  *  authenticated (`username`); without one, the claimed caller, marked unverified (admit()
@@ -62,7 +62,8 @@ export function askOf(out: Outgoing, type: string | undefined): Ask {
 /** ysipchan puts the bare type in xsip_type and builds the outgoing Content-Type from it; the
  *  charset is only in the original header (sip_content-type). Keep it, so text stays readable. */
 function fullType(type: string, header: string | undefined): string {
-  return header && type && baseType(header) === baseType(type) ? header.trim() : type;
+  const base = baseMimeType(type);
+  return base !== null && baseMimeType(header) === base ? header!.trim() : type;
 }
 
 /** A refusal as ysipchan reads it from a processed sip.message (or msg.execute): `code`, and

@@ -2,14 +2,16 @@
 //
 // - A message stored by another node, for a user registered HERE (this node's own view, never
 //   another node's): deliver it now, not at the next retry pass.
-// - Presence: a PUBLISH answered here is written to the store; every node (this one too) reads
-//   the user's row again when told, one read after the other, so all end with the last write.
-//   A change the store could not take (it was away) is written again when it is back.
+// - Presence: a PUBLISH answered here writes the one publication (device) it recorded or removed
+//   to the store; every node (this one too) reads the user's whole set again when told, one read
+//   after the other, so all end with what the store holds, and a node whose copy changed tells
+//   its watchers (NOTIFY) as for a PUBLISH it answered. A user whose change the store could not
+//   take (it was away) has this node's whole set written again when it is back.
 // - Users seen registering on any node count as known (offline.knownUsers "registered").
 // - After the link to the store comes (back) up, notifications may have been missed: presence
 //   and known users are read again, and the users registered here who have messages waiting
 //   get them.
-import { isStoreUnreachable, type SharedState } from '../store/index.js';
+import { isStoreUnreachable, type SharedPresence, type SharedState } from '../store/index.js';
 import type { ChatContext } from './context.js';
 
 /** Users and presences read back from the store at most (as many as each node keeps). */
@@ -38,13 +40,18 @@ export function startSharing(ctx: ChatContext, shared: SharedState): Sharing {
     if (targets.length) void ctx.offline?.flush(user, targets);
   };
 
-  const readPresence = (user: string): void => {
-    reads = reads.then(async () => ctx.presence.apply(user, await shared.presence(user))).catch(quiet('reading presence'));
+  /** Take the store's set for `user`; the watchers hear of it when it differs from ours. */
+  const applyPresence = (user: string, publications: SharedPresence[]): void => {
+    if (ctx.presence.apply(user, publications)) ctx.watchers?.changed(user);
   };
 
-  ctx.presence.onChange = (user, p) => {
-    unsaved.delete(user);
-    shared.savePresence(user, p).catch((err: unknown) => {
+  const readPresence = (user: string): void => {
+    reads = reads.then(async () => applyPresence(user, await shared.presence(user))).catch(quiet('reading presence'));
+  };
+
+  ctx.presence.onChange = (user, saved, removed) => {
+    if (unsaved.has(user)) return; // written whole at the next resync
+    shared.savePresence(user, saved ? [saved] : [], removed).catch((err: unknown) => {
       unsaved.add(user);
       quiet('saving presence')(err);
     });
@@ -53,14 +60,15 @@ export function startSharing(ctx: ChatContext, shared: SharedState): Sharing {
   async function resync(): Promise<void> {
     for (const user of [...unsaved]) {
       unsaved.delete(user);
-      await shared.savePresence(user, ctx.presence.get(user));
+      await shared.savePresence(user, ctx.presence.all(user).reverse(), 'all');
     }
     // Oldest first: the registration view keeps the most recent when it is full.
     for (const user of (await shared.knownUsers(READ_BACK)).reverse()) ctx.registrations.know(user);
     const presence = await shared.allPresence(READ_BACK);
     const held = new Set(presence.map((p) => p.user));
-    for (const p of ctx.presence.list()) if (!held.has(p.user)) ctx.presence.apply(p.user, null);
-    for (const p of presence.reverse()) ctx.presence.apply(p.user, p);
+    for (const p of ctx.presence.list()) if (!held.has(p.user)) applyPresence(p.user, []);
+    // Oldest first: the presence book forgets the least recent user when it is full.
+    for (const { user, publications } of presence.reverse()) applyPresence(user, publications);
     if (ctx.offline) for (const { recipient } of await ctx.offline.store.recipients()) deliverIfHere(recipient);
   }
 

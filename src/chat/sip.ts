@@ -58,11 +58,6 @@ export function escapeUser(user: string): string {
   return user.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
 }
 
-/** `text/plain;charset=utf-8` -> `text/plain`. */
-export function baseType(type: string): string {
-  return type.split(';')[0]!.trim().toLowerCase();
-}
-
 /** The host of a SIP URI, or of the URI in a header value (`"x" <sip:u@host:port>;tag=..`); ''. */
 export function hostOf(value: string | undefined): string {
   if (!value) return '';

@@ -24,7 +24,6 @@ export async function runModule(opts: RunOptions): Promise<number> {
     return 2;
   }
   const conn = new Connection({ endpoint: opts.endpoint, logLevel: config.log, trackName: 'yate-chat' });
-  conn.on('warning', (err: Error) => conn.log.debug(`connection: ${err.message}`));
   const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
   // The link closing before we are ready (stdin EOF: Yate unloading us, `external stop`) is
   // the end Yate asked for, not a failure: exit 0 quietly, as after the banner.
@@ -49,10 +48,11 @@ export async function runModule(opts: RunOptions): Promise<number> {
     throw err;
   }
   for (const w of config.warnings) conn.log.warn(w);
-  // The banner goes out whatever the log level: an admin must see that the module is up.
-  conn.output(fromText(
+  // The banner goes out whatever the log level: an admin must see that the module is up (and
+  // when Yate already closed the link, there is no one to tell: we end below).
+  if (conn.state === 'open') conn.output(fromText(
     `yate-chat ${VERSION} ready on ${conn.endpointName}: mode=${config.mode}, rules=${config.file ?? 'built-in defaults'}, ` +
-      `store=${chat.ctx.offline ? chat.ctx.offline.store.name : 'off'}, bufsize=${conn.maxLineLength}, timeout=${conn.engineTimeout}ms, ` +
+      `store=${chat.stats().store ?? 'off'}, bufsize=${conn.maxLineLength}, timeout=${conn.engineTimeout}ms, ` +
       `handlers=${Object.entries(PRIORITIES).map(([n, p]) => `${n}:${p}`).join(',')}`,
   ));
   const stop = () => void conn.close();

@@ -9,7 +9,9 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { compileMimeRange, compilePattern, isHost, type Compiled } from './pattern.js';
-import type { KnownUsers, LogLevel, Mode, Pattern, RateLimit, StoreConfig } from './types.js';
+import { STORE_DEFAULTS } from '../store/types.js';
+import type { StoreConfig } from '../store/index.js';
+import type { KnownUsers, LogLevel, Mode, Pattern, PresenceConfig, RateLimit } from './types.js';
 
 /**
  * Largest body accepted (maxBodyBytes, offline.maxBodyBytes). The body travels to Yate
@@ -204,13 +206,23 @@ export const DEFAULTS = {
   postgres: { poolSize: 4, leaseSeconds: 15 },
   offline: {
     enabled: true,
-    expirySeconds: 604800,
-    quotaPerRecipient: 100,
-    maxMessages: 100_000,
-    maxBodyBytes: 4096,
+    // The store's own defaults (store/types.ts): one value each, whoever opens a store.
+    expirySeconds: STORE_DEFAULTS.expirySeconds,
+    quotaPerRecipient: STORE_DEFAULTS.quotaPerRecipient,
+    maxMessages: STORE_DEFAULTS.maxMessages,
+    maxBodyBytes: STORE_DEFAULTS.maxBodyBytes,
     retryIntervalSeconds: 60,
     storeCodes: [408, 480, 503, 504],
     knownUsers: 'registered' as KnownUsers,
+  },
+  presence: {
+    subscribe: true,
+    watchers: 'local' as PresenceConfig['watchers'],
+    minExpires: 60,
+    maxExpires: 3600,
+    defaultExpires: 3600,
+    maxPerWatcher: 50,
+    maxSubscriptions: 10000,
   },
 } as const;
 
@@ -341,6 +353,51 @@ export function rulesFileSchema(ctx: SchemaContext) {
     'an object',
   );
 
+  const presence = strict(
+    {
+      /**
+       * Serve SUBSCRIBE for `Event: presence` (RFC 3856; needs ysipchan.conf `[methods]
+       * subscribe=yes`): watchers get NOTIFYs with the presentity's PUBLISHed state, else
+       * open/closed from its registrations. Other events are left to other modules
+       * (sipfeatures). [true]
+       */
+      subscribe: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.presence.subscribe),
+      /**
+       * Whom an authenticated user may watch: "local" (a user of this server: listed in
+       * `users`, seen registering, with PUBLISHed presence, or one Yate's routers know),
+       * refused with 403 otherwise; "anyone" (any name, shown closed when nothing is known).
+       * ["local"]
+       */
+      watchers: word('local', 'anyone').default(DEFAULTS.presence.watchers),
+      /** Subscriptions refused with 403, by who watches or who is watched. [empty] */
+      deny: strict(
+        {
+          /** Patterns matched against the watcher (the authenticated user). [[]] */
+          watchers: patternList,
+          /** Patterns matched against the presentity (the user watched). [[]] */
+          presentities: patternList,
+        },
+        'an object {"watchers": [...], "presentities": [...]}',
+      ).default({ watchers: [], presentities: [] }),
+      /** Shortest subscription accepted, seconds; a shorter Expires gets 423 with Min-Expires. [60] */
+      minExpires: positiveInt(86400).default(DEFAULTS.presence.minExpires),
+      /** Longest subscription granted, seconds; a longer Expires is cut to it. [3600] */
+      maxExpires: positiveInt(86400).default(DEFAULTS.presence.maxExpires),
+      /** Granted when the SUBSCRIBE names no Expires (RFC 3856: 3600), kept within min..max. [3600] */
+      defaultExpires: positiveInt(86400).default(DEFAULTS.presence.defaultExpires),
+      /** Subscriptions one watcher may hold; more are refused with 403. [50] */
+      maxPerWatcher: positiveInt(10_000).default(DEFAULTS.presence.maxPerWatcher),
+      /** Subscriptions kept for everyone together; more are refused with 503. [10000] */
+      maxSubscriptions: positiveInt(1_000_000).default(DEFAULTS.presence.maxSubscriptions),
+    },
+    'an object',
+  ).transform((p, tx): PresenceConfig => {
+    if (p.minExpires > p.maxExpires) {
+      tx.addIssue({ code: 'custom', path: ['maxExpires'], message: `expected at least minExpires (${p.minExpires}), got ${show(p.maxExpires)}`, input: p.maxExpires });
+    }
+    return { ...p, defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)) };
+  });
+
   return strict(
     {
       /**
@@ -463,6 +520,8 @@ export function rulesFileSchema(ctx: SchemaContext) {
       }),
       /** Local users known to exist even when not registered (offline.knownUsers, aliases). [] */
       users: userList.default([]),
+      /** Presence subscriptions (SUBSCRIBE/NOTIFY, RFC 3856 and 6665). */
+      presence: presence.default({ ...DEFAULTS.presence, deny: { watchers: [], presentities: [] } }),
     },
     'a JSON object',
   );

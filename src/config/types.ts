@@ -1,6 +1,8 @@
 // The validated configuration every other part of yate-chat receives from loadConfig().
 // Deeply frozen. What each field means for the person writing the rules file is documented
 // on the schema (schema.ts); here is what the code can rely on.
+import type { LogLevel } from '../engine/logger.js';
+import type { StoreConfig } from '../store/index.js';
 
 /** A deny pattern, compiled. `text` is what the rules file said. */
 export type Pattern =
@@ -8,7 +10,8 @@ export type Pattern =
   | { readonly kind: 'regex'; readonly text: string; readonly regex: RegExp };
 
 export type Mode = 'confirmed' | 'seed';
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+/** The engine connection's levels (engine/logger.ts). */
+export type { LogLevel };
 
 export interface RateLimit {
   /** Messages a sender may send in a burst; the bucket refills at messages/intervalSeconds. */
@@ -18,22 +21,11 @@ export interface RateLimit {
   readonly code: 403 | 503;
 }
 
-export type StoreConfig =
-  | { readonly kind: 'sqlite'; /** Absolute path. */ readonly path: string }
-  | { readonly kind: 'memory' }
-  | {
-      readonly kind: 'postgres';
-      /** postgres:// URL (from the file, else YATE_CHAT_PG_URL); may hold a password: never log it. */
-      readonly url: string;
-      readonly poolSize: number;
-      /** How long a node's delivery lease lasts unrenewed (a node that dies holds it this long). */
-      readonly leaseSeconds: number;
-    };
-
 export type KnownUsers = 'registered' | 'anyone' | { readonly list: readonly string[] };
 
 export interface OfflineConfig {
   readonly enabled: boolean;
+  /** The store the rules name (an absolute path for sqlite); the limits below go with it. */
   readonly store: StoreConfig;
   readonly expirySeconds: number;
   readonly quotaPerRecipient: number;
@@ -44,6 +36,20 @@ export interface OfflineConfig {
   /** Delivery failure codes that mean "keep it for later"; sorted, no duplicates. */
   readonly storeCodes: readonly number[];
   readonly knownUsers: KnownUsers;
+}
+
+export interface PresenceConfig {
+  /** Serve SUBSCRIBE for Event: presence. */
+  readonly subscribe: boolean;
+  /** Whom an authenticated user may watch. */
+  readonly watchers: 'local' | 'anyone';
+  readonly deny: { readonly watchers: readonly Pattern[]; readonly presentities: readonly Pattern[] };
+  /** Seconds; minExpires <= defaultExpires <= maxExpires. */
+  readonly minExpires: number;
+  readonly maxExpires: number;
+  readonly defaultExpires: number;
+  readonly maxPerWatcher: number;
+  readonly maxSubscriptions: number;
 }
 
 export interface Config {
@@ -68,6 +74,8 @@ export interface Config {
   readonly delivery: { readonly inPlace: boolean; readonly waitMs: number; readonly maxTargets: number; readonly sendTimeoutMs: number };
   readonly offline: OfflineConfig;
   readonly users: readonly string[];
+  /** SUBSCRIBE/NOTIFY for presence. */
+  readonly presence: PresenceConfig;
   /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */
   readonly warnings: readonly string[];
 }

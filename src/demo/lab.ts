@@ -43,7 +43,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   emu.useLateroute();
   // msgExecuteRelay: ysipchan's own msg.execute handler (100) sends callto=sip/... itself, as its
   // source does; yate-chat answers such a msg.execute first (90), so nothing goes out twice.
-  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, timeoutDelay: 300, ...opts.ysipchan });
+  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, subscribe: true, timeoutDelay: 300, ...opts.ysipchan });
   let rulesFile: string | null = null;
   if (!opts.noRules) {
     rulesFile = path.join(dir, 'yate-chat.json');

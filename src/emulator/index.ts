@@ -1,9 +1,13 @@
 // The Yate engine emulator: what tests, the demo and users run yate-chat against.
-export { Emulator, type EmulatorOptions, type DispatchResult, type InstallHandlerOptions } from './emulator.js';
-export { Message, type Param, type ParamsInit, toBoolean, toInteger } from './message.js';
-export { Dispatcher, type Filter, type Handler, type HandlerFn, type InstallOptions, type PostHook } from './dispatcher.js';
+// Its message, handler and dispatch types are Yate's side of things, exported with a Yate
+// prefix so they never clash with the module side's (yate-chat, yate-chat/extmodule).
+export { Emulator, type EmulatorOptions, type DispatchResult as YateDispatchResult, type InstallHandlerOptions } from './emulator.js';
+export { Message as YateMessage, type Param, type ParamsInit, toInteger } from './message.js';
+export {
+  Dispatcher, type Filter as YateFilter, type Handler as YateHandler, type HandlerFn as YateHandlerFn, type InstallOptions, type PostHook,
+} from './dispatcher.js';
 export { ModuleLink, type LinkHost, type LinkIO, type Role } from './link.js';
-export { Watcher } from './watcher.js';
+export { Watcher as YateWatcher } from './watcher.js';
 export { Waiting } from './waiting.js';
 export { EmuLog, DebugLevel, type LogEntry } from './log.js';
 export { Ledger, type SentRecord, type SentStatus } from './ledger.js';
@@ -15,4 +19,4 @@ export { Rmanager, type ConsoleResult } from './natives/engine.js';
 export { Regfile, type RegfileOptions, type RegfileUser } from './natives/regfile.js';
 export { Lateroute, type LaterouteOptions, replaceParams } from './natives/lateroute.js';
 export { Ysipchan, type YsipchanOptions, type SipRequest, type Responder, type ResponderResult } from './natives/ysipchan.js';
-export { IncomingSip, type IncomingOptions, type MessageOptions, type RegisterOptions, type IncomingRecord } from './natives/sip-incoming.js';
+export { IncomingSip, type IncomingOptions, type MessageOptions, type RegisterOptions, type SubscribeOptions, type IncomingRecord } from './natives/sip-incoming.js';

@@ -1,6 +1,7 @@
 // The Yate message model (engine/Message.cpp, NamedList): a name, a return value and an ORDERED
 // list of parameters in which a name may repeat (ysipchan's sip.message carries `username`
 // twice). Values are byte strings, one JS char per wire byte (see src/protocol/bytes.ts).
+import { parseBool } from '../protocol/decode.js';
 import type { ModuleLink } from './link.js';
 
 export type Param = [name: string, value: string];
@@ -74,7 +75,7 @@ export class Message {
   /** Boolean value like NamedList::getBoolValue. */
   getBool(name: string, def = false): boolean {
     const v = this.getParam(name);
-    return v === undefined ? def : toBoolean(v, def);
+    return v === undefined ? def : parseBool(v) ?? def;
   }
 
   /** A snapshot of the params (pairs are copied). */
@@ -95,13 +96,4 @@ export function entries(params: ParamsInit): Iterable<readonly [string, string]>
 export function toInteger(text: string, def: number): number {
   const m = /^[ \t]*([+-]?\d+)[ \t]*$/.exec(text);
   return m ? Number(m[1]) + 0 : def;
-}
-
-/** String::toBoolean(def): Yate's true/false word lists. */
-export function toBoolean(text: string, def: boolean): boolean {
-  switch (text) {
-    case 'true': case 'yes': case 'on': case 'enable': case 't': return true;
-    case 'false': case 'no': case 'off': case 'disable': case 'f': return false;
-    default: return def;
-  }
 }

@@ -14,7 +14,8 @@
 //   loaded.M    "true"/"false"; ok when asked empty
 //   runid       Engine::runId(); ok when asked empty
 //   anything else (also `id`/`disconnected`, which need a channel): false, value echoed
-import { toBoolean, toInteger } from './message.js';
+import { parseBool } from '../protocol/decode.js';
+import { toInteger } from './message.js';
 
 export interface LocalState {
   trackName: string;
@@ -56,7 +57,7 @@ export function applySetlocal(
 ): { value: string; ok: boolean } {
   let val = value;
   let ok = true;
-  const flag = (cur: boolean): boolean => toBoolean(val, cur);
+  const flag = (cur: boolean): boolean => parseBool(val) ?? cur; // String::toBoolean(cur)
   switch (name) {
     case 'trackparam':
       if (val === '') val = s.trackName;

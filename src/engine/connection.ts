@@ -1,5 +1,12 @@
 // The engine connection: one link to Yate over a duplex stream, its start-up handshake, the
-// handler chains Yate offers messages to, the messages we emit, and a clean end.
+// link's life (reconnect in socket mode, a clean end), and the lines Yate sends, each handed to
+// the part that owns it:
+//   incoming.ts   messages Yate offers us, answered exactly once (handlers.ts runs the chains)
+//   outgoing.ts   messages we emit and wait for, with their timeouts
+//   watchers.ts   notifications of watched messages
+//   commands.ts   install/watch/setlocal and their replies, replayed on a new link
+//   writer.ts     lines out: bufsize checked, batched per turn of the event loop
+//   options.ts    every option resolved once; logger.ts the sink into Yate's log
 //
 // Guarantees (see docs/yate-module.md):
 // - every `%%>message` Yate offers is answered EXACTLY once: with the handler's result, or
@@ -8,131 +15,123 @@
 //   be read (malformed, or longer than we read) is answered so when its id can be read, and
 //   every such line is logged once;
 // - an answer that changes nothing uses the short form, so it can never erase the return value;
-// - no line longer than the bufsize Yate confirmed is ever written (LINE_TOO_LONG instead);
+// - no line longer than the bufsize Yate confirmed is ever written: the caller gets
+//   LINE_TOO_LONG (or NOT_CONNECTED without a link) instead, and nothing is written;
 // - stdout carries protocol lines only.
 import { EventEmitter } from 'node:events';
 import { isYateChatError, YateChatError } from '../errors.js';
-import { fromText } from '../protocol/bytes.js';
-import { decodeEngineLine, messageIdOf, setlocalValue } from '../protocol/decode.js';
+import { decodeEngineLine, messageIdOf } from '../protocol/decode.js';
 import { encodeLine } from '../protocol/encode.js';
-import type { AnswerLine, EngineLine, MessageLine, ModuleLine } from '../protocol/types.js';
-import { MAX_INCOMING_LINE, Overflow, readLines, wireLength } from './framing.js';
-import { HandlerTable, sameSpec, type Handler, type HandlerOptions, type InstallSpec } from './handlers.js';
-import { createLogger, YATE_LEVEL, type Logger, type LogLevel } from './logger.js';
-import { Message } from './message.js';
+import type { EngineLine, MessageLine, ModuleLine } from '../protocol/types.js';
+import { Commands } from './commands.js';
+import { Overflow, readLines, wireLength } from './framing.js';
+import { HandlerTable, type Handler, type HandlerOptions } from './handlers.js';
 import { Incoming } from './incoming.js';
+import { createLogger, engineSink, type Logger } from './logger.js';
+import { Message, resultOf, type DispatchResult } from './message.js';
+import { backoffDelay, DEFAULT_ENGINE_TIMEOUT, resolveOptions, type ConnectionOptions, type Resolved } from './options.js';
+import { Outgoing } from './outgoing.js';
 import type { ParamInit } from './params.js';
-import { describeEndpoint, openTransport, type Endpoint, type Transport } from './transport.js';
-import { Replies } from './replies.js';
+import type { Transport } from './transport.js';
+import { Watchers, type Watcher } from './watchers.js';
+import { LineWriter } from './writer.js';
 
-/** Yate's default module -> engine line buffer, before our bufsize is confirmed. */
-export const DEFAULT_BUFSIZE = 8192;
-export const DEFAULT_ENGINE_TIMEOUT = 10000;
-const DEFAULT_RECONNECT = { initialMs: 200, maxMs: 10000 };
-
-export interface ConnectionOptions {
-  /** Where Yate is: stdio (default, started from extmodule.conf) or a listener socket. */
-  readonly endpoint?: Endpoint;
-  /** Open the link yourself (tests, custom transports); overrides `endpoint`. */
-  readonly open?: () => Promise<Transport>;
-  /** Name Yate appends to the `handlers` param for our handlers (`setlocal trackparam`). */
-  readonly trackName?: string;
-  /** bufsize to ask for at start (Yate accepts 2048..65536). */
-  readonly bufsize?: number;
-  /** Socket mode: role to announce with `%%>connect:` ('global'); null when the listener has a role. */
-  readonly role?: string | null;
-  /** Socket mode: reconnect with exponential backoff; false to give up at the first drop. */
-  readonly reconnect?: { readonly initialMs: number; readonly maxMs: number } | false;
-  /** Handler deadline in ms; default: the engine's timeout less a safety margin. */
-  readonly deadlineMs?: number;
-  /** Longest engine -> module line read; a longer one is logged, answered if it is a message
-   *  whose id can be read, and dropped. [MAX_INCOMING_LINE, 4 MiB] */
-  readonly maxIncomingLine?: number;
-  readonly logLevel?: LogLevel;
-}
-
-export interface DispatchResult {
-  readonly processed: boolean;
-  /** The message as Yate returned it (possibly renamed, with the handlers' params). */
-  readonly message: Message;
-}
+export type { DispatchResult };
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
 
-interface PendingDispatch { resolve(r: DispatchResult): void; reject(e: Error): void; timer?: NodeJS.Timeout }
-type Watcher = (notification: DispatchResult) => void;
+/** A failed attempt to (re)connect in socket mode, and the wait before the next one. */
+export interface RetryInfo {
+  readonly error: YateChatError;
+  /** Attempts that failed in a row so far (1 at the first). */
+  readonly failures: number;
+  /** The wait before the next attempt (ms). */
+  readonly delayMs: number;
+}
 
-export class Connection extends EventEmitter {
+/** The events a Connection emits (there is no 'error' event: failures reject the call that
+ *  asked, and what no caller waits for goes to the log). */
+export type ConnectionEvents = {
+  /** The link is up: handlers installed, watches and settings applied (at start, and after
+   *  every reconnect). */
+  open: [];
+  /** Socket mode: the link dropped. Pending dispatches were rejected with DISCONNECTED, offered
+   *  messages released; reconnecting follows. */
+  disconnect: [error: YateChatError];
+  /** Socket mode: Yate could not be reached (or a new link failed its set-up); trying again. */
+  retry: [info: RetryInfo];
+  /** The connection is over for good: close(), quit(), the end of stdio, or a drop without
+   *  reconnect. */
+  close: [];
+};
+
+export interface DispatchOptions {
+  /** The message's return value as emitted. [''] */
+  readonly retval?: string;
+  /** Give up (ENGINE_TIMEOUT) when Yate has not answered within this (ms). [as long as the link lasts] */
+  readonly timeoutMs?: number;
+}
+
+export class Connection extends EventEmitter<ConnectionEvents> {
   readonly log: Logger;
-  #opts: ConnectionOptions;
+  readonly #o: Resolved;
   #state: ConnectionState = 'idle';
   #transport: Transport | null = null;
-  #maxLine = DEFAULT_BUFSIZE;
   #engineTimeout = DEFAULT_ENGINE_TIMEOUT;
-  #seq = 0;
-  #idPrefix = `yc${process.pid}.${Date.now().toString(36)}.`;
-  #handlers = new HandlerTable();
-  #installed = new Map<string, InstallSpec>();
-  #watchers = new Map<string, Set<Watcher>>();
-  #locals = new Map<string, string>();
-  #incoming: Incoming;
-  #outgoing = new Map<string, PendingDispatch>();
-  #replies = new Replies();
-  #backoff = 0;
-  #retryTimer: NodeJS.Timeout | null = null;
+  readonly #writer = new LineWriter();
+  readonly #handlers = new HandlerTable();
+  readonly #watchers = new Watchers();
+  readonly #commands = new Commands((line) => this.#write(line));
+  readonly #incoming: Incoming;
+  readonly #outgoing = new Outgoing();
+  /** The wait between two connection attempts; close() ends it early. */
+  #pause: { timer: NodeJS.Timeout; wake(): void } | null = null;
   #closing = false;
   #offered = 0;
   #emitted = 0;
-  #outText = '';
-  #outScheduled = false;
 
+  /** Throws BAD_ARGUMENT for an option that cannot be used. */
   constructor(opts: ConnectionOptions = {}) {
     super();
-    this.#opts = opts;
-    this.log = createLogger((level, text) => this.#logLine(level, text), opts.logLevel);
+    this.#o = resolveOptions(opts);
+    this.log = createLogger(engineSink(this), this.#o.logLevel);
     this.#incoming = new Incoming({
       handlers: this.#handlers,
       log: this.log,
       deadlineMs: () => this.deadlineMs,
-      maxLine: () => this.#maxLine,
-      writeText: (text) => this.#writeText(text),
+      maxLine: () => this.#writer.maxLine,
+      writeText: (text) => this.#writeAnswer(text),
     });
   }
 
   get state(): ConnectionState { return this.#state; }
   /** Longest line (with its '\n') we may write: the bufsize Yate confirmed. */
-  get maxLineLength(): number { return this.#maxLine; }
+  get maxLineLength(): number { return this.#writer.maxLine; }
   /** Yate's message timeout for this module, read at start. */
   get engineTimeout(): number { return this.#engineTimeout; }
   /** How long a handler may run before its message is answered unprocessed. */
   get deadlineMs(): number {
-    return this.#opts.deadlineMs ?? Math.max(100, this.#engineTimeout - Math.max(1000, this.#engineTimeout / 10));
+    return this.#o.deadlineMs ?? Math.max(100, this.#engineTimeout - Math.max(1000, this.#engineTimeout / 10));
   }
   /** Messages Yate offered that are not answered yet. */
   get pendingIncoming(): number { return this.#incoming.size; }
-  get endpointName(): string { return describeEndpoint(this.#opts.endpoint ?? { kind: 'stdio' }); }
+  get endpointName(): string { return this.#o.endpointName; }
   /** What this link has cost Yate so far: messages it offered us (each holds one of its threads
    *  until we answer) and messages we emitted (each run by one of its workers). */
   get counters(): { readonly offered: number; readonly emitted: number } {
     return { offered: this.#offered, emitted: this.#emitted };
   }
 
-  /** Open the link, raise bufsize, read the engine timeout, install handlers and watches. */
+  /** Open the link, raise bufsize, read the engine timeout, install handlers and watches.
+   *  Socket mode: waits (with backoff, 'retry' events) while Yate is not listening yet. */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new YateChatError('BAD_ARGUMENT', `start() called in state ${this.#state}`);
-    const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
-    const retry = this.#opts.reconnect ?? DEFAULT_RECONNECT;
-    // Socket mode: Yate may not be listening yet (started after us, restarting). Wait for it
-    // with the same backoff as after a drop, rather than exit and leave chat down.
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#connect();
       } catch (err) {
-        if (ep.kind === 'stdio' || retry === false || this.#closing || !isYateChatError(err, 'NOT_CONNECTED') || this.#transport) throw err;
-        const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** attempt);
-        this.log.warn(`${(err as Error).message}; retrying in ${Math.round(delay)} ms`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        if (this.#closing) throw err;
+        // At start only an unreachable Yate is waited for; a refusal during set-up is the caller's.
+        if (this.#transport || !isYateChatError(err, 'NOT_CONNECTED') || !(await this.#retryAfter(attempt, err, attempt + 1))) throw err;
       }
     }
   }
@@ -143,64 +142,45 @@ export class Connection extends EventEmitter {
   async install(name: string, handler: Handler, opts: HandlerOptions = {}): Promise<void> {
     checkName(name);
     this.#handlers.add(name, handler, opts);
-    if (this.#state === 'open') await this.#syncInstall(name);
+    if (this.#state === 'open') await this.#commands.sync(name, this.#handlers.spec(name));
   }
 
+  /** Remove one handler, or every handler of `name`. */
   async uninstall(name: string, handler?: Handler): Promise<void> {
     this.#handlers.remove(name, handler);
-    if (this.#state === 'open') await this.#syncInstall(name);
+    if (this.#state === 'open') await this.#commands.sync(name, this.#handlers.spec(name));
   }
 
+  /** Be told of every `name` Yate dispatches, after its dispatch. */
   async watch(name: string, watcher: Watcher): Promise<void> {
     checkName(name);
-    const set = this.#watchers.get(name) ?? new Set();
-    const first = set.size === 0;
-    set.add(watcher);
-    this.#watchers.set(name, set);
-    if (first && this.#state === 'open') await this.#command({ type: 'watch', name }, 'watch', name);
+    if (this.#watchers.add(name, watcher) && this.#state === 'open') await this.#commands.watch(name);
   }
 
+  /** Remove one watcher, or every watcher of `name`. */
   async unwatch(name: string, watcher?: Watcher): Promise<void> {
-    const set = this.#watchers.get(name);
-    if (!set) return;
-    if (watcher) set.delete(watcher);
-    else set.clear();
-    if (set.size) return;
-    this.#watchers.delete(name);
-    if (this.#state === 'open') await this.#command({ type: 'unwatch', name }, 'unwatch', name);
+    if (this.#watchers.remove(name, watcher) && this.#state === 'open') await this.#commands.unwatch(name);
   }
 
   /** Set (or, with '', read) a module-local setting. Resolves with the value Yate reports;
    *  rejects ENGINE_REFUSED when Yate refused to set it. Settings are re-applied after a reconnect. */
   async setlocal(name: string, value = ''): Promise<string> {
     checkName(name);
-    const r = await this.#setlocal(name, value);
-    if (value !== '' && !r.ok) throw new YateChatError('ENGINE_REFUSED', `Yate refused setlocal ${name}=${value}`);
-    if (value !== '') this.#locals.set(name, value);
-    return r.value;
+    return this.#commands.setlocal(name, value);
   }
 
   // ---- messages we emit --------------------------------------------------------------------
 
-  /** Emit a message and wait for Yate's answer after its dispatch. */
-  dispatch(name: string, params?: ParamInit, opts: { retval?: string; timeoutMs?: number } = {}): Promise<DispatchResult> {
-    const id = this.#idPrefix + ++this.#seq;
-    return new Promise((resolve, reject) => {
-      try {
-        this.#writeMessage(id, name, params, opts.retval ?? '');
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      const pending: PendingDispatch = { resolve, reject };
-      if (opts.timeoutMs) {
-        pending.timer = setTimeout(() => {
-          this.#outgoing.delete(id);
-          reject(new YateChatError('ENGINE_TIMEOUT', `Yate did not answer ${name} within ${opts.timeoutMs} ms`));
-        }, opts.timeoutMs);
-      }
-      this.#outgoing.set(id, pending);
-    });
+  /** Emit a message and wait for Yate's answer after its dispatch. Rejects LINE_TOO_LONG or
+   *  NOT_CONNECTED (nothing written), ENGINE_REFUSED, ENGINE_TIMEOUT, DISCONNECTED. */
+  dispatch(name: string, params?: ParamInit, opts: DispatchOptions = {}): Promise<DispatchResult> {
+    const id = this.#outgoing.nextId();
+    try {
+      this.#writeMessage(id, name, params, opts.retval ?? '');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#outgoing.wait(id, name, opts.timeoutMs);
   }
 
   /** Emit a message and forget it (empty id: Yate never answers). Throws LINE_TOO_LONG / NOT_CONNECTED. */
@@ -211,17 +191,19 @@ export class Connection extends EventEmitter {
   /** Would a message with these fields fit the confirmed bufsize? */
   fits(name: string, params?: ParamInit, retval = ''): boolean {
     const m = new Message(name, params, retval);
-    return wireLength(encodeLine(messageLine(this.#idPrefix + (this.#seq + 1), m))) <= this.#maxLine;
+    return wireLength(encodeLine(messageLine(this.#outgoing.peekId(), m))) <= this.#writer.maxLine;
   }
 
-  /** Raw text to Yate's output (one protocol line per text line). */
+  /** Raw text to Yate's output, one protocol line per text line. Throws NOT_CONNECTED or
+   *  LINE_TOO_LONG (then none of its lines is written). */
   output(text: string): void {
-    for (const line of text.split(/\r?\n/)) this.#tryWrite({ type: 'output', text: line });
+    const lines = text.split(/\r?\n/).map((line) => this.#encode({ type: 'output', text: line }));
+    this.#writer.queue(lines.join('\n'));
   }
 
-  /** Text at a Yate debug level. */
+  /** Text at a Yate debug level. Throws NOT_CONNECTED or LINE_TOO_LONG (nothing written). */
   debug(level: number, text: string): void {
-    this.#tryWrite({ type: 'debug', level, text });
+    this.#write({ type: 'debug', level, text });
   }
 
   /** Ask Yate to end the link, then close. */
@@ -231,7 +213,7 @@ export class Connection extends EventEmitter {
     this.#closing = true;
     // Yate reads nothing after `%%>quit`: answer what is pending first (unprocessed, unchanged).
     this.#incoming.answerAll();
-    this.#tryWrite({ type: 'quit' });
+    this.#write({ type: 'quit' });
     const t = setTimeout(() => void this.close(), 2000);
     await bye;
     clearTimeout(t);
@@ -241,99 +223,119 @@ export class Connection extends EventEmitter {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#closing = true;
-    clearTimeout(this.#retryTimer ?? undefined);
-    this.#retryTimer = null;
+    this.#pause?.wake();
     this.#drop(new YateChatError('NOT_CONNECTED', 'connection closed'));
-    this.#flush(); // the answers #drop just wrote, while the way out is still there
+    this.#writer.flush(); // the answers #drop just wrote, while the way out is still there
+    this.#writer.detach();
     this.#transport?.close();
     this.#transport = null;
     this.#state = 'closed';
     this.emit('close');
   }
 
-  // ---- internals ---------------------------------------------------------------------------
+  // ---- the link ----------------------------------------------------------------------------
 
   async #connect(): Promise<void> {
     this.#state = 'connecting';
-    const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
-    const transport = await (this.#opts.open ?? (() => openTransport(ep)))();
+    const transport = await this.#o.open();
     if (this.#closing) {
       transport.close();
       return;
     }
     this.#transport = transport;
-    this.#maxLine = DEFAULT_BUFSIZE;
-    const lines = readLines(transport.input, (line) => (typeof line === 'string' ? this.#onLine(line) : this.#onOverflow(line)), this.#opts.maxIncomingLine);
+    this.#writer.attach(transport.output);
+    const lines = readLines(transport.input, (line) => (typeof line === 'string' ? this.#onLine(line) : this.#onOverflow(line)), this.#o.maxIncomingLine);
     lines.once('end', () => this.#onEnd(transport));
     transport.input.once('close', () => this.#onEnd(transport));
     transport.output.on('error', () => this.#onEnd(transport));
     this.#state = 'open';
 
-    const role = this.#opts.role === undefined ? (ep.kind === 'stdio' ? null : 'global') : this.#opts.role;
-    if (role) this.#write({ type: 'connect', role, channel: '', kind: '' });
+    const o = this.#o;
+    if (o.role) this.#write({ type: 'connect', role: o.role, channel: '', kind: '' });
     const setup: Promise<unknown>[] = [];
-    if (this.#opts.trackName !== '') setup.push(this.#setlocal('trackparam', this.#opts.trackName ?? 'yate-chat'));
-    setup.push(this.#setlocal('bufsize', String(this.#opts.bufsize ?? 65536)).then(({ value }) => {
+    if (o.trackName !== null) setup.push(this.#commands.ask('trackparam', o.trackName));
+    setup.push(this.#commands.ask('bufsize', String(o.bufsize)).then(({ value }) => {
       const n = Number(value);
-      if (Number.isInteger(n) && n >= 2048) this.#maxLine = n;
+      if (Number.isInteger(n) && n >= 2048) this.#writer.maxLine = n;
     }));
-    setup.push(this.#setlocal('timeout', '').then(({ value }) => {
+    setup.push(this.#commands.ask('timeout', '').then(({ value }) => {
       const n = Number(value);
       if (Number.isInteger(n) && n > 0) this.#engineTimeout = n;
     }));
-    for (const [n, v] of this.#locals) setup.push(this.#setlocal(n, v));
-    this.#installed.clear();
-    for (const name of this.#handlers.names()) setup.push(this.#syncInstall(name));
-    for (const name of this.#watchers.keys()) setup.push(this.#command({ type: 'watch', name }, 'watch', name));
+    setup.push(...this.#commands.replaySettings());
+    this.#commands.reset();
+    for (const name of this.#handlers.names()) setup.push(this.#commands.sync(name, this.#handlers.spec(name)));
+    for (const name of this.#watchers.names()) setup.push(this.#commands.watch(name));
     await Promise.all(setup);
-    this.#backoff = 0;
     this.emit('open');
   }
 
   #onEnd(transport: Transport): void {
     if (this.#transport !== transport) return;
-    const ep = this.#opts.endpoint ?? { kind: 'stdio' as const };
-    const retry = this.#opts.reconnect ?? DEFAULT_RECONNECT;
-    if (this.#closing || ep.kind === 'stdio' || retry === false) {
+    if (this.#closing || this.#o.reconnect === false) {
       // close() answers what is pending while the way out is still there (stdout outlives stdin EOF).
       void this.close();
       return;
     }
-    this.#transport = null;
-    this.#outText = ''; // lines for the link that is gone
-    // Yate forgot everything about us: pending work on that link is void.
-    this.#drop(new YateChatError('DISCONNECTED', `lost the link to Yate at ${describeEndpoint(ep)}`));
-    this.#state = 'connecting';
-    this.emit('disconnect');
-    this.#scheduleReconnect(retry);
+    const err = new YateChatError('DISCONNECTED', `lost the link to Yate at ${this.#o.endpointName}`);
+    this.#abandon(err);
+    this.emit('disconnect', err);
+    void this.#reconnect();
   }
 
-  #scheduleReconnect(retry: { initialMs: number; maxMs: number }): void {
-    // One attempt at a time: a link lost during its setup reaches here twice (#onEnd and the catch).
-    if (this.#retryTimer) return;
-    const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** this.#backoff++);
+  /** After a drop: wait, try again, and keep trying (with backoff) until a link is up or close(). */
+  async #reconnect(): Promise<void> {
+    let failure: YateChatError | null = null;
+    // Wait number `attempt` comes after that many failed attempts (the first: after the drop).
+    for (let attempt = 0; await this.#retryAfter(attempt, failure, attempt); attempt++) {
+      try {
+        return await this.#connect();
+      } catch (err) {
+        failure = asEngineError(err);
+        // A link that failed its set-up is left, with whatever waited on it.
+        if (this.#transport) this.#abandon(failure);
+      }
+    }
+  }
+
+  /** The wait number `attempt` before the next attempt, saying why when `failures` attempts
+   *  failed; false when the connection was closed meanwhile or may not retry. */
+  async #retryAfter(attempt: number, failure: unknown, failures: number): Promise<boolean> {
+    const backoff = this.#o.reconnect;
+    if (backoff === false || this.#closing) return false;
+    const delayMs = backoffDelay(backoff, attempt);
+    if (failure) {
+      const error = asEngineError(failure);
+      this.log.warn(`${error.message}; retrying in ${Math.round(delayMs)} ms`);
+      this.emit('retry', { error, failures, delayMs });
+    }
     // Not unref'd: while we wait nothing else need keep the process alive, and a module that
-    // exits at the first drop never comes back. close() clears it.
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      if (this.#closing) return;
-      this.#connect().catch((err: Error) => {
-        this.emit('warning', err);
-        this.#scheduleReconnect(retry);
-      });
-    }, delay * (0.75 + Math.random() / 2));
+    // exits at the first drop never comes back. close() ends the wait.
+    await new Promise<void>((wake) => (this.#pause = { timer: setTimeout(wake, delayMs), wake }));
+    clearTimeout(this.#pause?.timer);
+    this.#pause = null;
+    return !this.#closing;
+  }
+
+  /** Leave the current link: its transport, its unwritten lines, and everything waiting on it. */
+  #abandon(err: YateChatError): void {
+    const t = this.#transport;
+    this.#transport = null;
+    this.#writer.detach();
+    t?.close();
+    // Yate forgot everything about us: pending work on that link is void.
+    this.#drop(err);
+    this.#state = 'connecting';
   }
 
   /** Fail everything that waits on the current link. */
   #drop(err: YateChatError): void {
     this.#incoming.answerAll();
-    for (const [id, p] of this.#outgoing) {
-      clearTimeout(p.timer);
-      this.#outgoing.delete(id);
-      p.reject(err);
-    }
-    this.#replies.failAll(err);
+    this.#outgoing.failAll(err);
+    this.#commands.replies.failAll(err);
   }
+
+  // ---- lines from Yate ---------------------------------------------------------------------
 
   #onLine(line: string): void {
     if (line === '') return;
@@ -348,7 +350,7 @@ export class Connection extends EventEmitter {
 
   /** A line longer than we read: logged, and answered when it is a message whose id shows. */
   #onOverflow(o: Overflow): void {
-    this.log.warn(`ignored a line from Yate of ${o.length} bytes, longer than the ${this.#opts.maxIncomingLine ?? MAX_INCOMING_LINE} read: ${preview(o.head)}`);
+    this.log.warn(`ignored a line from Yate of ${o.length} bytes, longer than the ${this.#o.maxIncomingLine} read: ${preview(o.head)}`);
     this.#refuseMessage(o.head);
   }
 
@@ -365,35 +367,22 @@ export class Connection extends EventEmitter {
   #table: { [T in EngineLine['type']]: (line: Extract<EngineLine, { type: T }>) => void } = {
     'message': (m) => {
       this.#offered++;
-      void this.#incoming.handle(m);
+      this.#incoming.handle(m);
     },
-    'answer': (a) => this.#onAnswer(a),
-    'install-reply': (r) => this.#replies.settle('install', r.name, r.ok, String(r.priority)),
-    'uninstall-reply': (r) => this.#replies.settle('uninstall', r.name, r.ok, String(r.priority)),
-    'watch-reply': (r) => this.#replies.settle('watch', r.name, r.ok, ''),
-    'unwatch-reply': (r) => this.#replies.settle('unwatch', r.name, r.ok, ''),
-    'setlocal-reply': (r) => this.#replies.settleSetlocal(r.rest, r.ok),
+    'answer': (a) => {
+      // An empty id: a watched notification; else the answer to a dispatch of ours (or to one
+      // given up on: Yate's late answer changes nothing).
+      if (a.id === '') this.#watchers.notify(resultOf(a), this.log);
+      else this.#outgoing.settle(a.id, resultOf(a));
+    },
+    'install-reply': (r) => this.#commands.replies.settle('install', r.name, r.ok, String(r.priority)),
+    'uninstall-reply': (r) => this.#commands.replies.settle('uninstall', r.name, r.ok, String(r.priority)),
+    'watch-reply': (r) => this.#commands.replies.settle('watch', r.name, r.ok, ''),
+    'unwatch-reply': (r) => this.#commands.replies.settle('unwatch', r.name, r.ok, ''),
+    'setlocal-reply': (r) => this.#commands.replies.settleSetlocal(r.rest, r.ok),
     'quit-reply': () => void this.close(),
     'error-in': (e) => this.#onRefused(e.line),
   };
-
-  #onAnswer(a: AnswerLine): void {
-    const change = a.change ?? { name: '', retval: '', params: [] };
-    const msg = new Message(change.name, undefined, change.retval);
-    for (const [n, v] of change.params) if (v === null) msg.params.delete(n); else msg.params.add(n, v);
-    const result: DispatchResult = { processed: a.processed, message: msg };
-    if (a.id === '') {
-      for (const w of this.#watchers.get(msg.name) ?? []) {
-        try { w(result); } catch (err) { this.log.error(`watcher for ${msg.name} failed: ${String(err)}`); }
-      }
-      return;
-    }
-    const p = this.#outgoing.get(a.id);
-    if (!p) return; // we gave up on it (timeout); Yate's late answer changes nothing
-    this.#outgoing.delete(a.id);
-    clearTimeout(p.timer);
-    p.resolve(result);
-  }
 
   /** Yate answered `Error in: <line>`: fail whatever waited on that line. Never answer it. */
   #onRefused(line: string): void {
@@ -404,46 +393,11 @@ export class Connection extends EventEmitter {
       return;
     }
     this.log.warn(`Yate refused a line: ${line.slice(0, 200)}`);
-    const err = new YateChatError('ENGINE_REFUSED', `Yate refused the line: ${line.slice(0, 200)}`);
     const id = /^%%>message:([^:]*):/.exec(line)?.[1];
-    const p = id ? this.#outgoing.get(id) : undefined;
-    if (id && p) {
-      this.#outgoing.delete(id);
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
+    if (id) this.#outgoing.fail(id, new YateChatError('ENGINE_REFUSED', `Yate refused the line: ${line.slice(0, 200)}`));
   }
 
-  async #syncInstall(name: string): Promise<void> {
-    const want = this.#handlers.spec(name);
-    const have = this.#installed.get(name) ?? null;
-    if (sameSpec(want, have)) return;
-    if (have) {
-      this.#installed.delete(name);
-      await this.#command({ type: 'uninstall', name }, 'uninstall', name);
-    }
-    if (want) {
-      this.#installed.set(name, want);
-      try {
-        await this.#command({ type: 'install', name, priority: want.priority, filter: want.filter }, 'install', name);
-      } catch (err) {
-        this.#installed.delete(name);
-        throw err;
-      }
-    }
-  }
-
-  #command(line: ModuleLine, kind: 'install' | 'uninstall' | 'watch' | 'unwatch', name: string): Promise<string> {
-    const reply = this.#replies.expect(kind, name);
-    this.#write(line);
-    return reply;
-  }
-
-  #setlocal(name: string, value: string): Promise<{ value: string; ok: boolean }> {
-    const reply = this.#replies.expectSetlocal(name);
-    this.#write({ type: 'setlocal', name, value });
-    return reply.then((r) => ({ value: setlocalValue(r.rest, name) ?? '', ok: r.ok }));
-  }
+  // ---- lines to Yate -----------------------------------------------------------------------
 
   /** (A line Yate cannot read, a NUL or '=' in a param name, comes back as `Error in:` and
    *  rejects the dispatch with ENGINE_REFUSED: nothing waits on it.) */
@@ -454,65 +408,18 @@ export class Connection extends EventEmitter {
 
   /** Write one line, refusing (typed error, nothing written) what Yate could not take. */
   #write(line: ModuleLine): void {
-    const t = this.#transport;
-    if (!t || this.#state === 'closed') throw new YateChatError('NOT_CONNECTED', `not connected to Yate (state ${this.#state})`);
-    const text = encodeLine(line);
-    if (wireLength(text) > this.#maxLine) {
-      throw new YateChatError('LINE_TOO_LONG', `a ${line.type} line of ${wireLength(text)} bytes exceeds Yate's bufsize of ${this.#maxLine}`);
-    }
-    this.#queue(text);
+    this.#writer.queue(this.#encode(line));
   }
 
-  /** An encoded line already checked against bufsize (answers: Yate waits on them, so they are
-   *  encoded once). Lost only when the link is gone, and Yate released the message then. */
-  #writeText(text: string): void {
-    if (!this.#transport || this.#state === 'closed') {
-      this.emit('warning', new YateChatError('NOT_CONNECTED', `not connected to Yate (state ${this.#state})`));
-      return;
-    }
-    this.#queue(text);
+  #encode(line: ModuleLine): string {
+    if (!this.#writer.attached || this.#state === 'closed') throw new YateChatError('NOT_CONNECTED', `not connected to Yate (state ${this.#state})`);
+    return this.#writer.encode(line);
   }
 
-  /**
-   * Lines written in one turn of the event loop (the answers to every line of a chunk Yate sent,
-   * their log lines) leave in ONE write at the end of the turn: a write is a system call, and
-   * per line they cost the module more than everything else it does for a MESSAGE.
-   */
-  #queue(text: string): void {
-    this.#outText += text + '\n';
-    if (this.#outScheduled) return;
-    this.#outScheduled = true;
-    queueMicrotask(() => this.#flush());
-  }
-
-  #flush(): void {
-    this.#outScheduled = false;
-    const text = this.#outText;
-    if (!text) return;
-    this.#outText = '';
-    const t = this.#transport;
-    if (t && this.#state !== 'closed') t.output.write(text, 'latin1');
-  }
-
-  #tryWrite(line: ModuleLine): void {
-    try {
-      this.#write(line);
-    } catch (err) {
-      this.emit('warning', err);
-    }
-  }
-
-  #logLine(level: LogLevel, text: string): void {
-    if (this.#state !== 'open') {
-      process.stderr.write(`yate-chat ${level}: ${text}\n`);
-      return;
-    }
-    // Log text is text: written as UTF-8 bytes, cut so that even escaped it fits a line.
-    const bytes = fromText(text);
-    const room = Math.floor(this.#maxLine / 2) - 80;
-    const line = bytes.length > room ? bytes.slice(0, room) + '...' : bytes;
-    if (level === 'info') this.output(line);
-    else this.debug(YATE_LEVEL[level], line);
+  /** An answer, encoded once and already checked against bufsize. Lost only when the link is
+   *  gone, and Yate released the message then. */
+  #writeAnswer(text: string): void {
+    if (!this.#writer.queue(text)) this.log.debug(`an answer was not written: no link to Yate (state ${this.#state})`);
   }
 }
 
@@ -523,6 +430,10 @@ function preview(line: string): string {
 
 function messageLine(id: string, m: Message): MessageLine {
   return { type: 'message', id, time: Math.floor(Date.now() / 1000), name: m.name, retval: m.retval, params: [...m.params] };
+}
+
+function asEngineError(err: unknown): YateChatError {
+  return err instanceof YateChatError ? err : new YateChatError('NOT_CONNECTED', String((err as Error)?.message ?? err), { cause: err });
 }
 
 /** Names that go raw on the wire cannot hold ':' or control characters. */

@@ -1,7 +1,10 @@
-export { Connection, DEFAULT_BUFSIZE, DEFAULT_ENGINE_TIMEOUT } from './connection.js';
-export type { ConnectionOptions, ConnectionState, DispatchResult } from './connection.js';
-export { Message, answerChange, snapshot } from './message.js';
+// The extmodule side of the engine: what a module author builds on (re-exported by the light
+// entry, src/extmodule.ts).
+export { Connection, type ConnectionEvents, type ConnectionState, type DispatchOptions, type RetryInfo } from './connection.js';
+export { DEFAULT_BUFSIZE, DEFAULT_ENGINE_TIMEOUT, type Backoff, type ConnectionOptions } from './options.js';
+export { Message, type DispatchResult } from './message.js';
 export { Params, type ParamInit } from './params.js';
 export type { Handler, HandlerContext, HandlerOptions, Filter } from './handlers.js';
-export { parseEndpoint, describeEndpoint, openTransport, type Endpoint, type Transport } from './transport.js';
-export { createLogger, stderrSink, YATE_LEVEL, type Logger, type LogLevel, type LogSink } from './logger.js';
+export type { Watcher } from './watchers.js';
+export { parseEndpoint, describeEndpoint, type Endpoint, type Transport } from './transport.js';
+export type { Logger, LogLevel } from './logger.js';

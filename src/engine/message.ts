@@ -1,5 +1,5 @@
 // A Yate message as handlers see it, and the answer that reports what a handler changed.
-import type { AnswerChange, ParamOp } from '../protocol/types.js';
+import type { AnswerChange, AnswerLine, ParamOp } from '../protocol/types.js';
 import { Params, type ParamInit } from './params.js';
 
 export class Message {
@@ -33,6 +33,21 @@ export class Message {
     this.params.delete(name);
     return this;
   }
+}
+
+/** A message we emitted as Yate answered it after its dispatch, or a watched notification. */
+export interface DispatchResult {
+  readonly processed: boolean;
+  /** The message as Yate returned it (possibly renamed, with the handlers' params). */
+  readonly message: Message;
+}
+
+/** The result an engine answer line carries. */
+export function resultOf(a: AnswerLine): DispatchResult {
+  const change = a.change ?? { name: '', retval: '', params: [] };
+  const msg = new Message(change.name, undefined, change.retval);
+  for (const [n, v] of change.params) if (v === null) msg.params.delete(n); else msg.params.add(n, v);
+  return { processed: a.processed, message: msg };
 }
 
 /** What Yate holds of a message before a handler runs, to tell what the handler changed. */

@@ -67,7 +67,8 @@ export class Params implements Iterable<[string, string]> {
     const kept: Pair[] = [];
     for (const p of this.#list) {
       if (!test(p[0])) kept.push(p);
-      else if (!this.#touched.has(p[0])) this.#touched.set(p[0], this.get(p[0]));
+      // In list order the first pair seen of a name holds its first value: no lookup needed.
+      else if (!this.#touched.has(p[0])) this.#touched.set(p[0], p[1]);
     }
     this.#version++;
     this.#list = kept;

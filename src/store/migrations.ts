@@ -50,6 +50,33 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN UPDATE message_count SET n = n - 1 WHERE id = 1; END;
       `),
   },
+  {
+    version: 3,
+    description: 'subscriptions: presence subscriptions (SUBSCRIBE dialogs), one row each, kept across restarts',
+    up: (db) =>
+      db.exec(`
+        -- Byte strings are BLOBs, like the messages. seq keeps the order of first save.
+        CREATE TABLE subscriptions (
+          seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+          id          BLOB    NOT NULL UNIQUE,
+          watcher     BLOB    NOT NULL,
+          presentity  BLOB    NOT NULL,
+          event       BLOB    NOT NULL,
+          call_id     BLOB    NOT NULL,
+          local_tag   BLOB    NOT NULL,
+          remote_tag  BLOB    NOT NULL,
+          local_uri   BLOB    NOT NULL,
+          remote_uri  BLOB    NOT NULL,
+          target      BLOB    NOT NULL,
+          contact     BLOB    NOT NULL,
+          transport   TEXT    NOT NULL,  -- JSON object of byte strings
+          cseq        INTEGER NOT NULL,
+          created_at  INTEGER NOT NULL,  -- ms since the epoch
+          expires_at  INTEGER NOT NULL   -- ms since the epoch
+        ) STRICT;
+        CREATE INDEX subscriptions_expires_at ON subscriptions (expires_at);
+      `),
+  },
 ];
 
 export function schemaVersion(db: BetterSqlite3.Database): number {

@@ -123,6 +123,29 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX known_users_seen_at ON yate_chat.known_users (seen_at);
     `,
   },
+  {
+    version: 2,
+    description: 'presence: every live publication (device) of a user, not only the latest',
+    sql: `
+      -- One row per publication (RFC 3903: each device publishes under its own entity tag),
+      -- written one by one by the node that answered its PUBLISH; seq orders a user's rows, the
+      -- latest last. Presence is soft state (clients publish again before it expires): the old
+      -- one-row-per-user table is dropped.
+      DROP TABLE yate_chat.presence;
+      CREATE SEQUENCE yate_chat.presence_seq;
+      CREATE TABLE yate_chat.presence (
+        username   bytea  NOT NULL,
+        id         text   NOT NULL, -- stays across refreshes of one publication (PIDF tuple id)
+        seq        bigint NOT NULL DEFAULT nextval('yate_chat.presence_seq'),
+        basic      text   NOT NULL,
+        note       bytea  NOT NULL, -- UTF-8
+        at         bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        etag       text   NOT NULL,
+        PRIMARY KEY (username, id)
+      );
+    `,
+  },
 ];
 
 function newerError(where: string, found: number, known: number): YateChatError {

@@ -6,7 +6,7 @@
 // - notifications on one channel (`yate_chat`), sent with the commit of what they announce:
 //   a message stored (`m`), a presence changed (`p`), a user seen registering (`k`). A payload
 //   is JSON with the sender node and the user in hex (bytes survive any database encoding);
-// - presence (the latest PUBLISH per user) and the users any node saw register.
+// - presence (every live publication of each user) and the users any node saw register.
 import { CHANNEL, type PgLink } from './postgres-link.js';
 import type { SharedEvent, SharedPresence, SharedState, StoreClock } from './types.js';
 
@@ -49,12 +49,13 @@ interface PresenceRow {
   basic: string;
   note: Buffer;
   at: number;
-  expires_at: number | null;
+  expires_at: number;
   etag: string;
+  id: string;
 }
 
 const toPresence = (r: PresenceRow): SharedPresence => ({
-  user: str(r.username), basic: r.basic, note: r.note.toString('utf8'), at: r.at, expiresAt: r.expires_at, etag: r.etag,
+  user: str(r.username), basic: r.basic, note: r.note.toString('utf8'), at: r.at, expiresAt: r.expires_at, etag: r.etag, id: r.id,
 });
 
 export interface SharedDeps {
@@ -86,16 +87,17 @@ export function createSharedState({ node, link, clock, subscribe }: SharedDeps):
       await link.run('release', (db) => db.query('DELETE FROM yate_chat.leases WHERE recipient = $1 AND node = $2', [bytes(recipient), node]));
     },
 
-    savePresence: async (user, p) => {
+    savePresence: async (user, saved, removed) => {
       const key = bytes(user);
       await link.transaction('savePresence', async (db) => {
-        if (p === null) await db.query('DELETE FROM yate_chat.presence WHERE username = $1', [key]);
-        else {
+        if (removed === 'all') await db.query('DELETE FROM yate_chat.presence WHERE username = $1', [key]);
+        else if (removed.length) await db.query('DELETE FROM yate_chat.presence WHERE username = $1 AND id = ANY($2::text[])', [key, removed]);
+        for (const p of saved) {
           await db.query(
-            `INSERT INTO yate_chat.presence (username, basic, note, at, expires_at, etag) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (username) DO UPDATE SET basic = EXCLUDED.basic, note = EXCLUDED.note, at = EXCLUDED.at,
-               expires_at = EXCLUDED.expires_at, etag = EXCLUDED.etag`,
-            [key, p.basic, Buffer.from(p.note, 'utf8'), p.at, p.expiresAt, p.etag]);
+            `INSERT INTO yate_chat.presence (username, id, basic, note, at, expires_at, etag) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (username, id) DO UPDATE SET basic = EXCLUDED.basic, note = EXCLUDED.note, at = EXCLUDED.at,
+               expires_at = EXCLUDED.expires_at, etag = EXCLUDED.etag, seq = nextval('yate_chat.presence_seq')`,
+            [key, p.id, p.basic, Buffer.from(p.note, 'utf8'), p.at, p.expiresAt, p.etag]);
         }
         await db.query('SELECT pg_notify($1, $2)', [CHANNEL, notification(node, 'p', user)]);
       });
@@ -104,15 +106,24 @@ export function createSharedState({ node, link, clock, subscribe }: SharedDeps):
     presence: async (user) => {
       const now = clock();
       const { rows } = await link.run('presence', (db) => db.query<PresenceRow>(
-        'SELECT * FROM yate_chat.presence WHERE username = $1 AND (expires_at IS NULL OR expires_at > $2)', [bytes(user), now]));
-      return rows[0] ? toPresence(rows[0]) : null;
+        'SELECT * FROM yate_chat.presence WHERE username = $1 AND expires_at > $2 ORDER BY seq', [bytes(user), now]));
+      return rows.map(toPresence);
     },
 
     allPresence: async (limit) => {
       const now = clock();
       const { rows } = await link.run('allPresence', (db) => db.query<PresenceRow>(
-        'SELECT * FROM yate_chat.presence WHERE expires_at IS NULL OR expires_at > $1 ORDER BY at DESC LIMIT $2', [now, limit]));
-      return rows.map(toPresence);
+        `SELECT p.* FROM yate_chat.presence p
+         JOIN (SELECT username, max(at) AS latest FROM yate_chat.presence WHERE expires_at > $1
+               GROUP BY username ORDER BY latest DESC LIMIT $2) u USING (username)
+         WHERE p.expires_at > $1 ORDER BY u.latest DESC, p.username, p.seq`, [now, limit]));
+      const byUser = new Map<string, SharedPresence[]>();
+      for (const p of rows.map(toPresence)) {
+        const list = byUser.get(p.user);
+        if (list) list.push(p);
+        else byUser.set(p.user, [p]);
+      }
+      return [...byUser].map(([user, publications]) => ({ user, publications }));
     },
 
     addKnown: async (user) => {

@@ -36,7 +36,7 @@ const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const str = (b: Buffer): string => b.toString('latin1');
 
 /** Anything that is not already ours becomes STORE_FAILED naming the file and the cause. */
-function storeFailed(where: string, what: string, err: unknown): YateChatError {
+export function storeFailed(where: string, what: string, err: unknown): YateChatError {
   if (isYateChatError(err)) return err;
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
@@ -98,7 +98,7 @@ function privateFiles(where: string): void {
   }
 }
 
-function openDatabase(where: string, busyTimeoutMs: number): Database.Database {
+export function openDatabase(where: string, busyTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
     privateFolder(path.dirname(where));

@@ -122,16 +122,18 @@ export interface StoreClock {
   readonly now?: () => number;
 }
 
+/** The limits a store has unless told otherwise: the rules file's `offline` defaults too. */
 export const STORE_DEFAULTS: StoreLimits = Object.freeze({
   quotaPerRecipient: 100,
-  maxBodyBytes: 64 * 1024,
+  maxBodyBytes: 4096,
   expirySeconds: 7 * 24 * 3600,
   maxMessages: 100_000,
 });
 
 // ---------------------------------------------------------------- several nodes, one store
 
-/** The latest PUBLISH of one user, as nodes share it (chat/presence.ts keeps each node's copy). */
+/** One live publication (a device's PUBLISH) of a user, as nodes share it (chat/presence.ts
+ *  keeps each node's copy). */
 export interface SharedPresence {
   /** Byte string. */
   readonly user: string;
@@ -141,8 +143,10 @@ export interface SharedPresence {
   readonly note: string;
   /** ms since the epoch. */
   readonly at: number;
-  readonly expiresAt: number | null;
+  readonly expiresAt: number;
   readonly etag: string;
+  /** Stays across refreshes of one publication (its PIDF tuple id). */
+  readonly id: string;
 }
 
 /** What another node did, or that notifications may have been missed. */
@@ -172,11 +176,16 @@ export interface SharedState {
   lease(recipient: string, ms: number): Promise<boolean>;
   /** Give the lease back (only when this node holds it). */
   release(recipient: string): Promise<void>;
-  /** Store (or, with null, remove) a user's presence; every node hears a `presence` event. */
-  savePresence(user: string, p: SharedPresence | null): Promise<void>;
-  /** The unexpired presence of `user`, or of every user (at most `limit`, latest first). */
-  presence(user: string): Promise<SharedPresence | null>;
-  allPresence(limit: number): Promise<SharedPresence[]>;
+  /**
+   * Record `saved` (each replacing the user's publication with its id, and becoming the latest)
+   * after removing the publications whose ids are in `removed`, or all of the user's with 'all';
+   * one transaction, then every node hears a `presence` event.
+   */
+  savePresence(user: string, saved: readonly SharedPresence[], removed: readonly string[] | 'all'): Promise<void>;
+  /** The unexpired publications of `user`, the latest last. */
+  presence(user: string): Promise<SharedPresence[]>;
+  /** Those of every user with any (at most `limit` users, the most recently published first). */
+  allPresence(limit: number): Promise<{ readonly user: string; readonly publications: SharedPresence[] }[]>;
   /** `user` registered on this node: every node hears a `known` event (the first time only). */
   addKnown(user: string): Promise<void>;
   /** Users any node saw register, most recent first, at most `limit`. */

@@ -44,8 +44,8 @@ export function yateConfigs(c: ConfigSpec): Record<string, string> {
     generate: 'yes', maxpkt: 8192, async_generic: 'yes',
   };
   const ysipchan: [string, Record<string, string | number>][] = c.sipPath === 'generic'
-    ? [['general', sipGeneral], ['registrar', { enable: 'yes' }], ['message', { enable: 'no' }], ['methods', { message: 'yes', publish: 'yes' }]]
-    : [['general', sipGeneral], ['registrar', { enable: 'yes' }], ['message', { enable: 'yes', auth_required: 'yes', async_process: 'yes' }], ['methods', { publish: 'yes' }]];
+    ? [['general', sipGeneral], ['registrar', { enable: 'yes' }], ['message', { enable: 'no' }], ['methods', { message: 'yes', publish: 'yes', subscribe: 'yes' }]]
+    : [['general', sipGeneral], ['registrar', { enable: 'yes' }], ['message', { enable: 'yes', auth_required: 'yes', async_process: 'yes' }], ['methods', { publish: 'yes', subscribe: 'yes' }]];
 
   // exec_use_printf: the child extmodule forks logs "Executing script" before execl(); through
   // Yate's Debug() (the default) it takes the debug-output mutexes, and when another thread held

@@ -8,6 +8,10 @@
 //   (default 200; CANCEL always 200, ACK never). A retransmission gets the first answer again
 //   and is not recorded twice.
 //
+// - presence: PUBLISH (PIDF, SIP-If-Match), SUBSCRIBE and in-dialog re-SUBSCRIBE (refresh,
+//   Expires 0 to unsubscribe) with digest auth; the NOTIFYs Yate sends come in as requests
+//   (answered by `ua.answer`: 200, or 481 for a dialog the UA forgot).
+//
 //   const ua = await openUa({ user: '234', password: 'pw234', serverPort: yate.sipPort });
 //   await ua.register(); ua.answer = (req) => req.method === 'MESSAGE' ? 486 : 200;
 //   const r = await sender.message('234', Buffer.from('hi'), { contentType: 'text/plain' });
@@ -51,6 +55,18 @@ export interface InviteResult {
   readonly bye?: SipResponseMsg;
 }
 
+/** A subscription's dialog as the subscriber keeps it (RFC 6665). */
+export interface SubscribeDialog {
+  readonly callId: string;
+  readonly fromTag: string;
+  /** The notifier's tag, from the 2xx. */
+  toTag: string;
+  /** The To URI (the presentity) and the request URI of a refresh (the 2xx's Contact). */
+  readonly to: string;
+  target: string;
+  cseq: number;
+}
+
 export interface Ua {
   readonly user: string;
   readonly port: number;
@@ -66,6 +82,12 @@ export interface Ua {
   register(expires?: number): Promise<SipResponseMsg>;
   message(to: string, body: Buffer | string, opts?: { contentType?: string | null; headers?: Headers; timeoutMs?: number }): Promise<SipResponseMsg>;
   invite(to: string, opts?: InviteOptions): Promise<InviteResult>;
+  /** PUBLISH presence (RFC 3903): a PIDF body, or none with `ifMatch` (refresh, or Expires 0). */
+  publish(body: string | null, opts?: { expires?: number; ifMatch?: string }): Promise<SipResponseMsg>;
+  /** SUBSCRIBE to `to`'s `event` (default presence); the dialog is set when the answer is 2xx. */
+  subscribe(to: string, opts?: { expires?: number; event?: string; accept?: string }): Promise<{ res: SipResponseMsg; dialog: SubscribeDialog }>;
+  /** SUBSCRIBE again inside the dialog: a refresh, or with 0 an unsubscribe. */
+  resubscribe(dialog: SubscribeDialog, expires: number): Promise<SipResponseMsg>;
   waitForRequest(pred: (r: ReceivedRequest) => boolean, ms?: number): Promise<ReceivedRequest>;
   close(): Promise<void>;
 }
@@ -314,6 +336,48 @@ export async function openUa(opts: UaOptions): Promise<Ua> {
         const bye = await transact('BYE', target, [['From', fromValue(tag)], ['To', finalTo], ...common(callId, cseq + 1, 'BYE')], undefined).final;
         return { final, provisional, bye };
       }
+    },
+
+    publish(body, o = {}) {
+      const uri = `sip:${opts.user}@127.0.0.1:${opts.serverPort}`;
+      const callId = `${token()}@127.0.0.1`;
+      const tag = token();
+      return withAuth('PUBLISH', uri, (cseq, auth) => [
+        ['From', fromValue(tag)], ['To', `<${aor}>`], ...common(callId, cseq, 'PUBLISH'), ['Event', 'presence'],
+        ...(o.expires === undefined ? [] : [['Expires', String(o.expires)] as Headers[number]]),
+        ...(o.ifMatch ? [['SIP-If-Match', o.ifMatch] as Headers[number]] : []),
+        ...(body === null ? [] : [['Content-Type', 'application/pidf+xml'] as Headers[number]]),
+        ...(auth ? [auth] : []),
+      ], body === null ? undefined : Buffer.from(body, 'utf8'));
+    },
+
+    async subscribe(to, o = {}) {
+      const uri = `sip:${to}@127.0.0.1:${opts.serverPort}`;
+      const dialog: SubscribeDialog = { callId: `${token()}@127.0.0.1`, fromTag: token(), toTag: '', to: `<sip:${to}@${domain}>`, target: uri, cseq: 0 };
+      const res = await withAuth('SUBSCRIBE', uri, (cseq, auth) => {
+        dialog.cseq = cseq;
+        return [
+          ['From', fromValue(dialog.fromTag)], ['To', dialog.to], ...common(dialog.callId, cseq, 'SUBSCRIBE'), ['Contact', `<${contact}>`],
+          ['Event', o.event ?? 'presence'], ['Accept', o.accept ?? 'application/pidf+xml'],
+          ...(o.expires === undefined ? [] : [['Expires', String(o.expires)] as Headers[number]]), ...(auth ? [auth] : []),
+        ];
+      });
+      if (res.code >= 200 && res.code < 300) {
+        dialog.toTag = tagOf(header(res.headers, 'To') ?? '') ?? '';
+        const target = /<([^>]*)>/.exec(header(res.headers, 'Contact') ?? '')?.[1];
+        if (target) dialog.target = target;
+      }
+      return { res, dialog };
+    },
+
+    resubscribe(dialog, expires) {
+      return withAuth('SUBSCRIBE', dialog.target, (cseq, auth) => {
+        dialog.cseq = cseq;
+        return [
+          ['From', fromValue(dialog.fromTag)], ['To', `${dialog.to};tag=${dialog.toTag}`], ...common(dialog.callId, cseq, 'SUBSCRIBE'),
+          ['Contact', `<${contact}>`], ['Event', 'presence'], ['Accept', 'application/pidf+xml'], ['Expires', String(expires)], ...(auth ? [auth] : []),
+        ];
+      }, undefined, dialog.cseq + 1);
     },
 
     waitForRequest(pred, ms = 10000) {

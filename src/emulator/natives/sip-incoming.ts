@@ -2,8 +2,10 @@
 // modules/ysipchan.cpp), with the parameter names and ORDER of the recorded transcripts
 // (6.4.1 orders some params differently from the source read: the transcripts win).
 //
-// MESSAGE / PUBLISH, generic path ([methods] message=yes): dispatch `sip.message` /
-// `sip.publish`. Native MESSAGE path ([message] enable=yes): the same params after
+// MESSAGE / PUBLISH / SUBSCRIBE, generic path ([methods] message=yes, publish=yes,
+// subscribe=yes): dispatch `sip.message` / `sip.publish` / `sip.subscribe` (any other event
+// than the handlers serve: not processed, answered with the engine's default 405; Yate's
+// sipfeatures, not emulated, would answer 489). Native MESSAGE path ([message] enable=yes): the same params after
 // module=sip, route_type=msg, dispatched as `call.route`; when processed with a usable return
 // value (not empty, "-" or "error") and antiloop > 0 (else 483), the SAME message is renamed
 // msg.execute with callto=<route> appended, error/reason cleared, return value emptied, and
@@ -62,6 +64,20 @@ export interface IncomingOptions {
 
 export interface MessageOptions extends IncomingOptions { path: 'generic' | 'native' }
 
+/** A SUBSCRIBE: `caller` watches `called`. Dispatched only with `[methods] subscribe=yes`. */
+export interface SubscribeOptions extends IncomingOptions {
+  /** Event header (default presence); null sends none. */
+  event?: string | null;
+  /** Expires header; none when not given. */
+  expires?: number;
+  /** Contact URI (default sip:CALLER@127.0.0.1:5072); null sends none. */
+  contact?: string | null;
+  accept?: string;
+  /** The To tag of the dialog: an in-dialog SUBSCRIBE (refresh, unsubscribe). Its xsip_dlgtag
+   *  is this tag (SIPTransaction takes the To tag it carries). */
+  toTag?: string;
+}
+
 export interface RegisterOptions {
   user: string;
   /** Contact URI, e.g. sip:234@127.0.0.1:5070. */
@@ -83,6 +99,8 @@ export interface IncomingRecord {
   readonly code: number;
   /** The final message (after every dispatch). */
   readonly message: Message;
+  /** Headers of the answer: every `osip_X` param of the final message as X (copySipHeaders). */
+  readonly answerHeaders: ReadonlyArray<readonly [string, string]>;
 }
 
 const DICT_ERRORS: Record<string, number> = {
@@ -117,6 +135,27 @@ export class IncomingSip {
     return this.generic('PUBLISH', { headers: [['event', 'presence']], ...o }, false);
   }
 
+  /**
+   * A SUBSCRIBE arrives. Without `[methods] subscribe=yes` (`subscribe` option) the SIP engine
+   * answers 501 (not an allowed method) and nothing is dispatched; with it, `sip.subscribe`
+   * like any generic method, answered from `code` and the `osip_*` params.
+   */
+  async receiveSubscribe(o: SubscribeOptions): Promise<number> {
+    if (!this.base.subscribe) {
+      this.incoming.push({ method: 'SUBSCRIBE', code: 501, message: new Message(''), answerHeaders: [] });
+      return 501;
+    }
+    const domain = o.domain ?? '127.0.0.1';
+    const headers: [string, string][] = [];
+    if (o.event !== null) headers.push(['event', o.event ?? 'presence']);
+    if (o.expires !== undefined) headers.push(['expires', String(o.expires)]);
+    if (o.contact !== null) headers.push(['contact', `<${o.contact ?? `sip:${o.caller}@127.0.0.1:5072`}>`]);
+    if (o.accept !== undefined) headers.push(['accept', o.accept]);
+    const to = o.to ?? `<sip:${o.called}@${domain}>${o.toTag ? `;tag=${o.toTag}` : ''}`;
+    const dlgtag = o.toTag ?? o.dlgtag;
+    return this.generic('SUBSCRIBE', { ...o, to, headers: [...headers, ...(o.headers ?? [])], ...(dlgtag ? { dlgtag } : {}) }, false);
+  }
+
   /** A REGISTER arrives (regRun): user.register, or user.unregister for expires=0. */
   async receiveRegister(o: RegisterOptions): Promise<number> {
     const expires = o.expires ?? 3600;
@@ -139,7 +178,7 @@ export class IncomingSip {
       code = m.getInt('code', lookupInt(m, 'reason', 404));
       if (code < 300 || code > 699) code = 404;
     }
-    this.incoming.push({ method: 'REGISTER', code, message: m });
+    this.incoming.push({ method: 'REGISTER', code, message: m, answerHeaders: [] });
     return code;
   }
 
@@ -147,7 +186,7 @@ export class IncomingSip {
     // [methods] message=no / [message] auth_required=no: no challenge, and no `username` at all.
     const auth = this.base.auth ?? true;
     const user = auth ? o.username ?? o.caller : '';
-    if (auth && user === '') { this.incoming.push({ method, code: 401, message: new Message('') }); return 401; }
+    if (auth && user === '') { this.incoming.push({ method, code: 401, message: new Message(''), answerHeaders: [] }); return 401; }
     const domain = o.domain ?? '127.0.0.1';
     const host = o.host ?? '127.0.0.1';
     const port = o.port ?? 5072;
@@ -194,7 +233,8 @@ export class IncomingSip {
       if (code < 300) code = 0;
     }
     if (code < 200 || code >= 700) code = this.base.defaultError ?? 405;
-    this.incoming.push({ method, code, message: m });
+    const answerHeaders = m.params.filter(([k]) => k.startsWith('osip_') && k.length > 5).map(([k, v]) => [k.slice(5), v] as const);
+    this.incoming.push({ method, code, message: m, answerHeaders });
     return code;
   }
 }

@@ -19,6 +19,11 @@
 //     as probe-native.txt shows), plus any headers of the answer as sip_<lowercase name>; processed
 //     even for 408. The far end here is a responder: default 200 after `answerDelay` for a uri
 //     that is a currently registered contact (regfile), else 408 after `timeoutDelay` (Yate: ~32 s).
+// In-dialog requests such as a NOTIFY of a subscription are built by sendMethod from the same
+// params (sip_From/sip_To with tags, sip_Call-ID, sip_CSeq taken as given); the far end's
+// answer (200, 481...) comes from the responder. Simplified: no dialog state is kept here (the
+// watcher's side decides), and `host`/`port` are recorded in `params` but not routed on.
+// SUBSCRIBE in: sip-incoming.ts (receiveSubscribe; [methods] subscribe is `subscribe`).
 // msg.execute with callto=sip/URI: ysipchan's MsgExecute relay (100) calls
 // sendMethod(msg,"MESSAGE",true,URI), i.e. sends it itself, as measured on Yate 6.4.1
 // (docs/yate-module.md): without wait=true the sender of a native MESSAGE gets 200 at once.
@@ -74,6 +79,9 @@ export interface YsipchanOptions {
   auth?: boolean;
   /** [general] realm (default Yate). */
   realm?: string;
+  /** [methods] subscribe=yes: SUBSCRIBE is an allowed method, dispatched as sip.subscribe
+   *  (default false: the SIP engine answers it 501). */
+  subscribe?: boolean;
   /** Code the SIP engine answers when a handler does not decide one (default 405). */
   defaultError?: number;
 }

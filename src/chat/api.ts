@@ -1,0 +1,213 @@
+// What the chat module offers the faces built on it (rmanager's `chat` commands in src/admin,
+// an HTTP face): counters, presence, the offline queue, purge and send, with typed results.
+// Text in and out: user names, notes and bodies are JS strings (UTF-8 on the wire), converted
+// here to and from the byte strings the pipeline works in (protocol/bytes.ts). A face never
+// reaches into the module's context.
+import { isHost, type Mode } from '../config/index.js';
+import { YateChatError } from '../errors.js';
+import { fromText, toText } from '../protocol/bytes.js';
+import type { ChatContext } from './context.js';
+import { route } from './decide.js';
+import { budgetFor, carryOut } from './flow.js';
+
+/** Counters since start (`status yate-chat`, `chat stats`). */
+export interface ChatStats {
+  readonly mode: Mode;
+  /** MESSAGEs offered to the pipeline (both SIP paths). */
+  readonly received: number;
+  /** Handed to ysipchan in place: the sender hears the recipient's own code from ysipchan. */
+  readonly handed: number;
+  /** Delivered by yate-chat itself and answered 2xx. */
+  readonly delivered: number;
+  readonly stored: number;
+  readonly offlineDelivered: number;
+  /** Every refusal, whatever its code. */
+  readonly rejected: number;
+  /** Refusals per SIP code, codes ascending. */
+  readonly rejectedByCode: Readonly<Record<number, number>>;
+  readonly rateLimited: number;
+  /** Users whose presence is held. */
+  readonly presence: number;
+  /** The offline store's name (`sqlite:/path`, `memory`), or null when it is off. */
+  readonly store: string | null;
+  /** Median time Yate took to answer our dispatches, or null before the first. */
+  readonly rttP50Ms: number | null;
+  /** Messages Yate offered the module (each holds a Yate thread until answered). */
+  readonly offered: number;
+  /** Messages the module emitted (each run by a Yate worker). */
+  readonly emitted: number;
+  /** Live presence subscriptions (SUBSCRIBE); 0 when presence.subscribe is off. */
+  readonly subscriptions: number;
+}
+
+/** A presence a user PUBLISHed (one per device: RFC 3903 publications). */
+export interface PresenceInfo {
+  readonly user: string;
+  /** PIDF <basic>: open | closed | unknown. */
+  readonly basic: string;
+  /** PIDF <note>, '' when none. */
+  readonly note: string;
+  /** When it was published (ms since the epoch). */
+  readonly since: number;
+  /** When it stops being valid (ms since the epoch). */
+  readonly expiresAt: number | null;
+}
+
+/** A presence subscription (SUBSCRIBE, Event: presence). */
+export interface WatcherInfo {
+  /** Who watches (the authenticated subscriber). */
+  readonly watcher: string;
+  /** Whose presence. */
+  readonly presentity: string;
+  /** When the subscription ends unless refreshed (ms since the epoch). */
+  readonly expiresAt: number;
+}
+
+/** A recipient with messages waiting in the offline store. */
+export interface QueueSummary {
+  readonly user: string;
+  readonly count: number;
+  /** When the oldest was received (ms since the epoch). */
+  readonly oldest: number;
+}
+
+/** A message waiting in the offline store. */
+export interface QueuedMessage {
+  readonly id: number;
+  readonly from: string;
+  /** ms since the epoch. */
+  readonly receivedAt: number;
+  readonly expiresAt: number;
+  readonly contentType: string;
+  /** How the body is encoded as Yate gave it (`base64`...), '' for a text body. */
+  readonly bodyEncoding: string;
+  /** The body as text (UTF-8 decoded; an encoded body as its encoding wrote it). */
+  readonly body: string;
+  /** The body's size in bytes. */
+  readonly bytes: number;
+  /** Failed delivery attempts so far. */
+  readonly attempts: number;
+}
+
+/** One user's queue: the first `limit` messages, oldest first, and how many wait in all. */
+export interface UserQueue {
+  readonly user: string;
+  readonly total: number;
+  readonly messages: readonly QueuedMessage[];
+}
+
+export interface SendRequest {
+  /** The sender: `USER`, or `USER@DOMAIN` (a host name or address) to write From/To in that
+   *  domain. A bare USER takes the rules' `domain`, else the one USER registered in, else none
+   *  (ysipchan then writes its own address): never a domain another sender used. */
+  readonly from: string;
+  /** The recipient: `USER` (or `USER@anything`: the user part is routed). */
+  readonly to: string;
+  readonly text: string;
+  /** Content type [text/plain]. */
+  readonly type?: string;
+}
+
+export interface SendResult {
+  /** The SIP code a sender of this MESSAGE would get: 200 delivered, 202 kept or still going,
+   *  404 no such user, the recipient's own code... (see the README, "What the sender gets"). */
+  readonly code: number;
+  /** Where it went, or why not. */
+  readonly detail: string;
+}
+
+export interface ChatApi {
+  stats(): ChatStats;
+  /** The latest presence of every user, or every live publication of `user` (each device,
+   *  the latest first); [] when none. */
+  presence(user?: string): PresenceInfo[];
+  /** Every presence subscription, or those watching `user`, by presentity then watcher; []
+   *  when presence.subscribe is off. */
+  watchers(user?: string): WatcherInfo[];
+  /** Every recipient with messages waiting. Rejects OFFLINE_DISABLED, STORE_FAILED. */
+  queue(): Promise<QueueSummary[]>;
+  /** `user`'s waiting messages, the first `limit` [100]. Rejects OFFLINE_DISABLED, STORE_FAILED. */
+  queue(user: string, limit?: number): Promise<UserQueue>;
+  /** Delete every message waiting for `user`; resolves with how many. Rejects OFFLINE_DISABLED,
+   *  STORE_FAILED. */
+  purge(user: string): Promise<number>;
+  /** Route and deliver a MESSAGE as if `from` sent it (the rules' routing, aliases and offline
+   *  store; not the sender's checks). Rejects BAD_ARGUMENT for a request that cannot be sent. */
+  send(req: SendRequest): Promise<SendResult>;
+}
+
+/** Content type of a sent message: type/subtype, optional parameters, nothing that breaks a line. */
+const CONTENT_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:\s*;[^\x00-\x1f\x7f]*)?$/;
+
+export function chatApi(ctx: ChatContext): ChatApi {
+  const store = () => {
+    if (!ctx.offline) throw new YateChatError('OFFLINE_DISABLED', 'the offline store is off (offline.enabled: false)');
+    return ctx.offline.store;
+  };
+  async function queue(): Promise<QueueSummary[]>;
+  async function queue(user: string, limit?: number): Promise<UserQueue>;
+  async function queue(user?: string, limit = 100): Promise<QueueSummary[] | UserQueue> {
+    const s = store();
+    if (user === undefined) {
+      return (await s.recipients()).map((r) => ({ user: toText(r.recipient), count: r.count, oldest: r.oldest }));
+    }
+    const who = fromText(user);
+    const messages = (await s.pending(who, limit)).map((m): QueuedMessage => ({
+      id: m.id, from: toText(m.sender), receivedAt: m.receivedAt, expiresAt: m.expiresAt, contentType: toText(m.contentType),
+      bodyEncoding: m.bodyEncoding, body: toText(m.body), bytes: m.body.length, attempts: m.attempts,
+    }));
+    return { user, total: messages.length < limit ? messages.length : await s.count(who), messages };
+  }
+  return {
+    stats() {
+      const { stats, presence, offline, config, conn } = ctx;
+      const byCode = [...stats.rejected].sort((a, b) => a[0] - b[0]);
+      return {
+        mode: config.mode,
+        received: stats.received,
+        handed: stats.handed,
+        delivered: stats.delivered,
+        stored: stats.stored,
+        offlineDelivered: stats.offlineDelivered,
+        rejected: byCode.reduce((sum, [, n]) => sum + n, 0),
+        rejectedByCode: Object.fromEntries(byCode),
+        rateLimited: stats.rateLimited,
+        presence: presence.size,
+        store: offline ? offline.store.name : null,
+        rttP50Ms: stats.roundTripP50(),
+        offered: conn.counters.offered,
+        emitted: conn.counters.emitted,
+        subscriptions: ctx.watchers?.size ?? 0,
+      };
+    },
+    presence(user) {
+      const list = user === undefined ? ctx.presence.list() : ctx.presence.all(fromText(user));
+      return list.map((p) => ({ user: toText(p.user), basic: p.basic, note: p.note, since: p.at, expiresAt: p.expiresAt }));
+    },
+    watchers(user) {
+      const list = ctx.watchers?.list(user === undefined ? undefined : fromText(user)) ?? [];
+      return list.map((w) => ({ watcher: toText(w.watcher), presentity: toText(w.presentity), expiresAt: w.expiresAt }));
+    },
+    queue,
+    async purge(user) {
+      return store().purge(fromText(user));
+    },
+    async send(req) {
+      const from = fromText(req.from);
+      const at = from.indexOf('@');
+      const sender = at < 0 ? from : from.slice(0, at);
+      const given = at < 0 ? null : from.slice(at + 1);
+      const called = fromText(req.to).split('@')[0]!;
+      const type = req.type ?? 'text/plain';
+      if (!sender) throw new YateChatError('BAD_ARGUMENT', `no sender user in ${JSON.stringify(req.from)}`);
+      if (given !== null && !isHost(given)) throw new YateChatError('BAD_ARGUMENT', `not a domain: ${toText(given)}`);
+      if (!called) throw new YateChatError('BAD_ARGUMENT', `no recipient user in ${JSON.stringify(req.to)}`);
+      if (!req.text) throw new YateChatError('BAD_ARGUMENT', 'no text to send');
+      if (!CONTENT_TYPE.test(type)) throw new YateChatError('BAD_ARGUMENT', `not a content type: ${JSON.stringify(type)}`);
+      const domain = given ?? ctx.config.domain ?? ctx.registrations.domainOf(sender);
+      const out = { sender, domain, called, type: fromText(type), body: fromText(req.text), encoding: '', antiloop: 20 };
+      const r = await carryOut(ctx, out, route(called, ctx.world), budgetFor(ctx));
+      return { code: r.code, detail: toText(r.detail) };
+    },
+  };
+}
