@@ -147,6 +147,36 @@ function defineTests(cluster: PgCluster): void {
     });
   });
 
+  test('a subscription accepted on node B is kept in the database under B\'s nodename: B started again NOTIFYs the watcher in the same dialog with a higher CSeq, node A holds no watcher', async () => {
+    const url = await cluster.createDatabase();
+    const node = (nodename: string) => startLab({ rules: pgRules(url), env: { PGPASSWORD: cluster.password }, emulator: { runParams: { nodename } } });
+    const notifies = (lab: Lab) => lab.sip.sent.filter((r) => r.method === 'NOTIFY' && r.code !== null);
+    const before = await node('yate-b');
+    let dlgtag = '';
+    try {
+      assert.equal(await before.register('123', 5080), 200);
+      assert.equal(await before.sip.receiveSubscribe({ caller: '123', called: '234', contact: 'sip:123@127.0.0.1:5080', callid: 'sub-kept@127.0.0.1', fromTag: 'w1', expires: 600 }), 200);
+      dlgtag = before.sip.incoming.at(-1)!.message.getParam('xsip_dlgtag') ?? '';
+      await until('the first NOTIFY', () => notifies(before)[0]);
+    } finally {
+      await before.close();
+    }
+    const [a, b] = await Promise.all([node('yate-a'), node('yate-b')]);
+    try {
+      assert.match(await command(b, 'chat presence'), /^234 .*watched by 123\r\n$/);
+      assert.doesNotMatch(await command(a, 'chat presence'), /watched by/);
+      assert.equal(await b.register('123', 5080), 200);
+      const body = PIDF.replace('in the lab', 'after the restart');
+      assert.equal(await a.sip.receivePublish({ caller: '234', called: '234', type: 'application/pidf+xml', body, headers: [['event', 'presence']] }), 200);
+      const n = await until('B\'s NOTIFY after the restart', () => notifies(b).find((r) => r.bodyBytes?.includes('after the restart')));
+      assert.equal(header(n, 'CSeq'), '2 NOTIFY');
+      assert.equal(header(n, 'From'), `<sip:234@127.0.0.1>;tag=${dlgtag}`);
+      assert.equal(notifies(a).length, 0, 'A sends nothing for B\'s subscription');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   test('both nodes seeing the same registration under a flood of stored messages deliver every message exactly once, each node in storage order', async () => {
     await withNodes(cluster, {}, async (a, b) => {
       // One at a time: storage order is then the order of the numbers.

@@ -18,9 +18,10 @@
 // Watched: user.register and user.unregister (the registration view, offline delivery).
 // reenter stays off: nothing we emit needs to come back to us (our own call.route lookups and
 // deliveries would only cost a round trip each).
+import os from 'node:os';
 import { createRateLimiter, type Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
-import { createFailedStore, createMemorySubscriptions, openSqliteSubscriptions, openStore, type MessageStore, type SubscriptionStore } from '../store/index.js';
+import { createFailedStore, createMemorySubscriptions, openPostgresSubscriptions, openSqliteSubscriptions, openStore, type MessageStore, type SubscriptionStore } from '../store/index.js';
 import { chatApi, type ChatApi } from './api.js';
 import { onCallRoute, onMsgRoute } from './call-route.js';
 import { worldOf, type ChatContext } from './context.js';
@@ -145,16 +146,18 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   };
 }
 
-/** Subscriptions live in the offline store's file (or memory), whether offline messages are on or
- *  not. A store that cannot be opened leaves them in memory, with the reason in Yate's log. */
+/** Subscriptions live in the offline store's file or database (or memory), whether offline
+ *  messages are on or not; in PostgreSQL each node keeps its own, under Yate's nodename (yate.conf
+ *  [general] nodename, the host name by default). A store that cannot be opened leaves them in
+ *  memory, with the reason in Yate's log. */
 async function openSubscriptionStore(conn: Connection, config: Config): Promise<SubscriptionStore> {
   const where = config.offline.store;
   if (where.kind === 'memory') return createMemorySubscriptions();
-  if (where.kind === 'postgres') {
-    conn.log.warn('presence subscriptions are kept in memory on each node with a postgres store (lost at restart)');
-    return createMemorySubscriptions();
-  }
   try {
+    if (where.kind === 'postgres') {
+      const owner = (await conn.setlocal('engine.nodename').catch(() => '')) || os.hostname();
+      return await openPostgresSubscriptions({ url: where.url, owner });
+    }
     return await openSqliteSubscriptions({ path: where.path });
   } catch (err) {
     conn.log.error(`subscription store unavailable, presence subscriptions are kept in memory only (lost at restart): ${(err as Error).message}`);

@@ -5,6 +5,8 @@ import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import type { PostgresStoreOptions } from './postgres.js';
 import type { LinkLog } from './postgres-link.js';
 import type { MessageStore, StoreClock, StoreLimits } from './types.js';
+import type { SubscriptionStore } from './subscriptions.js';
+import type { PostgresSubscriptionsOptions } from './subscriptions-postgres.js';
 
 export type * from './types.js';
 export { STORE_DEFAULTS } from './types.js';
@@ -59,3 +61,9 @@ export { createFailedStore } from './failed.js';
 export type { StoredSubscription, SubscriptionStore } from './subscriptions.js';
 export { createMemorySubscriptions } from './subscriptions-memory.js';
 export { openSqliteSubscriptions, type SqliteSubscriptionsOptions } from './subscriptions-sqlite.js';
+export type { PostgresSubscriptionsOptions } from './subscriptions-postgres.js';
+
+/** Subscriptions in the PostgreSQL store, loaded on first use like the message store. */
+export async function openPostgresSubscriptions(opts: PostgresSubscriptionsOptions): Promise<SubscriptionStore> {
+  return (await import('./subscriptions-postgres.js')).openPostgresSubscriptions(opts);
+}

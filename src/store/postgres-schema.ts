@@ -146,6 +146,35 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'subscriptions: presence subscriptions (SUBSCRIBE dialogs) of each node, kept across its restarts',
+    sql: `
+      -- As SQLite keeps them (migrations.ts version 3), plus the node that holds each dialog
+      -- (Yate's nodename): a node loads and purges only its own. seq keeps the order of first save.
+      CREATE TABLE yate_chat.subscriptions (
+        seq        bigint  GENERATED ALWAYS AS IDENTITY,
+        owner      text    NOT NULL,
+        id         bytea   NOT NULL,
+        watcher    bytea   NOT NULL,
+        presentity bytea   NOT NULL,
+        event      bytea   NOT NULL,
+        call_id    bytea   NOT NULL,
+        local_tag  bytea   NOT NULL,
+        remote_tag bytea   NOT NULL,
+        local_uri  bytea   NOT NULL,
+        remote_uri bytea   NOT NULL,
+        target     bytea   NOT NULL,
+        contact    bytea   NOT NULL,
+        transport  bytea   NOT NULL, -- JSON object of byte strings, one byte per char
+        cseq       bigint  NOT NULL,
+        created_at bigint  NOT NULL, -- ms since the epoch
+        expires_at bigint  NOT NULL, -- ms since the epoch
+        PRIMARY KEY (owner, id)
+      );
+      CREATE INDEX subscriptions_owner_expires_at ON yate_chat.subscriptions (owner, expires_at);
+    `,
+  },
 ];
 
 function newerError(where: string, found: number, known: number): YateChatError {

@@ -1,7 +1,7 @@
 // The subscription store: presence subscriptions (SUBSCRIBE dialogs, RFC 6665) kept beside the
 // offline messages, so that a module restart keeps every watcher's subscription and its NOTIFY
-// CSeq goes on rising. One small interface, a backend per file (memory, SQLite; a network
-// backend implements the same).
+// CSeq goes on rising. One small interface, a backend per file (memory, SQLite, PostgreSQL:
+// there each node keeps its own, under its Yate nodename).
 //
 // The module holds every live subscription in memory (bounded by presence.maxSubscriptions) and
 // writes through to the store: the store is what a restart reads back, never asked per event.
