@@ -15,7 +15,7 @@ const SAMPLE = fileURLToPath(new URL('../../yate-conf/yate-chat.json', import.me
 test('without a file the defaults are returned and they work', () => {
   const config = loadConfig(undefined, ENV);
   assert.deepEqual(
-    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases } },
+    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, webhooks: { ...config.webhooks } },
     {
       file: null,
       mode: 'confirmed',
@@ -40,6 +40,8 @@ test('without a file the defaults are returned and they work', () => {
         knownUsers: 'registered',
       },
       users: [],
+      webhooks: {},
+      webhookTimeoutMs: 3000,
       warnings: [],
     },
   );
