@@ -1,5 +1,5 @@
 // Webhooks: a MESSAGE to a webhook address is POSTed to a real local receiver by the REAL module
-// on the engine emulator, on both SIP paths; the sender hears the
+// on the engine emulator, on both SIP paths and from the HTTP API; the sender hears the
 // webhook's outcome, and its reply comes back as a MESSAGE from the address.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/index.js';
 import { route } from '../src/chat/decide.js';
 import { payloadOf, sign } from '../src/chat/webhook.js';
 import { bytes, contact, delivered, PATHS, rules, send, sentTo, until, withLab } from './fixtures/chat-lab.js';
-import { receiver, SECRET, type Receiver } from './fixtures/http-lab.js';
+import { receiver, SECRET, withHttpLab, type Receiver } from './fixtures/http-lab.js';
 import { writeRules } from './config-fixtures.js';
 
 async function withReceiver(answer: Parameters<typeof receiver>[0], body: (r: Receiver) => Promise<void>): Promise<void> {
@@ -120,6 +120,36 @@ test('the reply to an offline sender is kept for them like any message (202) and
       await lab.register('555', 5075);
       const [out] = await delivered(lab, contact('555', 5075), 1);
       assert.equal(out!.body, 'later');
+    });
+  });
+});
+
+test('POST /v1/messages to the bot answers with the webhook\'s outcome and the reply goes to the API sender', async () => {
+  await withReceiver(() => ({ status: 200, json: { reply: 'hello API' } }), async (r) => {
+    await withHttpLab({ webhooks: { bot: r.url }, webhookSecret: SECRET }, async (lab) => {
+      await lab.register('123', 5071);
+      const res = await lab.api('/v1/messages', { body: { from: '123', to: 'bot', body: 'hi bot' } });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { code: 200, detail: 'webhook of bot answered 200, reply follows' });
+      assert.equal((JSON.parse(r.hits[0]!.body) as { body: string }).body, 'hi bot');
+      const [reply] = await delivered(lab, contact('123', 5071), 1);
+      assert.equal(reply!.body, 'hello API');
+    });
+  });
+});
+
+test('the webhook outcome is counted: /metrics has each outcome', async () => {
+  let status = 200;
+  await withReceiver(() => ({ status }), async (r) => {
+    await withHttpLab({ webhooks: { bot: r.url }, webhookSecret: SECRET }, async (lab) => {
+      await send(lab, 'generic', { called: 'bot' });
+      status = 404;
+      await send(lab, 'native', { called: 'bot' });
+      const text = await until('the metrics', async () => (await fetch(`${lab.base}/metrics`)).text());
+      assert.match(text, /^yatechat_webhook_calls_total\{outcome="ok"\} 1$/m);
+      assert.match(text, /^yatechat_webhook_calls_total\{outcome="refused"\} 1$/m);
+      assert.match(text, /^yatechat_messages_total\{path="generic",code="200"\} 1$/m);
+      assert.match(text, /^yatechat_messages_total\{path="native",code="503"\} 1$/m);
     });
   });
 });

@@ -9,6 +9,7 @@ import { fromText, toText } from '../protocol/bytes.js';
 import type { ChatContext } from './context.js';
 import { decide, route } from './decide.js';
 import { budgetFor, carryOut } from './flow.js';
+import { messageLine } from './logline.js';
 import { PATH, type Stats } from './stats.js';
 
 /** Counters since start (`status yate-chat`, `chat stats`). */
@@ -214,13 +215,19 @@ export function chatApi(ctx: ChatContext): ChatApi {
       const d = req.via === 'http'
         ? decide({ sender, authenticated: true, rateKey: sender, called, type: out.type, bodyLength: out.body.length, antiloop: out.antiloop }, ctx.world)
         : route(called, ctx.world);
+      // An API sender's MESSAGE gets its line in Yate's log like a SIP sender's.
+      const log = (outcome: string): void => {
+        if (req.via === 'http') ctx.conn.log.info(messageLine('MESSAGE', sender, called, out.type, '', out.body, `${outcome} (HTTP API)`, ctx.config.logBodies));
+      };
       if (d.kind === 'refuse') {
         ctx.stats.refused(d);
         ctx.stats.answered(path, d.code, performance.now() - t0);
+        log(`${d.code} ${d.reason}`);
         return { code: d.code, detail: toText(d.reason), ...(d.rateLimited ? { rateLimited: true } : {}), ...(d.headers ? { headers: d.headers } : {}) };
       }
       const r = await carryOut(ctx, out, d, budgetFor(ctx));
       ctx.stats.answered(path, r.code, performance.now() - t0);
+      log(`${r.code} ${r.detail}`);
       return { code: r.code, detail: toText(r.detail), ...(r.headers ? { headers: r.headers } : {}) };
     },
     metrics() {
