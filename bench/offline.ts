@@ -1,5 +1,6 @@
 // Store-and-forward through the emulator: N messages for U offline users (each answered 202
-// after its SQLite commit), then every user registers and all of them are delivered.
+// after its commit, to SQLite or to PostgreSQL), then every user registers and all of them are
+// delivered.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLab } from '../src/demo/lab.js';
@@ -18,14 +19,20 @@ function peakRss(pid: number | null): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export async function benchOffline(opts: { messages?: number; users?: number; concurrency?: number } = {}): Promise<OfflineBenchResult> {
+export async function benchOffline(opts: { messages?: number; users?: number; concurrency?: number; postgresUrl?: string } = {}): Promise<OfflineBenchResult> {
   const messages = opts.messages ?? 100_000;
   const users = opts.users ?? 1_000;
   const concurrency = opts.concurrency ?? 8; // like a handful of Yate worker threads
   const names = Array.from({ length: users }, (_, i) => `u${1000 + i}`);
   const lab = await startLab({
     users: ['123', ...names],
-    rules: { rateLimit: false, offline: { store: { kind: 'sqlite', path: 'bench.db' }, quotaPerRecipient: messages, maxMessages: messages, knownUsers: 'anyone' } },
+    rules: {
+      rateLimit: false,
+      offline: {
+        store: opts.postgresUrl ? { kind: 'postgres', url: opts.postgresUrl } : { kind: 'sqlite', path: 'bench.db' },
+        quotaPerRecipient: messages, maxMessages: messages, knownUsers: 'anyone',
+      },
+    },
     ysipchan: { answerDelay: 0 },
   });
   try {

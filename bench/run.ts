@@ -1,9 +1,12 @@
 // `npm run bench`: codec vs split2, engine round trip, module CPU per MESSAGE against the minimal
-// module, store, store-and-forward. Prints a
+// module, store and store-and-forward (SQLite, and PostgreSQL on a throwaway server when its
+// binaries are installed), cross-node delivery latency (PostgreSQL). Prints a
 // table for the README. Sizes can be lowered with BENCH_SCALE=0.1 for a quick look.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { findPostgres, startCluster } from '../test/pg/cluster.js';
 import { benchCodec } from './codec.js';
+import { benchCrossNode } from './cross-node.js';
 import { benchModuleCost } from './module-cost.js';
 import { benchOffline } from './offline.js';
 import { benchRoundTrip } from './roundtrip.js';
@@ -39,8 +42,28 @@ for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20_0
   say(`module CPU per MESSAGE, ${r.path} path, HTTP face off / on, 16 in flight (${r.messages} offered, median of 5, interleaved, no Yate): ` +
     `yate-chat ${r.yateChatUs.toFixed(1)} / ${r.compareUs!.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)} / ${r.compareRatio!.toFixed(2)}`);
 }
-const s = await benchStore({ messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) });
+const sizes = { messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) };
+const s = await benchStore(sizes);
 say(`store (SQLite, one fsync'd commit per message): ${JSON.stringify(s)}`);
-const o = await benchOffline({ messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) });
-say(`store-and-forward through the emulator: ${o.messages} messages for ${o.users} users: store ${o.storePerSec.toFixed(0)} msg/s (each 202 after commit), ` +
+const o = await benchOffline(sizes);
+say(`store-and-forward through the emulator (SQLite): ${o.messages} messages for ${o.users} users: store ${o.storePerSec.toFixed(0)} msg/s (each 202 after commit), ` +
   `deliver ${o.deliverPerSec.toFixed(0)} msg/s, module peak RSS ${o.peakRssMB.toFixed(1)} MB`);
+// PostgreSQL in the same run, on this machine (127.0.0.1), fsync and synchronous commit on.
+const found = findPostgres();
+if (!found.ok) {
+  say(`PostgreSQL rows skipped: ${found.reason}`);
+} else {
+  const cluster = await startCluster({ durable: true });
+  try {
+    const p = await benchStore({ ...sizes, postgresUrl: await cluster.createDatabase() });
+    say(`store (PostgreSQL ${found.bin}, one committed transaction per put, fsync on): ${JSON.stringify(p)}`);
+    const po = await benchOffline({ ...sizes, postgresUrl: await cluster.createDatabase() });
+    say(`store-and-forward through the emulator (PostgreSQL): ${po.messages} messages for ${po.users} users: store ${po.storePerSec.toFixed(0)} msg/s (each 202 after commit), ` +
+      `deliver ${po.deliverPerSec.toFixed(0)} msg/s, module peak RSS ${po.peakRssMB.toFixed(1)} MB`);
+    const x = await benchCrossNode(await cluster.createDatabase(), { messages: Math.max(50, Math.round(500 * scale)) });
+    say(`cross-node delivery (stored on node A, delivered by node B, where 555 registered; ${x.messages} messages one at a time): ` +
+      `from A's 202 to B's delivery p50 ${x.p50Ms.toFixed(1)} ms, p99 ${x.p99Ms.toFixed(1)} ms, max ${x.maxMs.toFixed(1)} ms`);
+  } finally {
+    await cluster.remove();
+  }
+}

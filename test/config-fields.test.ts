@@ -128,7 +128,7 @@ const cases: Case[] = [
   { name: 'a store without room is refused naming offline.maxMessages', rules: { offline: { maxMessages: 0 } }, field: 'offline.maxMessages', message: `expected ${POSITIVE} up to 100000000, got 0` },
   { name: 'zero delivery targets are refused naming delivery.maxTargets', rules: { delivery: { maxTargets: 0 } }, field: 'delivery.maxTargets', message: `expected ${POSITIVE} up to 64, got 0` },
   { name: 'offline.enabled written as a string is refused', rules: { offline: { enabled: 'yes' } }, field: 'offline.enabled', message: 'expected true or false, got "yes"' },
-  { name: 'an unknown store kind is refused naming offline.store.kind', rules: { offline: { store: { kind: 'redis' } } }, field: 'offline.store.kind', message: 'expected "sqlite" or "memory", got "redis"' },
+  { name: 'an unknown store kind is refused naming offline.store.kind', rules: { offline: { store: { kind: 'redis' } } }, field: 'offline.store.kind', message: 'expected "sqlite", "memory" or "postgres", got "redis"' },
   {
     name: 'a memory store with a path is refused naming offline.store.path',
     rules: { offline: { store: { kind: 'memory', path: 'x.db' } } },
@@ -136,7 +136,7 @@ const cases: Case[] = [
     message: 'expected no "path" with "kind": "memory" (use "kind": "sqlite" to keep a file), got "x.db"',
   },
   { name: 'an empty store path is refused', rules: { offline: { store: { path: ' ' } } }, field: 'offline.store.path', message: 'expected a file path, got " "' },
-  { name: 'a store given as a string is refused', rules: { offline: { store: 'memory' } }, field: 'offline.store', message: 'expected an object {"kind": "sqlite", "path"} or {"kind": "memory"}, got "memory"' },
+  { name: 'a store given as a string is refused', rules: { offline: { store: 'memory' } }, field: 'offline.store', message: 'expected an object {"kind": "sqlite", "path"}, {"kind": "memory"} or {"kind": "postgres", "url"}, got "memory"' },
   { name: 'a zero expiry is refused naming offline.expirySeconds', rules: { offline: { expirySeconds: 0 } }, field: 'offline.expirySeconds', message: `expected ${POSITIVE}, got 0` },
   { name: 'a zero quota is refused naming offline.quotaPerRecipient', rules: { offline: { quotaPerRecipient: 0 } }, field: 'offline.quotaPerRecipient', message: `expected ${POSITIVE} up to 1000000, got 0` },
   { name: 'a too large stored body is refused naming offline.maxBodyBytes', rules: { offline: { maxBodyBytes: 20000 } }, field: 'offline.maxBodyBytes', message: `expected ${POSITIVE} up to 16384, got 20000` },

@@ -30,6 +30,7 @@ import { Offline } from './offline.js';
 import { PresenceBook } from './presence.js';
 import { onSipPublish } from './publish.js';
 import { Registrations } from './registrations.js';
+import { startSharing, type Sharing } from './shared.js';
 import { onSipMessage } from './sip-message.js';
 import { onSipSubscribe } from './subscribe.js';
 import { Watchers } from './watchers.js';
@@ -88,18 +89,21 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // 0 means no limit there, and our own cap stays).
   const maxqueue = Number.parseInt(await conn.setlocal('maxqueue').catch(() => ''), 10);
   if (Number.isInteger(maxqueue) && maxqueue > 0) ctx.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
+  let sharing: Sharing | null = null;
   if (config.offline.enabled) {
     let store = opts.store;
     if (!store) {
       try {
-        store = await openOfflineStore(config);
+        store = await openOfflineStore(config, conn);
       } catch (err) {
         // Keep chat running; offline messages are refused with 500 instead of a false 202.
         conn.log.error(`offline store unavailable, messages for offline users will get 500: ${(err as Error).message}`);
-        store = createFailedStore(config.offline.store.kind === 'sqlite' ? `sqlite:${config.offline.store.path}` : 'memory', (err as Error).message);
+        store = createFailedStore(storeName(config), (err as Error).message);
       }
     }
     ctx.offline = new Offline(ctx, store);
+    // Several nodes on one store: hear what the others do (before anything can be missed).
+    if (store.shared) sharing = startSharing(ctx, store.shared);
   }
   if (config.presence.subscribe) ctx.watchers = await Watchers.open(ctx, opts.subscriptions ?? (await openSubscriptionStore(conn, config)));
   const routed = { name: ROUTED, value: ROUTED_VALUE };
@@ -114,6 +118,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     conn.watch('user.register', (n) => {
       const r = ctx.registrations.onRegister(n);
       if (!r) return;
+      sharing?.registered(r.user);
       ctx.watchers?.registered(r.user);
       ctx.offline?.onRegister(r.user, r.targets);
     }),
@@ -133,6 +138,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
       conn.log.level = next.log;
     },
     async close() {
+      sharing?.close();
       await ctx.watchers?.close();
       await ctx.offline?.close();
     },
@@ -144,6 +150,10 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
 async function openSubscriptionStore(conn: Connection, config: Config): Promise<SubscriptionStore> {
   const where = config.offline.store;
   if (where.kind === 'memory') return createMemorySubscriptions();
+  if (where.kind === 'postgres') {
+    conn.log.warn('presence subscriptions are kept in memory on each node with a postgres store (lost at restart)');
+    return createMemorySubscriptions();
+  }
   try {
     return await openSqliteSubscriptions({ path: where.path });
   } catch (err) {
@@ -152,7 +162,23 @@ async function openSubscriptionStore(conn: Connection, config: Config): Promise<
   }
 }
 
-async function openOfflineStore(config: Config): Promise<MessageStore> {
+async function openOfflineStore(config: Config, conn: Connection): Promise<MessageStore> {
   const o = config.offline;
-  return openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages });
+  // The PostgreSQL store says in Yate's log when the database goes away and comes back, once each.
+  const log = (level: 'error' | 'warn' | 'info', text: string) => conn.log[level](text);
+  return openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages, log });
+}
+
+/** The store's name for the log when it could not even be opened (never a password). */
+function storeName(config: Config): string {
+  const s = config.offline.store;
+  if (s.kind === 'sqlite') return `sqlite:${s.path}`;
+  if (s.kind === 'memory') return 'memory';
+  try {
+    const u = new URL(s.url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
 }

@@ -2,11 +2,13 @@
 // delivered now is committed to the store, the sender gets 202 Accepted, and it goes out when
 // the recipient registers (or a periodic retry finds a route), oldest first, each deleted only
 // after a 2xx. One delivery run per recipient at a time, so a registration and a retry never
-// send the same message twice.
+// send the same message twice; with a store several Yate nodes share, one node at a time too
+// (lease.ts).
 import { isYateChatError } from '../errors.js';
-import type { MessageStore, StoredMessage } from '../store/index.js';
+import { isStoreUnreachable, type MessageStore, type StoredMessage } from '../store/index.js';
 import type { ChatContext } from './context.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
+import { DeliveryLease } from './lease.js';
 import { checkedHost } from './request.js';
 import { baseMimeType } from '../config/index.js';
 import { fromHeader, type Target } from './sip.js';
@@ -16,10 +18,20 @@ import { Slots } from './slots.js';
  *  user waiting on a slow device does not hold everyone else back. */
 const FLUSHING = 16;
 
+/** A shared store: how often a node whose lease request was refused asks again (while the user
+ *  is registered here), at most. The other node may stop at a failure without emptying the queue. */
+const BUSY_RETRY_MS = 1000;
+const BUSY_RETRIES = 60;
+
 export class Offline {
   readonly store: MessageStore;
   readonly #ctx: ChatContext;
   readonly #running = new Map<string, Promise<void>>();
+  /** Runs queued behind the one in progress, not started yet: a new request joins one. */
+  readonly #queued = new Map<string, { targets: Target[] | undefined }>();
+  /** Users whose lease another node held, asked again every BUSY_RETRY_MS: how many times. */
+  readonly #busy = new Map<string, number>();
+  #closed = false;
   /** Users whose messages are going out at once. When many register together (after a Yate
    *  restart), the others wait their turn holding only their name, not a batch of messages. */
   readonly #flushing = new Slots(FLUSHING, Infinity); // bounded by the users who register
@@ -39,6 +51,7 @@ export class Offline {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled(this.#running.values());
     await this.store.close();
@@ -76,7 +89,8 @@ export class Offline {
       if (isYateChatError(err, 'STORE_QUOTA')) return 480;
       if (isYateChatError(err, 'STORE_FULL')) return 503;
       if (isYateChatError(err, 'STORE_TOO_LARGE')) return 413;
-      this.#ctx.conn.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
+      // An unreachable database is said once by the store, not for every message.
+      if (!isStoreUnreachable(err)) this.#ctx.conn.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
       return 500;
     }
   }
@@ -95,18 +109,31 @@ export class Offline {
       await this.store.purgeExpired();
       for (const { recipient } of await this.store.recipients()) await this.flush(recipient);
     } catch (err) {
-      this.#ctx.conn.log.warn(`offline retry failed: ${(err as Error).message}`);
+      if (!isStoreUnreachable(err)) this.#ctx.conn.log.warn(`offline retry failed: ${(err as Error).message}`);
     } finally {
       this.#retrying = false;
     }
   }
 
-  /** Deliver `user`'s messages in order; stop at the first failure. Serialised per user. */
+  /** Deliver `user`'s messages in order; stop at the first failure. Serialised per user; a
+   *  request made while another waits its turn joins it (a burst of notifications is one run). */
   flush(user: string, targets?: Target[]): Promise<void> {
+    const queued = this.#queued.get(user);
+    if (queued) {
+      if (targets?.length) queued.targets = targets;
+      return this.#running.get(user)!;
+    }
+    const entry = { targets };
+    this.#queued.set(user, entry);
     const prev = this.#running.get(user) ?? Promise.resolve();
-    const run = prev.then(() => this.#flushing.run(() => this.#flush(user, targets))).catch((err: Error) => {
-      this.#ctx.conn.log.warn(`offline delivery to ${user} failed: ${err.message}`);
-    });
+    const run = prev
+      .then(() => {
+        this.#queued.delete(user);
+        return this.#flushing.run(() => this.#flush(user, entry.targets));
+      })
+      .catch((err: Error) => {
+        if (!isStoreUnreachable(err)) this.#ctx.conn.log.warn(`offline delivery to ${user} failed: ${err.message}`);
+      });
     this.#running.set(user, run);
     void run.then(() => {
       if (this.#running.get(user) === run) this.#running.delete(user);
@@ -115,23 +142,62 @@ export class Offline {
   }
 
   async #flush(user: string, known?: Target[]): Promise<void> {
+    const shared = this.store.shared;
+    if (!shared) {
+      await this.#deliver(user, known, null);
+      return;
+    }
+    const store = this.#ctx.config.offline.store;
+    const lease = await DeliveryLease.take(shared, user, (store.kind === 'postgres' ? store.leaseSeconds ?? 15 : 15) * 1000);
+    if (!lease) return this.#leased(user);
+    this.#busy.delete(user);
+    let emptied: boolean;
+    try {
+      emptied = await this.#deliver(user, known, lease);
+    } finally {
+      await lease.release();
+    }
+    // A message stored while we held the lease, whose notification found it taken: ours now.
+    if (emptied && (await this.store.count(user)) > 0) void this.flush(user, known);
+  }
+
+  /** Another node delivers `user`'s messages: ask again soon while they are registered here
+   *  (it may stop at a failure of its own contact, or empty the queue just before a new one). */
+  #leased(user: string): void {
+    const tries = (this.#busy.get(user) ?? 0) + 1;
+    if (tries > BUSY_RETRIES || this.#closed || !this.#ctx.registrations.targets(user).length) {
+      this.#busy.delete(user);
+      return;
+    }
+    this.#busy.set(user, tries);
+    setTimeout(() => {
+      const targets = this.#ctx.registrations.targets(user);
+      if (!this.#closed && targets.length) void this.flush(user, targets);
+    }, BUSY_RETRY_MS).unref();
+  }
+
+  /** Sends `user`'s messages oldest first until none is left (true) or one fails, no route is
+   *  found or the lease is lost (false). */
+  async #deliver(user: string, known: Target[] | undefined, lease: DeliveryLease | null): Promise<boolean> {
     let batch = await this.store.pending(user, 50);
-    if (!batch.length) return;
+    if (!batch.length) return true;
     const targets = known?.length ? known : (await lookupRoute(this.#ctx, user, { sender: user, domain: this.#ctx.config.domain ?? checkedHost(batch[0]!.params.domain) })).targets;
-    if (!targets.length) return;
+    if (!targets.length) return false;
     while (batch.length) {
       for (const m of batch) {
+        if (lease?.lost) return false;
         const code = await sendToAll(this.#ctx, targets, outgoingOf(m, this.#ctx.config.domain));
         if (code < 200 || code >= 300) {
           await this.store.failed(m.id);
           this.#ctx.conn.log.info(`offline message ${m.id} for ${user} not delivered (${code}); kept for later`);
-          return;
+          return false;
         }
         await this.store.delivered(m.id);
         this.#ctx.stats.offlineDelivered++;
       }
       batch = await this.store.pending(user, 50);
     }
+    return true;
   }
 }
 

@@ -1,7 +1,9 @@
 // The presence each user PUBLISHed (PIDF, read by pidf.ts), kept in memory with its time: one
 // state per publication (RFC 3903: each device publishes under its own entity tag), at most
 // MAX_PUBLICATIONS per user (the oldest dropped) and `max` users (the least recent forgotten),
-// each with a note of bounded size. Watchers (watchers.ts) compose a user's publications.
+// each with a note of bounded size. Watchers (watchers.ts) compose a user's publications. With a
+// shared store (shared.ts) each node writes there each publication it records or removes
+// (onChange) and takes the user's whole set as the store holds it (apply).
 import { toText } from '../protocol/bytes.js';
 import { readPidf } from './pidf.js';
 
@@ -31,6 +33,15 @@ export class PresenceBook {
   readonly #byUser = new Map<string, Map<string, Presence>>();
   readonly #max: number;
   #seq = 0;
+  /** Unique across nodes too (another node may check a tag or compose a tuple id, with a shared
+   *  store): random per process. */
+  readonly #node = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0');
+  /**
+   * Told of every change a PUBLISH made here (not of apply()): the publication recorded (new, or
+   * replacing the one with its tuple id), or null, and the tuple ids of those it removed (an
+   * Expires 0, or the oldest over MAX_PUBLICATIONS): a shared store writes just that.
+   */
+  onChange: ((user: string, saved: Presence | null, removed: readonly string[]) => void) | null = null;
 
   constructor(max = 100_000) {
     this.#max = max;
@@ -45,9 +56,10 @@ export class PresenceBook {
     const mine = this.#live(user, now);
     const old = ifMatch === undefined ? undefined : mine?.get(ifMatch);
     if (ifMatch !== undefined && !old) return 'nomatch';
+    const removed = expiresSeconds !== 0 ? [] : old ? [old.id] : [...(mine?.values() ?? [])].map((p) => p.id);
     if (old) mine!.delete(old.etag);
     else if (expiresSeconds === 0) mine?.clear();
-    if (expiresSeconds === 0) return this.#settle(user, null);
+    if (expiresSeconds === 0) return this.#settle(user, null, removed);
     const pidf = readPidf(body);
     const seq = ++this.#seq;
     const p: Presence = {
@@ -57,9 +69,9 @@ export class PresenceBook {
       at: now,
       expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000,
       etag: this.#etag(now, seq),
-      id: old?.id ?? `p${seq.toString(36)}`,
+      id: old?.id ?? `p${this.#node}${seq.toString(36)}`,
     };
-    return this.#settle(user, p);
+    return this.#settle(user, p, []);
   }
 
   /**
@@ -71,9 +83,26 @@ export class PresenceBook {
     const p = mine?.get(etag);
     if (!p) return 'nomatch';
     mine!.delete(etag);
-    if (expiresSeconds === 0) return this.#settle(user, null);
+    if (expiresSeconds === 0) return this.#settle(user, null, [p.id]);
     const seq = ++this.#seq;
-    return this.#settle(user, { ...p, expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000, etag: this.#etag(now, seq) });
+    return this.#settle(user, { ...p, expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000, etag: this.#etag(now, seq) }, []);
+  }
+
+  /**
+   * Take the user's set of publications as another node recorded it (a shared store), the latest
+   * last ([] removes them all). True when it differs from what was held: the watchers are told.
+   */
+  apply(user: string, publications: readonly Presence[], now = Date.now()): boolean {
+    const held = this.#live(user, now);
+    const next = publications.filter((p) => p.expiresAt > now).slice(-MAX_PUBLICATIONS);
+    const was = [...(held?.values() ?? [])];
+    const same = was.length === next.length && next.every((p, i) => sameState(p, was[i]));
+    if (same) return false;
+    this.#byUser.delete(user);
+    if (next.length === 0) return true;
+    this.#byUser.set(user, new Map(next.map((p) => [p.etag, p])));
+    if (this.#byUser.size > this.#max) this.#byUser.delete(this.#byUser.keys().next().value!);
+    return true;
   }
 
   /** The user's latest live publication, or null. */
@@ -106,7 +135,7 @@ export class PresenceBook {
   }
 
   #etag(now: number, seq: number): string {
-    return `yc${now.toString(36)}${seq.toString(36)}`;
+    return `yc${this.#node}${now.toString(36)}${seq.toString(36)}`;
   }
 
   /** The user's publications with the expired ones dropped (undefined when none is left). */
@@ -121,15 +150,25 @@ export class PresenceBook {
     return mine;
   }
 
-  /** Store `p` (if any) as the user's latest and apply the bounds; returns `p`. */
-  #settle(user: string, p: Presence | null): Presence | null {
+  /** Store `p` (if any) as the user's latest and apply the bounds (`removed` gets the id of a
+   *  publication dropped for them); returns `p`. */
+  #settle(user: string, p: Presence | null, removed: string[]): Presence | null {
     const mine = this.#byUser.get(user) ?? new Map<string, Presence>();
     this.#byUser.delete(user); // re-inserted last: the least recent user is forgotten first
     if (p) mine.set(p.etag, p);
-    if (mine.size > MAX_PUBLICATIONS) mine.delete(mine.keys().next().value!);
+    if (mine.size > MAX_PUBLICATIONS) {
+      const oldest = mine.keys().next().value!;
+      removed.push(mine.get(oldest)!.id);
+      mine.delete(oldest);
+    }
+    this.onChange?.(user, p, removed);
     if (mine.size === 0) return p;
     this.#byUser.set(user, mine);
     if (this.#byUser.size > this.#max) this.#byUser.delete(this.#byUser.keys().next().value!);
     return p;
   }
+}
+
+function sameState(a: Presence, b: Presence | undefined): boolean {
+  return !!b && a.etag === b.etag && a.id === b.id && a.basic === b.basic && a.note === b.note && a.at === b.at && a.expiresAt === b.expiresAt;
 }

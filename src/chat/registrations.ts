@@ -124,6 +124,11 @@ export class Registrations {
     return this.#seen.has(user);
   }
 
+  /** `user` registered on another node (a shared store): known, though not routable from here. */
+  know(user: string): void {
+    this.#remember(user);
+  }
+
   /** Forget everything (the link to Yate was lost: registrations meanwhile went unseen). */
   clear(): void {
     this.#byUser.clear();

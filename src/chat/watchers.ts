@@ -237,7 +237,10 @@ export class Watchers {
     const ctx = this.#ctx;
     const user = s.presentity;
     // Seen registering since start: the view knows. Else what Yate's routers said, if asked.
-    const registered = ctx.registrations.targets(user, now).length > 0 ? true : ctx.registrations.seen(user) ? false : this.#routed.get(user) ?? null;
+    const here = ctx.registrations.targets(user, now).length > 0 ? true : ctx.registrations.seen(user) ? false : this.#routed.get(user) ?? null;
+    // With a store shared by several nodes, not registered here says nothing of the others: the
+    // user's publications (made on any node) speak then.
+    const registered = here === false && ctx.offline?.store.shared ? null : here;
     return composePidf(/<([^>]*)>/.exec(s.localUri)?.[1] ?? s.localUri, presentityTuples(ctx.presence.all(s.presentity, now), registered));
   }
 

@@ -20,7 +20,7 @@ export interface StorePathOptions {
 
 /** `systemDir` and `tmpDir`: the folders defaultStorePath chooses between (tests point them at temp folders). */
 export interface LoadOptions extends StorePathOptions {
-  /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET). [process.env] */
+  /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL, YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET). [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -108,7 +108,9 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   const aliasIssues = aliasProblems(data);
 
   const secrets = secretsFromEnv(env, issues);
-  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, ...secrets });
+  // A postgres store's url may hold a password: it can stay out of the rules file.
+  const postgresUrl = env['YATE_CHAT_PG_URL'] || undefined;
+  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl, ...secrets });
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push({ field: formatPath(issue.path), message: issue.message });

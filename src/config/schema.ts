@@ -34,6 +34,8 @@ export interface SchemaContext {
   /** YATE_CHAT_HTTP_TOKEN and YATE_CHAT_WEBHOOK_SECRET, used when the file has none. */
   readonly httpToken?: string;
   readonly webhookSecret?: string;
+  /** A postgres store's url when the file names none (YATE_CHAT_PG_URL in the environment). */
+  readonly postgresUrl?: string;
 }
 
 // ---------------------------------------------------------------- building blocks
@@ -165,6 +167,34 @@ const userList = z
   .array(localUser, { error: (iss) => `expected an array of user names, got ${show(iss.input)}` })
   .transform((users) => [...new Set(users)]);
 
+/** A URL as it may appear in a message: with its password replaced by ***. */
+function redacted(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    const u = new URL(v);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    // Not a URL: whatever follows "://" up to the last "@" may be a password.
+    return v.replace(/(:\/\/[^/@]*:)[^/]*@/, '$1***@');
+  }
+}
+
+/** A postgres:// or postgresql:// URL naming a host (the password, if any, never shown back). */
+function postgresUrl(v: unknown): Compiled<string> {
+  const expected = 'a postgres://user@host[:port]/database URL';
+  if (typeof v !== 'string') return { ok: false, expected };
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return { ok: false, expected };
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return { ok: false, expected: `${expected} (not ${u.protocol})` };
+  if (!u.hostname) return { ok: false, expected: `${expected} (with a host)` };
+  return { ok: true, value: v };
+}
+
 // ---------------------------------------------------------------- the defaults
 
 /** Values used for every field the file leaves out (the store path comes from SchemaContext). */
@@ -178,6 +208,7 @@ export const DEFAULTS = {
   allowUnauthenticated: false,
   delivery: { waitMs: 8000, maxTargets: 8, inPlace: true, sendTimeoutMs: 40000 },
   webhookTimeoutMs: 3000,
+  postgres: { poolSize: 4, leaseSeconds: 15 },
   offline: {
     enabled: true,
     // The store's own defaults (store/types.ts): one value each, whoever opens a store.
@@ -221,21 +252,61 @@ export function rulesFileSchema(ctx: SchemaContext) {
 
   const store = strict(
     {
-      /** "sqlite" (kept across restarts) or "memory" (lost when the module stops). ["sqlite"] */
-      kind: word('sqlite', 'memory').default('sqlite'),
+      /**
+       * "sqlite" (kept across restarts), "memory" (lost when the module stops) or "postgres"
+       * (one database several Yate nodes share). ["sqlite"]
+       */
+      kind: word('sqlite', 'memory', 'postgres').default('sqlite'),
       /**
        * sqlite only: the database file. A relative path is resolved against the rules file's
        * folder (Yate's working directory is not the script's). [the default store path: see
        * defaultStorePath]
        */
       path: leaf<string>('a file path', (v) => typeof v === 'string' && v.trim().length > 0 && !v.includes('\0')).optional(),
+      /**
+       * postgres only: postgres://user@host[:port]/database[?sslmode=require]. Leave the password
+       * out: PGPASSWORD in Yate's environment gives it (or the whole url in YATE_CHAT_PG_URL).
+       * [YATE_CHAT_PG_URL]
+       */
+      url: z.unknown().transform((v, c): string => {
+        const r = postgresUrl(v);
+        if (r.ok) return r.value;
+        c.addIssue({ code: 'custom', message: `expected ${r.expected}, got ${show(redacted(v))}`, input: v });
+        return z.NEVER;
+      }).optional(),
+      /** postgres only: connections to the database at most (besides one that listens). 1..100. [4] */
+      poolSize: positiveInt(100).optional(),
+      /**
+       * postgres only: seconds a node's right to deliver one recipient's messages lasts without
+       * renewal (renewed while it delivers): a node that dies mid-delivery holds that recipient's
+       * messages this long before another node takes over. 2..3600. [15]
+       */
+      leaseSeconds: leaf<number>('a whole number of seconds 2..3600', isInt(2, 3600)).optional(),
     },
-    'an object {"kind": "sqlite", "path"} or {"kind": "memory"}',
+    'an object {"kind": "sqlite", "path"}, {"kind": "memory"} or {"kind": "postgres", "url"}',
   ).transform((s, tx): StoreConfig => {
+    /** Fields that belong to another kind of store. */
+    const foreign = (fields: readonly (keyof typeof s)[], hint: string): void => {
+      for (const f of fields) {
+        if (s[f] === undefined) continue;
+        tx.addIssue({ code: 'custom', path: [f], message: `expected no "${f}" with "kind": "${s.kind}" (${hint}), got ${f === 'url' ? show(redacted(s[f])) : show(s[f])}`, input: s[f] });
+      }
+    };
     if (s.kind === 'memory') {
-      if (s.path !== undefined) tx.addIssue({ code: 'custom', path: ['path'], message: `expected no "path" with "kind": "memory" (use "kind": "sqlite" to keep a file), got ${show(s.path)}`, input: s.path });
+      foreign(['path'], 'use "kind": "sqlite" to keep a file');
+      foreign(['url', 'poolSize', 'leaseSeconds'], 'they are for "kind": "postgres"');
       return { kind: 'memory' };
     }
+    if (s.kind === 'postgres') {
+      foreign(['path'], 'a postgres store is named by "url"');
+      const url = s.url ?? ctx.postgresUrl;
+      if (url === undefined) {
+        tx.addIssue({ code: 'custom', path: ['url'], message: 'expected a postgres:// URL here or in YATE_CHAT_PG_URL (environment), got nothing', input: undefined });
+        return z.NEVER;
+      }
+      return { kind: 'postgres', url, poolSize: s.poolSize ?? DEFAULTS.postgres.poolSize, leaseSeconds: s.leaseSeconds ?? DEFAULTS.postgres.leaseSeconds };
+    }
+    foreign(['url', 'poolSize', 'leaseSeconds'], 'they are for "kind": "postgres"');
     return { kind: 'sqlite', path: s.path === undefined ? ctx.defaultStorePath : path.resolve(ctx.baseDir, s.path) };
   });
 

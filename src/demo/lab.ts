@@ -21,6 +21,8 @@ export interface LabOptions {
   readonly ysipchan?: YsipchanOptions;
   /** Wait for the module's ready banner (default true). */
   readonly waitReady?: boolean;
+  /** More environment for the module (e.g. PGPASSWORD for a postgres store). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface Lab {
@@ -47,7 +49,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     rulesFile = path.join(dir, 'yate-chat.json');
     writeFileSync(rulesFile, JSON.stringify(opts.rules ?? { offline: { store: { kind: 'memory' } } }, null, 2));
   }
-  const link = emu.spawn(LAUNCHER, rulesFile ?? undefined, { env: { ...process.env, YATE_CHAT_DATA: dir } });
+  const link = emu.spawn(LAUNCHER, rulesFile ?? undefined, { env: { ...process.env, YATE_CHAT_DATA: dir, ...opts.env } });
   if (opts.waitReady ?? true) await emu.log.waitForLog(/yate-chat \S+ ready/, 15000);
   let ports = 5070;
   return {

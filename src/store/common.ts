@@ -93,3 +93,14 @@ export function tally(counters: Counters, err: unknown): unknown {
   else if (isYateChatError(err, 'STORE_FAILED')) counters.failures++;
   return err;
 }
+
+/** STORE_FAILED because the store's server cannot be reached (or does not answer). The store says
+ *  so in Yate's log once, when it happens, and again when the server is back: callers log nothing
+ *  more for each operation it fails. */
+export class StoreUnreachable extends YateChatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_FAILED', message, options);
+  }
+}
+
+export const isStoreUnreachable = (err: unknown): err is StoreUnreachable => err instanceof StoreUnreachable;
