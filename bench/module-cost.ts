@@ -105,9 +105,12 @@ export interface ModuleCostResult {
   readonly yateChatUs: number;
   readonly minimalUs: number;
   readonly ratio: number;
+  /** With `compare`: yate-chat under those rules instead, run interleaved with the others. */
+  readonly compareUs?: number;
+  readonly compareRatio?: number;
 }
 
-export async function benchModuleCost(opts: { messages?: number; warmup?: number; runs?: number; window?: number; gapMs?: number; rules?: Record<string, unknown> } = {}): Promise<ModuleCostResult[]> {
+export async function benchModuleCost(opts: { messages?: number; warmup?: number; runs?: number; window?: number; gapMs?: number; rules?: Record<string, unknown>; compare?: Record<string, unknown> } = {}): Promise<ModuleCostResult[]> {
   const count = opts.messages ?? 20000;
   const runs = opts.runs ?? 5;
   const window = opts.window ?? 16;
@@ -115,25 +118,31 @@ export async function benchModuleCost(opts: { messages?: number; warmup?: number
   const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-cost-'));
   const rules = path.join(dir, 'rules.json');
   writeFileSync(rules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' } }, ...opts.rules }));
+  const compareRules = path.join(dir, 'compare.json');
+  writeFileSync(compareRules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' } }, ...opts.rules, ...opts.compare }));
+  const kinds = opts.compare ? (['yate-chat', 'compare', 'minimal'] as const) : (['yate-chat', 'minimal'] as const);
   const env = { ...process.env, YATE_CHAT_DATA: dir };
   const out: ModuleCostResult[] = [];
   try {
     for (const p of ['generic', 'native'] as const) {
       const template = p === 'generic' ? recorded('seed-generic-message.txt', 'sip.message') : recorded('native-message.txt', 'call.route');
       const expect = p === 'generic' ? /:false:xsip\.generate:/ : /:true::sip\//;
-      const ours: number[] = [];
-      const floor: number[] = [];
+      const us = { 'yate-chat': [] as number[], compare: [] as number[], minimal: [] as number[] };
       for (let i = 0; i < runs; i++) {
-        for (const which of ['yate-chat', 'minimal'] as const) {
-          const child = which === 'yate-chat'
-            ? spawn(LAUNCHER, [rules], { env, stdio: ['pipe', 'pipe', 'inherit'] })
-            : spawn(process.execPath, [MINIMAL, '127.0.0.1:5070'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+        for (const which of kinds) {
+          const child = which === 'minimal'
+            ? spawn(process.execPath, [MINIMAL, '127.0.0.1:5070'], { env, stdio: ['pipe', 'pipe', 'inherit'] })
+            : spawn(LAUNCHER, [which === 'compare' ? compareRules : rules], { env, stdio: ['pipe', 'pipe', 'inherit'] });
           const r = await drive(child, template, opts.warmup ?? Math.round(count / 4), count, window, expect, gapMs);
           if (r.fast !== count) throw new Error(`${which} ${p}: ${r.fast} of ${count} answers took the fast path`);
-          (which === 'yate-chat' ? ours : floor).push(r.cpuUsPerMessage);
+          us[which].push(r.cpuUsPerMessage);
         }
       }
-      out.push({ path: p, messages: count, yateChatUs: median(ours), minimalUs: median(floor), ratio: median(ours) / median(floor) });
+      const floor = median(us.minimal);
+      out.push({
+        path: p, messages: count, yateChatUs: median(us['yate-chat']), minimalUs: floor, ratio: median(us['yate-chat']) / floor,
+        ...(opts.compare ? { compareUs: median(us.compare), compareRatio: median(us.compare) / floor } : {}),
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -36,6 +36,12 @@ for (const r of await benchModuleCost({ messages: Math.max(500, Math.round(5_000
   say(`module CPU per MESSAGE, ${r.path} path, one per wake-up (${r.messages} offered after ${Math.round(20_000 * scale)} to warm up, median of 3, no Yate): ` +
     `yate-chat ${r.yateChatUs.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)}`);
 }
+// The HTTP face off and on (listening, its process metrics sampling, no scrape meanwhile), run
+// interleaved with the minimal module: what having it costs a MESSAGE.
+for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20_000 * scale)), compare: { http: { listen: '127.0.0.1:0', token: 'bench-token-0123456789' } } })) {
+  say(`module CPU per MESSAGE, ${r.path} path, HTTP face off / on, 16 in flight (${r.messages} offered, median of 5, interleaved, no Yate): ` +
+    `yate-chat ${r.yateChatUs.toFixed(1)} / ${r.compareUs!.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)} / ${r.compareRatio!.toFixed(2)}`);
+}
 const sizes = { messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) };
 const s = await benchStore(sizes);
 say(`store (SQLite, one fsync'd commit per message): ${JSON.stringify(s)}`);

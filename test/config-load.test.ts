@@ -15,7 +15,7 @@ const SAMPLE = fileURLToPath(new URL('../../yate-conf/yate-chat.json', import.me
 test('without a file the defaults are returned and they work', () => {
   const config = loadConfig(undefined, ENV);
   assert.deepEqual(
-    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, presence: { ...config.presence, deny: { ...config.presence.deny } } },
+    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, webhooks: { ...config.webhooks }, presence: { ...config.presence, deny: { ...config.presence.deny } } },
     {
       file: null,
       mode: 'confirmed',
@@ -50,6 +50,8 @@ test('without a file the defaults are returned and they work', () => {
         maxPerWatcher: 50,
         maxSubscriptions: 10000,
       },
+      webhooks: {},
+      webhookTimeoutMs: 3000,
       warnings: [],
     },
   );

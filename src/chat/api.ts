@@ -7,8 +7,10 @@ import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
 import type { ChatContext } from './context.js';
-import { route } from './decide.js';
+import { decide, route } from './decide.js';
 import { budgetFor, carryOut } from './flow.js';
+import { messageLine } from './logline.js';
+import { PATH, type Stats } from './stats.js';
 
 /** Counters since start (`status yate-chat`, `chat stats`). */
 export interface ChatStats {
@@ -106,6 +108,10 @@ export interface SendRequest {
   readonly text: string;
   /** Content type [text/plain]. */
   readonly type?: string;
+  /** Who asks [rmanager]: `rmanager` is the admin (routed without the sender's checks); `http`
+   *  is a sender like a SIP client, so the sender's checks apply as to a MESSAGE from `from`
+   *  (content type, size, deny lists, its rate limit). Also the `path` it is counted under. */
+  readonly via?: 'rmanager' | 'http';
 }
 
 export interface SendResult {
@@ -114,6 +120,24 @@ export interface SendResult {
   readonly code: number;
   /** Where it went, or why not. */
   readonly detail: string;
+  /** Refused by the sender's rate limit (via http). */
+  readonly rateLimited?: true;
+  /** Headers a SIP answer would carry (Retry-After). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What GET /metrics reads, live (nothing copied: read it at once). */
+export interface ChatMetrics {
+  /** Counters and histograms as the pipeline keeps them (stats.ts). */
+  readonly stats: Readonly<Stats>;
+  /** Deliveries yate-chat runs itself now, and those waiting for a turn. */
+  readonly deliveriesRunning: number;
+  readonly deliveriesWaiting: number;
+  /** Senders the rate limiter remembers. */
+  readonly rateLimitSenders: number;
+  readonly presence: number;
+  readonly offered: number;
+  readonly emitted: number;
 }
 
 export interface ChatApi {
@@ -134,6 +158,7 @@ export interface ChatApi {
   /** Route and deliver a MESSAGE as if `from` sent it (the rules' routing, aliases and offline
    *  store; not the sender's checks). Rejects BAD_ARGUMENT for a request that cannot be sent. */
   send(req: SendRequest): Promise<SendResult>;
+  metrics(): ChatMetrics;
 }
 
 /** Content type of a sent message: type/subtype, optional parameters, nothing that breaks a line. */
@@ -204,10 +229,38 @@ export function chatApi(ctx: ChatContext): ChatApi {
       if (!called) throw new YateChatError('BAD_ARGUMENT', `no recipient user in ${JSON.stringify(req.to)}`);
       if (!req.text) throw new YateChatError('BAD_ARGUMENT', 'no text to send');
       if (!CONTENT_TYPE.test(type)) throw new YateChatError('BAD_ARGUMENT', `not a content type: ${JSON.stringify(type)}`);
+      const t0 = performance.now();
       const domain = given ?? ctx.config.domain ?? ctx.registrations.domainOf(sender);
       const out = { sender, domain, called, type: fromText(type), body: fromText(req.text), encoding: '', antiloop: 20 };
-      const r = await carryOut(ctx, out, route(called, ctx.world), budgetFor(ctx));
-      return { code: r.code, detail: toText(r.detail) };
+      const path = req.via === 'http' ? PATH.http : PATH.rmanager;
+      const d = req.via === 'http'
+        ? decide({ sender, authenticated: true, rateKey: sender, called, type: out.type, bodyLength: out.body.length, antiloop: out.antiloop }, ctx.world)
+        : route(called, ctx.world);
+      // An API sender's MESSAGE gets its line in Yate's log like a SIP sender's.
+      const log = (outcome: string): void => {
+        if (req.via === 'http') ctx.conn.log.info(messageLine('MESSAGE', sender, called, out.type, '', out.body, `${outcome} (HTTP API)`, ctx.config.logBodies));
+      };
+      if (d.kind === 'refuse') {
+        ctx.stats.refused(d);
+        ctx.stats.answered(path, d.code, performance.now() - t0);
+        log(`${d.code} ${d.reason}`);
+        return { code: d.code, detail: toText(d.reason), ...(d.rateLimited ? { rateLimited: true } : {}), ...(d.headers ? { headers: d.headers } : {}) };
+      }
+      const r = await carryOut(ctx, out, d, budgetFor(ctx));
+      ctx.stats.answered(path, r.code, performance.now() - t0);
+      log(`${r.code} ${r.detail}`);
+      return { code: r.code, detail: toText(r.detail), ...(r.headers ? { headers: r.headers } : {}) };
+    },
+    metrics() {
+      return {
+        stats: ctx.stats,
+        deliveriesRunning: ctx.slots.running,
+        deliveriesWaiting: ctx.slots.waiting,
+        rateLimitSenders: ctx.limiter.size,
+        presence: ctx.presence.size,
+        offered: ctx.conn.counters.offered,
+        emitted: ctx.conn.counters.emitted,
+      };
     },
   };
 }

@@ -11,7 +11,7 @@
 //                       the far end's code. yate-chat sees no more of this MESSAGE.
 //   lookup              ask Yate's routers ourselves (ysipchan would answer an unrouted MESSAGE
 //                       405), then decide again
-//   keep, several targets, another driver
+//   keep, several targets, another driver, a webhook
 //                       routed to ourselves (yate-chat/...), carried out by msg-execute.ts
 // Any other call.route with route_type=msg (lateroute's, in seed mode) only gets the aliases
 // applied; the routers after us (regfile at 100) answer it.
@@ -24,8 +24,9 @@ import type { Outgoing } from './deliver.js';
 import { budgetFor, lookup, type Budget } from './flow.js';
 import { inPlaceUri, ROUTED, ROUTED_VALUE, routeInPlace } from './inplace.js';
 import { messageLine } from './logline.js';
-import { DELIVER_CALLTO, OFFLINE_CALLTO } from './msg-execute.js';
+import { DELIVER_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO } from './msg-execute.js';
 import { askOf, outgoingOf } from './request.js';
+import { HANDED, PATH } from './stats.js';
 
 /** Yate's error names for our refusals (ysipchan maps them back to these codes). */
 const ERROR_OF: Record<number, string> = { 403: 'forbidden', 404: 'noroute', 415: 'nomedia', 480: 'offline', 483: 'looping', 503: 'service-unavailable' };
@@ -34,13 +35,16 @@ export function onCallRoute(ctx: ChatContext): Handler {
   return (msg, hctx) => {
     if (msg.get(MARK) === ctx.marker) return false; // our own lookup: the routers answer it
     if (msg.get('module') !== 'sip') return applyAlias(ctx, msg);
+    const t0 = performance.now();
     ctx.stats.received++;
     const out = outgoingOf(msg, ctx.config);
-    return settle(ctx, msg, out, decide(askOf(out, msg.get('xsip_type')), ctx.world), hctx, null);
+    return settle(ctx, msg, out, decide(askOf(out, msg.get('xsip_type')), ctx.world), hctx, null, t0);
   };
 }
 
-function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx: HandlerContext, budget: Budget | null): boolean | Promise<boolean> {
+/** `t0`: when the handler started, for the sender latency metric (a MESSAGE routed to
+ *  ourselves is counted when its msg.execute is answered). */
+function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx: HandlerContext, budget: Budget | null, t0: number): boolean | Promise<boolean> {
   const log = (outcome: string) => ctx.conn.log.info(messageLine('MESSAGE', out.sender, out.called, out.type, out.encoding, out.body, outcome, ctx.config.logBodies));
   switch (d.kind) {
     case 'refuse':
@@ -49,10 +53,11 @@ function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx
       msg.set('error', ERROR_OF[d.code] ?? 'failure').set('reason', d.reason).set('code', d.code);
       for (const [h, v] of Object.entries(d.headers ?? {})) msg.set(`osip_${h}`, v);
       log(`${d.code} ${d.reason}`);
+      ctx.stats.answered(PATH.native, d.code, performance.now() - t0);
       return true;
     case 'lookup': {
       const b = budget ?? budgetFor(ctx, hctx);
-      return lookup(ctx, out, d.recipient, b).then((next) => settle(ctx, msg, out, next, hctx, b));
+      return lookup(ctx, out, d.recipient, b).then((next) => settle(ctx, msg, out, next, hctx, b, t0));
     }
     case 'deliver': {
       const [only] = d.targets;
@@ -60,6 +65,7 @@ function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx
         routeInPlace(msg, only!, { ...out, called: d.recipient });
         ctx.stats.handed++;
         log(`sent on to ${inPlaceUri(only!)} by ysipchan, which answers with its code`);
+        ctx.stats.answered(PATH.native, HANDED, performance.now() - t0);
         return true;
       }
       msg.retval = DELIVER_CALLTO + d.recipient;
@@ -72,6 +78,10 @@ function settle(ctx: ChatContext, msg: Message, out: Outgoing, d: Decision, hctx
     }
     case 'keep':
       msg.retval = OFFLINE_CALLTO + d.recipient;
+      msg.set(ROUTED, ROUTED_VALUE);
+      return true;
+    case 'webhook':
+      msg.retval = WEBHOOK_CALLTO + d.recipient;
       msg.set(ROUTED, ROUTED_VALUE);
       return true;
   }

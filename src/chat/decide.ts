@@ -10,6 +10,7 @@
 //   sender over the rate limit             503 + Retry-After (or 403)
 //   alias to a sip:/sips: URI              deliver there
 //   alias to a user                        route that user instead
+//   a webhook address (rules `webhooks`)   POST it to the webhook, answer from its answer
 //   registered (the view holds a contact)  deliver to it           <- the fast path
 //   otherwise                              ask Yate's routers (call.route), then afterLookup():
 //     a route                              deliver to it (several: to each)
@@ -61,7 +62,9 @@ export type Decision =
   /** The view does not know the recipient: ask Yate's routers, then call afterLookup(). */
   | { readonly kind: 'lookup'; readonly recipient: string }
   /** Keep it in the offline store and answer 202. */
-  | { readonly kind: 'keep'; readonly recipient: string; readonly why: string };
+  | { readonly kind: 'keep'; readonly recipient: string; readonly why: string }
+  /** `recipient` is a webhook address: POST the message to `url` (webhook.ts). */
+  | { readonly kind: 'webhook'; readonly recipient: string; readonly url: string };
 
 /** The checks every MESSAGE passes first; null when it may go on. */
 export function admit(ask: Ask, world: Pick<World, 'config' | 'rate'>): Refuse | null {
@@ -117,13 +120,14 @@ function rateLimit(ask: Pick<Ask, 'sender' | 'rateKey'>, world: Pick<World, 'con
   };
 }
 
-/** Where a message for `called` goes: aliases, then the registration view, else ask Yate. */
+/** Where a message for `called` goes: aliases, webhooks, then the registration view, else ask Yate. */
 export function route(called: string, world: Pick<World, 'config' | 'contacts'>): Decision {
   const { config } = world;
   const alias = resolveAlias(config, called);
   // To an outside URI: the To header keeps the name the sender wrote.
   if (alias?.kind === 'uri') return { kind: 'deliver', recipient: called, targets: [{ callto: `sip/${alias.uri}`, params: {} }] };
   const recipient = alias ? alias.user : called;
+  if (Object.hasOwn(config.webhooks, recipient)) return { kind: 'webhook', recipient, url: config.webhooks[recipient]! };
   const contacts = world.contacts(recipient);
   if (contacts.length) return { kind: 'deliver', recipient, targets: contacts.slice(0, config.delivery.maxTargets) };
   return { kind: 'lookup', recipient };

@@ -5,13 +5,21 @@
 //   deliver  send to every target ourselves (xsip.generate wait=true, msg.execute for other
 //            drivers); the best final code, or 202 when none came within delivery.waitMs and
 //            any later failure is kept; a final code in offline.storeCodes is kept (202)
+//   webhook  POST it to the webhook (webhook.ts), within webhookTimeoutMs and the budget:
+//            2xx 200 (its {"reply"} goes back to the sender as a MESSAGE from the webhook
+//            address, after the sender's answer), another status or no connection 503, no
+//            answer in time 504. Never kept: a webhook is not a user who comes back.
 // The fast path (one SIP target, handed to ysipchan in place) is inplace.ts; the handlers
 // choose. Each run holds one budget: the sender's answer cannot wait past it (Yate would time
 // us out), and once the deadline answered a message nothing more is sent or kept for it.
 import type { HandlerContext } from '../engine/handlers.js';
 import type { ChatContext } from './context.js';
-import { afterLookup, type Decision } from './decide.js';
+import { fromText, toText } from '../protocol/bytes.js';
+import { afterLookup, route, type Decision } from './decide.js';
 import { lookupRoute, sendToAll, type Outgoing } from './deliver.js';
+import { messageLine } from './logline.js';
+import { PATH } from './stats.js';
+import { callWebhook, payloadOf } from './webhook.js';
 
 export interface Budget {
   readonly until: number;
@@ -63,7 +71,46 @@ export async function carryOut(ctx: ChatContext, out: Outgoing, d: Decision, bud
     case 'lookup': return carryOut(ctx, out, await lookup(ctx, out, d.recipient, budget), budget);
     case 'keep': return keep(ctx, { ...out, called: d.recipient }, d.why, budget, false);
     case 'deliver': return deliver(ctx, { ...out, called: d.recipient }, d, budget);
+    case 'webhook': return webhook(ctx, out, d, budget);
   }
+}
+
+async function webhook(ctx: ChatContext, out: Outgoing, d: Extract<Decision, { kind: 'webhook' }>, budget: Budget): Promise<FlowResult> {
+  if (budget.answered()) return ABANDONED;
+  const { stats } = ctx;
+  const timeoutMs = Math.min(ctx.config.webhookTimeoutMs, remaining(budget));
+  const o = await callWebhook(d.url, ctx.config.webhookSecret ?? '', payloadOf(out, d.recipient), timeoutMs);
+  if (o.kind === 'timeout') {
+    stats.webhooks.timeout++;
+    return { code: 504, detail: `webhook of ${toText(d.recipient)} gave no answer within ${timeoutMs} ms` };
+  }
+  if (o.kind === 'unreachable') {
+    stats.webhooks.failed++;
+    return { code: 503, detail: `webhook of ${toText(d.recipient)} unreachable (${o.reason})` };
+  }
+  if (o.status < 200 || o.status > 299) {
+    stats.webhooks.refused++;
+    return { code: 503, detail: `webhook of ${toText(d.recipient)} answered ${o.status}` };
+  }
+  stats.webhooks.ok++;
+  if (o.problem) ctx.conn.log.warn(`webhook of ${toText(d.recipient)} (${d.url}): no reply sent: ${o.problem}`);
+  // After the sender's answer has gone out (this resolves first), not before it.
+  if (o.reply !== null) setImmediate(() => void reply(ctx, d.recipient, out, o.reply!));
+  return { code: 200, detail: `webhook of ${toText(d.recipient)} answered ${o.status}${o.reply !== null ? ', reply follows' : ''}` };
+}
+
+/** A webhook's reply: a MESSAGE from the webhook address back to the sender, routed like any
+ *  (registered: delivered; offline: kept), not through the sender's checks (it is ours). */
+async function reply(ctx: ChatContext, from: string, to: Outgoing, text: string): Promise<void> {
+  const body = fromText(text);
+  const type = 'text/plain;charset=utf-8';
+  const log = (outcome: string) => ctx.conn.log.info(messageLine('MESSAGE', from, to.sender, type, '', body, outcome, ctx.config.logBodies));
+  if (body.length > ctx.config.maxBodyBytes) return log(`not sent: the webhook's reply of ${body.length} bytes exceeds maxBodyBytes ${ctx.config.maxBodyBytes}`);
+  const out: Outgoing = { sender: from, domain: to.domain, called: to.sender, type, body, encoding: '', antiloop: 20 };
+  const t0 = performance.now();
+  const r = await carryOut(ctx, out, route(to.sender, ctx.world), budgetFor(ctx));
+  ctx.stats.answered(PATH.webhook, r.code, performance.now() - t0);
+  log(`${r.code} webhook reply: ${r.detail}`);
 }
 
 async function keep(ctx: ChatContext, out: Outgoing, why: string, budget: Budget, accepted: boolean): Promise<FlowResult> {

@@ -25,6 +25,11 @@ export class Slots {
     return this.#size;
   }
 
+  /** Deliveries running (holding a slot). */
+  get running(): number {
+    return this.#size - this.#free;
+  }
+
   /** Deliveries waiting for a turn. */
   get waiting(): number {
     return this.#waiting.length;

@@ -5,6 +5,7 @@ import { Connection } from '../engine/connection.js';
 import type { Endpoint } from '../engine/transport.js';
 import { startChat, PRIORITIES, type ChatModule } from '../chat/module.js';
 import { startAdmin } from '../admin/index.js';
+import { startHttp, type HttpFace } from '../http/index.js';
 import { VERSION } from '../version.js';
 import { fromText } from '../protocol/bytes.js';
 
@@ -48,17 +49,20 @@ export async function runModule(opts: RunOptions): Promise<number> {
     throw err;
   }
   for (const w of config.warnings) conn.log.warn(w);
+  // Only with `http` in the rules (read at start: a reload does not move it).
+  const http: HttpFace | null = config.http ? await startHttp(chat, config.http, conn.log) : null;
   // The banner goes out whatever the log level: an admin must see that the module is up (and
   // when Yate already closed the link, there is no one to tell: we end below).
   if (conn.state === 'open') conn.output(fromText(
     `yate-chat ${VERSION} ready on ${conn.endpointName}: mode=${config.mode}, rules=${config.file ?? 'built-in defaults'}, ` +
       `store=${chat.stats().store ?? 'off'}, bufsize=${conn.maxLineLength}, timeout=${conn.engineTimeout}ms, ` +
-      `handlers=${Object.entries(PRIORITIES).map(([n, p]) => `${n}:${p}`).join(',')}`,
+      `handlers=${Object.entries(PRIORITIES).map(([n, p]) => `${n}:${p}`).join(',')}${http ? `, http=${http.address}` : ''}`,
   ));
   const stop = () => void conn.close();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   await closed;
+  await http?.close();
   await chat.close();
   return 0;
 }

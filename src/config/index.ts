@@ -1,7 +1,8 @@
 // Configuration: the rules file (loadConfig), the questions the chat pipeline asks it
 // (rules), the per-sender rate limiter, and the human text for configuration errors.
 
-export type { Config, Pattern, Mode, LogLevel, RateLimit, KnownUsers, OfflineConfig, PresenceConfig } from './types.js';
+export type { Config, Pattern, Mode, LogLevel, RateLimit, KnownUsers, OfflineConfig, PresenceConfig, HttpConfig, Listen } from './types.js';
+export { parseListen, isLocalOnly, listenName } from './listen.js';
 export { loadConfig, defaultStorePath, formatPath, type LoadOptions, type StorePathOptions, type DefaultStorePath } from './load.js';
 export { ConfigError, type ConfigIssue } from './error.js';
 export { formatConfigError, describeConfigProblems, describeIssue, type FormatOptions } from './format.js';

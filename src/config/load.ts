@@ -6,9 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, type ConfigIssue } from './error.js';
 import { isCommentKey, readJson, stripComments, type JsonPath } from './json.js';
+import { isLocalOnly, listenName } from './listen.js';
 import { traceAlias, MAX_ALIAS_HOPS } from './rules.js';
-import { rulesFileSchema } from './schema.js';
-import type { Config } from './types.js';
+import { rulesFileSchema, SECRET, TOKEN } from './schema.js';
+import type { Config, Listen } from './types.js';
 
 export interface StorePathOptions {
   /** The system data folder, used when it exists and is writable. ["/var/lib/yate-chat"] */
@@ -19,7 +20,7 @@ export interface StorePathOptions {
 
 /** `systemDir` and `tmpDir`: the folders defaultStorePath chooses between (tests point them at temp folders). */
 export interface LoadOptions extends StorePathOptions {
-  /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL). [process.env] */
+  /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL, YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET). [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -106,9 +107,10 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   // other problem in the file (the schema's output exists only when all else is valid).
   const aliasIssues = aliasProblems(data);
 
+  const secrets = secretsFromEnv(env, issues);
   // A postgres store's url may hold a password: it can stay out of the rules file.
   const postgresUrl = env['YATE_CHAT_PG_URL'] || undefined;
-  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl });
+  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl, ...secrets });
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push({ field: formatPath(issue.path), message: issue.message });
@@ -126,13 +128,46 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
     );
   }
 
+  warnings.push(...httpWarnings(rules));
+
   const config: Config = {
     file: absFile,
     ...rules,
     aliases: Object.assign(Object.create(null) as Record<string, string>, rules.aliases),
+    webhooks: Object.assign(Object.create(null) as Record<string, string>, rules.webhooks),
+    ...(secrets.webhookSecret && !rules.webhookSecret ? { webhookSecret: secrets.webhookSecret } : {}),
     warnings,
   };
   return deepFreeze(config);
+}
+
+/** YATE_CHAT_HTTP_TOKEN and YATE_CHAT_WEBHOOK_SECRET (used when the file has none); a bad one is an issue. */
+function secretsFromEnv(env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): { httpToken?: string; webhookSecret?: string } {
+  const out: { httpToken?: string; webhookSecret?: string } = {};
+  for (const [name, key, rule] of [['YATE_CHAT_HTTP_TOKEN', 'httpToken', TOKEN], ['YATE_CHAT_WEBHOOK_SECRET', 'webhookSecret', SECRET]] as const) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    // The value itself is never shown: it is a secret.
+    if (rule.pattern.test(v)) out[key] = v;
+    else issues.push({ field: `${name} (environment)`, message: `expected ${rule.expected}, got ${v.length} characters that are not` });
+  }
+  return out;
+}
+
+/** Valid, but an admin should know: an API any local process may use, webhooks in clear text. */
+function httpWarnings(rules: { http?: { listen: Listen; token: string | null } | undefined; webhooks: Record<string, string> }): string[] {
+  const out: string[] = [];
+  if (rules.http && rules.http.token === null) {
+    out.push(`http: no token, so the /v1 API on ${listenName(rules.http.listen)} takes requests from any local process: set http.token or YATE_CHAT_HTTP_TOKEN`);
+  }
+  for (const [address, url] of Object.entries(rules.webhooks)) {
+    const u = new URL(url);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    if (u.protocol === 'http:' && !isLocalOnly({ kind: 'tcp', host, port: 0 })) {
+      out.push(`webhooks.${address}: ${url} is plain http to another machine: the messages travel unencrypted (signed, not hidden); use https`);
+    }
+  }
+  return out;
 }
 
 function readText(absFile: string, given: string, fail: (more: ConfigIssue[], cause?: unknown) => never): string {

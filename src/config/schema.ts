@@ -8,10 +8,11 @@
 
 import * as path from 'node:path';
 import { z } from 'zod';
+import { isLocalOnly, listenName, parseListen } from './listen.js';
 import { compileMimeRange, compilePattern, isHost, type Compiled } from './pattern.js';
 import { STORE_DEFAULTS } from '../store/types.js';
 import type { StoreConfig } from '../store/index.js';
-import type { KnownUsers, LogLevel, Mode, Pattern, PresenceConfig, RateLimit } from './types.js';
+import type { HttpConfig, KnownUsers, LogLevel, Mode, Pattern, PresenceConfig, RateLimit } from './types.js';
 
 /**
  * Largest body accepted (maxBodyBytes, offline.maxBodyBytes). The body travels to Yate
@@ -30,6 +31,9 @@ export interface SchemaContext {
   readonly baseDir: string;
   /** Store path used when the file does not name one (see defaultStorePath in load.ts). */
   readonly defaultStorePath: string;
+  /** YATE_CHAT_HTTP_TOKEN and YATE_CHAT_WEBHOOK_SECRET, used when the file has none. */
+  readonly httpToken?: string;
+  readonly webhookSecret?: string;
   /** A postgres store's url when the file names none (YATE_CHAT_PG_URL in the environment). */
   readonly postgresUrl?: string;
 }
@@ -203,6 +207,7 @@ export const DEFAULTS = {
   logBodies: false,
   allowUnauthenticated: false,
   delivery: { waitMs: 8000, maxTargets: 8, inPlace: true, sendTimeoutMs: 40000 },
+  webhookTimeoutMs: 3000,
   postgres: { poolSize: 4, leaseSeconds: 15 },
   offline: {
     enabled: true,
@@ -398,6 +403,37 @@ export function rulesFileSchema(ctx: SchemaContext) {
     return { ...p, defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)) };
   });
 
+  // ---- the HTTP face (src/http) and webhooks (src/chat/webhook.ts)
+  const http = strict(
+    {
+      /** HOST:PORT or a Unix socket path (relative: this file's folder). Required. */
+      listen: converted((v) => parseListen(v, ctx.baseDir)),
+      /** Bearer token of the /v1 API; else YATE_CHAT_HTTP_TOKEN. Required unless `listen` is loopback or a Unix socket. */
+      token: tokenText.optional(),
+    },
+    'an object {"listen": "127.0.0.1:8090", "token"}',
+  ).transform((h, tx): HttpConfig => {
+    const token = h.token ?? ctx.httpToken ?? null;
+    if (token === null && !isLocalOnly(h.listen)) {
+      tx.addIssue({ code: 'custom', path: ['token'], input: undefined, message: `expected a token (here or in YATE_CHAT_HTTP_TOKEN) when listening on ${listenName(h.listen)}, which is not a loopback address, got nothing` });
+    }
+    return { listen: h.listen, token };
+  });
+
+  /** address -> http(s) URL. */
+  const webhooks = z
+    .record(
+      leaf<string>('an address (a user name: no spaces, "@" or ":")', (v) => typeof v === 'string' && USER.test(v)),
+      converted<string>(webhookUrl),
+      {
+        error: (iss) =>
+          iss.code === 'invalid_key'
+            ? `expected an address (a user name: no spaces, "@" or ":"), got ${show(iss.input)}`
+            : `expected an object {"address": "http://host/path"}, got ${show(iss.input)}`,
+      },
+    )
+    .default({});
+
   return strict(
     {
       /**
@@ -522,9 +558,51 @@ export function rulesFileSchema(ctx: SchemaContext) {
       users: userList.default([]),
       /** Presence subscriptions (SUBSCRIBE/NOTIFY, RFC 3856 and 6665). */
       presence: presence.default({ ...DEFAULTS.presence, deny: { watchers: [], presentities: [] } }),
+      /** The HTTP face: GET /metrics, the /v1 API. Absent: no HTTP server. [none] */
+      http: http.optional(),
+      /**
+       * address -> URL: a MESSAGE to that address (after aliases) is POSTed there as JSON and
+       * answered from the webhook's answer; needs webhookSecret. An address may not also be an
+       * alias. [{}]
+       */
+      webhooks,
+      /** HMAC-SHA256 key for the X-Yate-Chat-Signature of webhook requests; else YATE_CHAT_WEBHOOK_SECRET. [none] */
+      webhookSecret: secretText.optional(),
+      /** Longest a webhook may take (ms, 100..30000); the sender's answer budget can cut it shorter. [3000] */
+      webhookTimeoutMs: leaf<number>('a whole number of milliseconds 100..30000', isInt(100, 30000)).default(DEFAULTS.webhookTimeoutMs),
     },
     'a JSON object',
-  );
+  ).superRefine((rules, tx) => {
+    // Checks across fields: only once every field on its own is valid.
+    const addresses = Object.keys(rules.webhooks);
+    if (addresses.length && rules.webhookSecret === undefined && ctx.webhookSecret === undefined) {
+      tx.addIssue({ code: 'custom', path: ['webhookSecret'], input: undefined, message: 'expected a secret to sign webhook requests with (here or in YATE_CHAT_WEBHOOK_SECRET), got nothing' });
+    }
+    for (const a of addresses) {
+      if (Object.hasOwn(rules.aliases, a)) tx.addIssue({ code: 'custom', path: ['webhooks', a], input: a, message: `expected an address that is not also an alias, got ${show(a)} (aliases.${a} routes it elsewhere)` });
+    }
+  });
+}
+
+/** http.token: an RFC 6750 bearer token (letters, digits, - . _ ~ + /, then any '='), 16..256 characters. */
+export const TOKEN = { pattern: /^(?=.{16,256}$)[A-Za-z0-9._~+/-]+=*$/, expected: '16 to 256 characters of A-Z a-z 0-9 - . _ ~ + / (then any "=")' };
+/** webhookSecret: 16..256 visible ASCII characters. */
+export const SECRET = { pattern: /^[\x21-\x7e]{16,256}$/, expected: '16 to 256 visible ASCII characters (no spaces)' };
+/** A token or secret; a bad one is described, never shown (the message goes to Yate's log). */
+const secretLeaf = (rule: typeof TOKEN) =>
+  z.custom<string>((v) => typeof v === 'string' && rule.pattern.test(v), {
+    error: (iss) => `expected ${rule.expected}, got ${typeof iss.input === 'string' ? `${iss.input.length} characters that are not (not shown: a secret)` : show(iss.input)}`,
+  });
+const tokenText = secretLeaf(TOKEN);
+const secretText = secretLeaf(SECRET);
+
+function webhookUrl(v: unknown): Compiled<string> {
+  const expected = 'an http:// or https:// URL (like "http://127.0.0.1:8091/hook")';
+  if (typeof v !== 'string' || !URL.canParse(v)) return { ok: false, expected };
+  const u = new URL(v);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, expected };
+  if (u.username || u.password) return { ok: false, expected: 'a URL without user:password (requests are signed with webhookSecret)' };
+  return { ok: true, value: u.href };
 }
 
 export type RulesFile = z.output<ReturnType<typeof rulesFileSchema>>;

@@ -52,6 +52,17 @@ export interface PresenceConfig {
   readonly maxSubscriptions: number;
 }
 
+/** Where the HTTP face listens (listen.ts). */
+export type Listen =
+  | { readonly kind: 'tcp'; readonly host: string; /** 0: any free port. */ readonly port: number }
+  | { readonly kind: 'unix'; /** Absolute path. */ readonly path: string };
+
+export interface HttpConfig {
+  readonly listen: Listen;
+  /** Bearer token of the /v1 API (the file's, else YATE_CHAT_HTTP_TOKEN); null: none (loopback only). */
+  readonly token: string | null;
+}
+
 export interface Config {
   /** Absolute path of the rules file these values came from; null for built-in defaults. */
   readonly file: string | null;
@@ -76,6 +87,15 @@ export interface Config {
   readonly users: readonly string[];
   /** SUBSCRIBE/NOTIFY for presence. */
   readonly presence: PresenceConfig;
+  /** The HTTP face (metrics, send API); absent: off. */
+  readonly http?: HttpConfig;
+  /** address -> http(s) URL a MESSAGE to that address is POSTed to. A null-prototype object. */
+  readonly webhooks: Readonly<Record<string, string>>;
+  /** HMAC-SHA256 key of the webhook signature (the file's, else YATE_CHAT_WEBHOOK_SECRET);
+   *  always there when `webhooks` has an address. */
+  readonly webhookSecret?: string;
+  /** Longest a webhook may take to answer (ms); the sender's budget may cut it shorter. */
+  readonly webhookTimeoutMs: number;
   /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */
   readonly warnings: readonly string[];
 }

@@ -1,0 +1,115 @@
+// The HTTP face's routes (hono). Every answer is JSON, except /metrics (Prometheus text):
+//
+//   GET  /metrics               no token
+//   POST /v1/messages           send a MESSAGE as `from` (send.ts); the real outcome
+//   GET  /v1/presence[/USER]    what `chat presence` shows
+//   GET  /v1/queue[/USER]       what `chat queue` shows
+//
+// /v1 needs `Authorization: Bearer <token>` when the rules give a token: none or a wrong one
+// 401, a header that is not `Bearer <token>` 400 (RFC 6750). Nothing here writes to stdout
+// (the extmodule pipe): errors go to Yate's log through the connection's logger.
+import { Hono, type Context } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Registry } from 'prom-client';
+import type { ChatModule } from '../chat/module.js';
+import type { Logger } from '../engine/logger.js';
+import { isYateChatError } from '../errors.js';
+import { httpStatusOf, problemsOf, SendBody } from './send.js';
+
+/** Largest request body read: a 16 KiB message body, JSON-escaped, fits. */
+export const MAX_REQUEST_BYTES = 128 * 1024;
+
+export interface AppDeps {
+  readonly chat: ChatModule;
+  readonly metrics: Registry;
+  readonly token: string | null;
+  readonly log: Logger;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+type Status = 200 | 202 | 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 502 | 503 | 504 | 508;
+
+export function createApp({ chat, metrics, token, log }: AppDeps): Hono {
+  const app = new Hono();
+
+  app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
+
+  if (token !== null) {
+    app.use('/v1/*', bearerAuth({
+      token,
+      noAuthenticationHeader: { message: { error: 'no token: send Authorization: Bearer <token>' } },
+      invalidAuthenticationHeader: { message: { error: 'expected an Authorization header "Bearer <token>"' } },
+      invalidToken: { message: { error: 'wrong token' } },
+    }));
+  }
+
+  app.post('/v1/messages', bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: (c) => c.json({ error: `request body larger than ${MAX_REQUEST_BYTES} bytes` }, 413) }), async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      return c.json({ error: 'expected a JSON body', problems: [{ field: 'body', message: 'expected JSON like {"from": "123", "to": "234", "body": "hi"}' }] }, 400);
+    }
+    const parsed = SendBody.safeParse(raw);
+    if (!parsed.success) {
+      const problems = problemsOf(parsed.error);
+      return c.json({ error: problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems }, 400);
+    }
+    const { from, to, body, contentType } = parsed.data;
+    try {
+      const r = await chat.send({ from, to, text: body, ...(contentType ? { type: contentType } : {}), via: 'http' });
+      for (const [h, v] of Object.entries(r.headers ?? {})) c.header(h, v);
+      return c.json({ code: r.code, detail: r.detail }, httpStatusOf(r.code, !!r.rateLimited) as Status);
+    } catch (err) {
+      if (isYateChatError(err, 'BAD_ARGUMENT')) return c.json({ error: err.message, problems: [{ field: 'from', message: err.message }] }, 400);
+      throw err;
+    }
+  });
+
+  app.get('/v1/presence', (c) => c.json(chat.presence().map(presenceJson)));
+  app.get('/v1/presence/:user', (c) => {
+    const user = c.req.param('user');
+    const [p] = chat.presence(user);
+    return p ? c.json(presenceJson(p)) : c.json({ error: `no presence for ${user}` }, 404);
+  });
+
+  app.get('/v1/queue', (c) => store(c, async () => (await chat.queue()).map((r) => ({ user: r.user, count: r.count, oldest: iso(r.oldest) }))));
+  app.get('/v1/queue/:user', (c) => store(c, async () => {
+    const q = await chat.queue(c.req.param('user'));
+    return {
+      user: q.user,
+      total: q.total,
+      messages: q.messages.map((m) => ({
+        id: m.id, from: m.from, receivedAt: iso(m.receivedAt), expiresAt: iso(m.expiresAt), contentType: m.contentType,
+        ...(m.bodyEncoding ? { bodyEncoding: m.bodyEncoding } : {}), body: m.body, bytes: m.bytes, attempts: m.attempts,
+      })),
+    };
+  }));
+
+  app.notFound((c) => c.json({ error: `no such resource: ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    // bearerAuth's refusals come as HTTPExceptions carrying their response.
+    if (err instanceof HTTPException) return err.getResponse();
+    log.error(`http: ${c.req.method} ${c.req.path} failed: ${err.stack ?? err.message}`);
+    return c.json({ error: 'internal error (see Yate\'s log)' }, 500);
+  });
+  return app;
+}
+
+function presenceJson(p: ReturnType<ChatModule['presence']>[number]) {
+  return { user: p.user, basic: p.basic, note: p.note, since: iso(p.since), expires: iso(p.expiresAt) };
+}
+
+/** The store's answer as JSON; the store off is 404, a failing store 500 (its message says why). */
+async function store(c: Context, read: () => Promise<unknown>): Promise<Response> {
+  try {
+    return c.json(await read());
+  } catch (err) {
+    if (isYateChatError(err, 'OFFLINE_DISABLED')) return c.json({ error: 'the offline store is off (offline.enabled: false)' }, 404);
+    if (isYateChatError(err, 'STORE_FAILED')) return c.json({ error: `store error: ${err.message}` }, 500);
+    throw err;
+  }
+}

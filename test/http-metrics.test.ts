@@ -1,0 +1,88 @@
+// GET /metrics: what Prometheus scrapes from the REAL module on the engine emulator, after real
+// MESSAGEs on both SIP paths and the API; and the pieces it is made of (fixed buckets, the HTTP
+// status for a SIP code).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Buckets } from '../src/chat/stats.js';
+import { httpStatusOf } from '../src/http/send.js';
+import { send } from './fixtures/chat-lab.js';
+import { withHttpLab } from './fixtures/http-lab.js';
+
+/** The value of one sample line (`name{labels} value`), or null when absent. */
+function sample(text: string, series: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? null : Number(line.slice(series.length + 1));
+}
+
+test('a value lands in the first bucket whose bound is at least it; above every bound, in the last', () => {
+  const b = new Buckets([1, 10]);
+  for (const v of [0.5, 1, 1.01, 10, 11, 1e9]) b.observe(v);
+  assert.deepEqual([...b.counts], [2, 2, 2]);
+  assert.equal(b.count, 6);
+  assert.equal(b.sum, 0.5 + 1 + 1.01 + 10 + 11 + 1e9);
+});
+
+test('each SIP outcome has its HTTP status', () => {
+  const table: [number, boolean, number][] = [
+    [200, false, 200], [202, false, 202], [404, false, 404], [480, false, 503], [403, false, 403], [413, false, 413],
+    [415, false, 415], [503, true, 429], [403, true, 429], [503, false, 503], [408, false, 504], [486, false, 502],
+    [603, false, 502], [483, false, 508], [500, false, 500], [504, false, 504],
+  ];
+  for (const [code, limited, http] of table) assert.equal(httpStatusOf(code, limited), http, `${code}${limited ? ' rate-limited' : ''}`);
+});
+
+test('/metrics needs no token and counts MESSAGEs by path and final code, the fast path as "handed"', async () => {
+  await withHttpLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal(await send(lab, 'generic'), 200);
+    assert.equal(await send(lab, 'native'), 200);
+    assert.equal(await send(lab, 'generic', { called: '999' }), 404);
+    assert.equal(await send(lab, 'native', { type: undefined }), 415);
+    assert.equal((await lab.api('/v1/messages', { body: { from: '123', to: '234', body: 'by API' } })).status, 200);
+    const res = await fetch(`${lab.base}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    assert.equal(sample(text, 'yatechat_messages_total{path="generic",code="handed"}'), 1);
+    assert.equal(sample(text, 'yatechat_messages_total{path="native",code="handed"}'), 1);
+    assert.equal(sample(text, 'yatechat_messages_total{path="generic",code="404"}'), 1);
+    assert.equal(sample(text, 'yatechat_messages_total{path="native",code="415"}'), 1);
+    assert.equal(sample(text, 'yatechat_messages_total{path="http",code="200"}'), 1);
+    // One latency observation per answered MESSAGE, in cumulative buckets.
+    assert.equal(sample(text, 'yatechat_sender_latency_seconds_count'), 5);
+    assert.equal(sample(text, 'yatechat_sender_latency_seconds_bucket{le="+Inf"}'), 5);
+    const buckets = text.split('\n').filter((l) => l.startsWith('yatechat_sender_latency_seconds_bucket')).map((l) => Number(l.split(' ')[1]));
+    assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b));
+    assert.ok(sample(text, 'yatechat_sender_latency_seconds_sum')! > 0);
+    // The API's delivery was a dispatch of our own: one engine round trip at least.
+    assert.ok(sample(text, 'yatechat_engine_roundtrip_seconds_count')! >= 1);
+    assert.ok(sample(text, 'yatechat_engine_messages_total{direction="offered"}')! >= 4);
+  });
+});
+
+test('the offline store, deliveries, presence and the rate limit are on /metrics', async () => {
+  await withHttpLab({ rateLimit: { messages: 1, intervalSeconds: 3600 } }, async (lab) => {
+    assert.equal(await send(lab, 'generic', { called: '555' }), 202);
+    assert.equal(await send(lab, 'generic', { called: '555' }), 503); // over the limit
+    const text = await (await fetch(`${lab.base}/metrics`)).text();
+    assert.equal(sample(text, 'yatechat_stored_messages'), 1);
+    assert.ok(sample(text, 'yatechat_stored_oldest_age_seconds')! >= 0);
+    assert.equal(sample(text, 'yatechat_stored_total'), 1);
+    assert.equal(sample(text, 'yatechat_rate_limited_total'), 1);
+    assert.equal(sample(text, 'yatechat_rate_limit_senders'), 1);
+    assert.equal(sample(text, 'yatechat_deliveries_in_flight'), 0);
+    assert.equal(sample(text, 'yatechat_deliveries_waiting'), 0);
+    assert.equal(sample(text, 'yatechat_presence_entries'), 0);
+  });
+});
+
+test('prom-client\'s process metrics come with them, all but the GC histogram (a hook on every collection)', async () => {
+  await withHttpLab({}, async (lab) => {
+    const text = await (await fetch(`${lab.base}/metrics`)).text();
+    for (const name of ['process_cpu_user_seconds_total', 'process_start_time_seconds', 'process_resident_memory_bytes', 'process_open_fds',
+      'nodejs_heap_size_used_bytes', 'nodejs_heap_space_size_used_bytes{space="new"}', 'nodejs_eventloop_lag_seconds', 'nodejs_active_handles_total']) {
+      assert.ok(sample(text, name) !== null, name);
+    }
+    assert.doesNotMatch(text, /nodejs_gc_duration_seconds/);
+  });
+});
