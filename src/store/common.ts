@@ -104,3 +104,47 @@ export class StoreUnreachable extends YateChatError {
 }
 
 export const isStoreUnreachable = (err: unknown): err is StoreUnreachable => err instanceof StoreUnreachable;
+
+/** A stored message as both SQL backends return its row: text columns as bytes (latin1 byte
+ *  strings, never re-encoded); `params` as JSON (text in SQLite, bytes in PostgreSQL). */
+export interface MessageRow {
+  id: number;
+  recipient: Buffer;
+  sender: Buffer;
+  sender_uri: Buffer;
+  content_type: Buffer;
+  body_encoding: Buffer;
+  body: Buffer;
+  params: string | Buffer | null;
+  received_at: number;
+  expires_at: number;
+  attempts: number;
+}
+
+const str = (b: Buffer): string => b.toString('latin1');
+
+function parseParams(raw: string | Buffer | null): Record<string, string> {
+  if (raw === null) return {};
+  const value: unknown = JSON.parse(typeof raw === 'string' ? raw : str(raw));
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new Error('params column is not a JSON object of strings');
+  }
+  return value as Record<string, string>;
+}
+
+/** The message a row holds (a params column that is not a JSON object of strings throws). */
+export function rowToMessage(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    recipient: str(row.recipient),
+    sender: str(row.sender),
+    senderUri: str(row.sender_uri),
+    body: str(row.body),
+    contentType: str(row.content_type),
+    bodyEncoding: str(row.body_encoding),
+    receivedAt: row.received_at,
+    expiresAt: row.expires_at,
+    attempts: row.attempts,
+    params: parseParams(row.params),
+  };
+}

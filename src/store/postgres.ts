@@ -7,7 +7,7 @@
 // Loaded only when the rules name a postgres store (store/index.ts imports it on demand).
 import { createHash } from 'node:crypto';
 import { YateChatError } from '../errors.js';
-import { byteString, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './common.js';
+import { byteString, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, rowToMessage, tally, type MessageRow } from './common.js';
 import { CHANNEL, PgLink, type LinkLog, type Queryable } from './postgres-link.js';
 import { LOCK_SPACE, migratePg } from './postgres-schema.js';
 import { createSharedState, notification, readNotification } from './postgres-shared.js';
@@ -24,19 +24,6 @@ export interface PostgresStoreOptions extends Partial<StoreLimits>, StoreClock {
   readonly log?: LinkLog;
 }
 
-interface Row {
-  id: number;
-  recipient: Buffer;
-  sender: Buffer;
-  sender_uri: Buffer;
-  content_type: Buffer;
-  body_encoding: Buffer;
-  body: Buffer;
-  params: Buffer | null;
-  received_at: number;
-  expires_at: number;
-  attempts: number;
-}
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const str = (b: Buffer): string => b.toString('latin1');
@@ -57,30 +44,6 @@ function recipientKey(recipient: Buffer): number {
   return createHash('sha1').update(recipient).digest().readInt32BE(0);
 }
 
-function parseParams(raw: Buffer | null): Record<string, string> {
-  if (raw === null) return {};
-  const value: unknown = JSON.parse(str(raw));
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
-    throw new Error('params column is not a JSON object of strings');
-  }
-  return value as Record<string, string>;
-}
-
-function toMessage(row: Row): StoredMessage {
-  return {
-    id: row.id,
-    recipient: str(row.recipient),
-    sender: str(row.sender),
-    senderUri: str(row.sender_uri),
-    body: str(row.body),
-    contentType: str(row.content_type),
-    bodyEncoding: str(row.body_encoding),
-    receivedAt: row.received_at,
-    expiresAt: row.expires_at,
-    attempts: row.attempts,
-    params: parseParams(row.params),
-  };
-}
 
 const stderrLog: LinkLog = (level, text) => void process.stderr.write(`yate-chat ${level}: ${text}\n`);
 
@@ -183,9 +146,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const key = checked(() => bytes(byteString('recipient', recipient)));
       const max = checked(() => checkLimit(limit)) ?? null;
       const now = clock();
-      const { rows } = await op('pending', (db) => db.query<Row>(
+      const { rows } = await op('pending', (db) => db.query<MessageRow>(
         'SELECT * FROM yate_chat.messages WHERE recipient = $1 AND expires_at > $2 ORDER BY id LIMIT $3', [key, now, max]));
-      return rows.map(toMessage);
+      return rows.map(rowToMessage);
     },
 
     delivered: async (id: number) => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { YateChatError, isYateChatError } from '../errors.js';
-import { byteString, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './common.js';
+import { byteString, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, rowToMessage, tally, type MessageRow } from './common.js';
 import { assertNotNewer, migrate } from './migrations.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreClock, StoreLimits, StoredMessage } from './types.js';
 
@@ -18,19 +18,6 @@ export interface SqliteStoreOptions extends Partial<StoreLimits>, StoreClock {
   readonly busyTimeoutMs?: number;
 }
 
-interface Row {
-  id: number;
-  recipient: Buffer;
-  sender: Buffer;
-  sender_uri: Buffer;
-  content_type: Buffer;
-  body_encoding: Buffer;
-  body: Buffer;
-  params: string | null;
-  received_at: number;
-  expires_at: number;
-  attempts: number;
-}
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const str = (b: Buffer): string => b.toString('latin1');
@@ -135,7 +122,7 @@ function prepare(db: Database.Database) {
     // Every row, expired or not, from the trigger-kept counter (migration 2): O(1) per put.
     total: db.prepare<[], number>('SELECT n FROM message_count WHERE id = 1').pluck(),
     // LIMIT -1 means no limit.
-    pending: db.prepare<[Buffer, number, number], Row>(
+    pending: db.prepare<[Buffer, number, number], MessageRow>(
       'SELECT * FROM messages WHERE recipient = ? AND expires_at > ? ORDER BY id LIMIT ?',
     ),
     remove: db.prepare<[number]>('DELETE FROM messages WHERE id = ?'),
@@ -149,30 +136,6 @@ function prepare(db: Database.Database) {
   };
 }
 
-function parseParams(json: string | null): Record<string, string> {
-  if (json === null) return {};
-  const value: unknown = JSON.parse(json);
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
-    throw new Error('params column is not a JSON object of strings');
-  }
-  return value as Record<string, string>;
-}
-
-function toMessage(row: Row): StoredMessage {
-  return {
-    id: row.id,
-    recipient: str(row.recipient),
-    sender: str(row.sender),
-    senderUri: str(row.sender_uri),
-    body: str(row.body),
-    contentType: str(row.content_type),
-    bodyEncoding: str(row.body_encoding),
-    receivedAt: row.received_at,
-    expiresAt: row.expires_at,
-    attempts: row.attempts,
-    params: parseParams(row.params),
-  };
-}
 
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<MessageStore> {
   const limits = resolveLimits(opts);
@@ -241,7 +204,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
     pending: (recipient: string, limit?: number) =>
       op('pending', () => {
         const max = checkLimit(limit) ?? -1;
-        return q.pending.all(bytes(byteString('recipient', recipient)), clock(), max).map(toMessage);
+        return q.pending.all(bytes(byteString('recipient', recipient)), clock(), max).map(rowToMessage);
       }),
 
     delivered: (id: number) =>
