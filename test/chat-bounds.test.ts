@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isYateChatError } from '../src/errors.js';
-import { Slots } from '../src/chat/slots.js';
-import { Registrations } from '../src/chat/registrations.js';
+import { Semaphore } from '../src/chat/core/semaphore.js';
+import { Registrations } from '../src/chat/core/registrations.js';
 import { Message } from '../src/engine/message.js';
 import { command, lastIncoming, rules, send, until, withLab } from './fixtures/chat-lab.js';
 
 test('a delivery that finds the waiting line full is refused at once (OVERLOADED), and the line never grows past its cap', async () => {
-  const slots = new Slots(1, 2);
+  const slots = new Semaphore(1, 2);
   const gates: (() => void)[] = [];
   const job = () => slots.run(() => new Promise<void>((resolve) => gates.push(resolve)));
   const running = [job(), job(), job()]; // one runs, two wait

@@ -1,10 +1,10 @@
-// The one routing decision (src/chat/decide.ts), as a pure function: every refusal, the aliases,
+// The one routing decision (src/chat/messaging/decide.ts), as a pure function: every refusal, the aliases,
 // the registration view, and what follows a lookup through Yate's routers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig, type Config, type RateDecision } from '../src/config/index.js';
-import { afterLookup, decide, route, type Ask, type World } from '../src/chat/decide.js';
-import type { Target } from '../src/chat/sip.js';
+import { afterLookup, decide, route, type Ask, type World } from '../src/chat/messaging/decide.js';
+import type { Target } from '../src/chat/core/sip.js';
 import { writeRules } from './config-fixtures.js';
 
 function config(rules: Record<string, unknown> = {}): Config {

@@ -1,10 +1,10 @@
-// The PIDF reader (src/chat/pidf.ts) a PUBLISH body goes through (issue 10, item 1): what it
+// The PIDF reader (src/chat/presence/pidf-read.ts) a PUBLISH body goes through (issue 10, item 1): what it
 // reads from well-formed documents (fast-check), and that its work is linear in the body's
 // length whatever the body holds, counted in steps (no timing).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { NOTE_MAX_BYTES, readPidf, type Meter } from '../src/chat/pidf.js';
+import { NOTE_MAX_BYTES, readPidf, type Meter } from '../src/chat/presence/pidf-read.js';
 import { fromText, toText } from '../src/protocol/bytes.js';
 
 function steps(body: string): number {

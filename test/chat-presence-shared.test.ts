@@ -2,14 +2,14 @@
 // each publication recorded or removed here, another node's set taken as it is, and entity tags and tuple ids that two nodes never both hand out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_PUBLICATIONS, PresenceBook, type Presence } from '../src/chat/presence.js';
+import { MAX_PUBLICATIONS, PresenceBook, type Presence } from '../src/chat/presence/book.js';
 
 const doc = (basic: string, note: string) => `<presence xmlns="urn:ietf:params:xml:ns:pidf"><tuple id="a"><status><basic>${basic}</basic></status><note>${note}</note></tuple></presence>`;
 
 test('onChange hears each publication recorded here and the tuple ids of those removed, the oldest over MAX_PUBLICATIONS too, and nothing of apply', () => {
   const book = new PresenceBook();
   const heard: [string, string | null, readonly string[]][] = [];
-  book.onChange = (user, saved, removed) => heard.push([user, saved && saved.note, removed]);
+  book.onChange((user, saved, removed) => heard.push([user, saved && saved.note, removed]));
   const desk = book.publish('234', doc('open', 'desk'), 60, 1000) as Presence;
   const phone = book.publish('234', doc('closed', 'phone'), 60, 2000) as Presence;
   const refreshed = book.refresh('234', desk.etag, 60, 3000) as Presence;

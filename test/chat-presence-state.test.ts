@@ -2,9 +2,9 @@
 // and the PIDF composed from them or from the registration, escaped and readable back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readPidf } from '../src/chat/pidf.js';
-import { composePidf, presentityTuples, xmlEscape } from '../src/chat/pidf-compose.js';
-import { MAX_PUBLICATIONS, PresenceBook } from '../src/chat/presence.js';
+import { readPidf } from '../src/chat/presence/pidf-read.js';
+import { composePidf, presentityTuples, xmlEscape } from '../src/chat/presence/pidf-write.js';
+import { MAX_PUBLICATIONS, PresenceBook } from '../src/chat/presence/book.js';
 import { loadConfig } from '../src/config/index.js';
 import { fromText } from '../src/protocol/bytes.js';
 import fs from 'node:fs';

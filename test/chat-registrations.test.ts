@@ -1,10 +1,10 @@
-// The registration view (src/chat/registrations.ts): built from the user.register and
+// The registration view (src/chat/core/registrations.ts): built from the user.register and
 // user.unregister notifications Yate sends a watcher, as ysipchan and regfile fill them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DispatchResult } from '../src/engine/connection.js';
 import { Message } from '../src/engine/message.js';
-import { Registrations } from '../src/chat/registrations.js';
+import { Registrations } from '../src/chat/core/registrations.js';
 
 /** A user.register as ysipchan dispatches it (transcripts: probe-native.txt), after regfile took it. */
 function register(user: string, contact: string, o: { expires?: number; conn?: string; processed?: boolean } = {}): DispatchResult {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Lab } from '../src/demo/lab.js';
 import type { SipRequest, SubscribeOptions } from '../src/emulator/index.js';
-import { readPidf } from '../src/chat/pidf.js';
+import { readPidf } from '../src/chat/presence/pidf-read.js';
 import { command, header, rules, until, withLab } from './fixtures/chat-lab.js';
 
 const WATCHER_CONTACT = 'sip:123@127.0.0.1:5080';

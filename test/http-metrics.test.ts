@@ -3,7 +3,7 @@
 // status for a SIP code).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Buckets } from '../src/chat/stats.js';
+import { Buckets } from '../src/chat/core/stats.js';
 import { httpStatusOf } from '../src/http/send.js';
 import { send } from './fixtures/chat-lab.js';
 import { withHttpLab } from './fixtures/http-lab.js';

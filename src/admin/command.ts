@@ -2,10 +2,10 @@
 import { formatConfigError, loadConfig } from '../config/index.js';
 import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
-import type { ChatModule } from '../chat/module.js';
+import type { ChatModule } from '../chat/index.js';
 import { isYateChatError } from '../errors.js';
 import { toText, fromText } from '../protocol/bytes.js';
-import { bodyPreview } from '../chat/logline.js';
+import { bodyPreview } from '../chat/index.js';
 import { statusLine } from './status.js';
 
 const SUBCOMMANDS = ['stats', 'presence', 'queue', 'purge', 'send', 'reload'];

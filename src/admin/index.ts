@@ -1,6 +1,6 @@
 // The admin face in rmanager: status line, `chat` commands, help.
 import type { Connection } from '../engine/connection.js';
-import type { ChatModule } from '../chat/module.js';
+import type { ChatModule } from '../chat/index.js';
 import { onEngineCommand, onEngineHelp } from './command.js';
 import { onEngineStatus } from './status.js';
 

@@ -2,7 +2,7 @@
 // modules wrote (never erased: the answer carries the whole return value), for `status` and
 // `status yate-chat` (module=yate-chat, which we then answer processed, like Yate's modules).
 import type { Handler } from '../engine/handlers.js';
-import type { ChatModule } from '../chat/module.js';
+import type { ChatModule } from '../chat/index.js';
 
 export const MODULE_NAME = 'yate-chat';
 

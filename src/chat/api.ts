@@ -2,15 +2,18 @@
 // an HTTP face): counters, presence, the offline queue, purge and send, with typed results.
 // Text in and out: user names, notes and bodies are JS strings (UTF-8 on the wire), converted
 // here to and from the byte strings the pipeline works in (protocol/bytes.ts). A face never
-// reaches into the module's context.
+// reaches into the rooms: this facade is built from the parts module.ts hands it.
 import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
-import type { ChatContext } from './context.js';
-import { decide, route } from './decide.js';
-import { budgetFor, carryOut } from './flow.js';
-import { messageLine } from './logline.js';
-import { PATH, type Stats } from './stats.js';
+import type { Kernel } from './core/kernel.js';
+import type { Outgoing } from './core/outgoing.js';
+import type { Stats } from './core/stats.js';
+import { DEFAULT_ANTILOOP } from './core/vocabulary.js';
+import type { Messaging } from './messaging/index.js';
+import type { OfflineQueue } from './offline/index.js';
+import type { PresenceBook } from './presence/book.js';
+import type { Watchers } from './presence/watchers.js';
 
 /** Counters since start (`status yate-chat`, `chat stats`). */
 export interface ChatStats {
@@ -164,10 +167,23 @@ export interface ChatApi {
 /** Content type of a sent message: type/subtype, optional parameters, nothing that breaks a line. */
 const CONTENT_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:\s*;[^\x00-\x1f\x7f]*)?$/;
 
-export function chatApi(ctx: ChatContext): ChatApi {
+/** What the facade is built from (module.ts). */
+export interface ApiParts {
+  readonly kernel: Kernel;
+  readonly messaging: Pick<Messaging, 'submit'>;
+  /** null when the offline store is off. */
+  readonly queue: OfflineQueue | null;
+  readonly book: PresenceBook;
+  /** null when presence.subscribe is off. */
+  readonly watchers: Watchers | null;
+  readonly view: { domainOf(user: string): string };
+}
+
+export function chatApi(parts: ApiParts): ChatApi {
+  const { kernel: k, book } = parts;
   const store = () => {
-    if (!ctx.offline) throw new YateChatError('OFFLINE_DISABLED', 'the offline store is off (offline.enabled: false)');
-    return ctx.offline.store;
+    if (!parts.queue) throw new YateChatError('OFFLINE_DISABLED', 'the offline store is off (offline.enabled: false)');
+    return parts.queue.store;
   };
   async function queue(): Promise<QueueSummary[]>;
   async function queue(user: string, limit?: number): Promise<UserQueue>;
@@ -185,7 +201,7 @@ export function chatApi(ctx: ChatContext): ChatApi {
   }
   return {
     stats() {
-      const { stats, presence, offline, config, conn } = ctx;
+      const { stats, config, conn } = k;
       const byCode = [...stats.rejected].sort((a, b) => a[0] - b[0]);
       return {
         mode: config.mode,
@@ -197,20 +213,20 @@ export function chatApi(ctx: ChatContext): ChatApi {
         rejected: byCode.reduce((sum, [, n]) => sum + n, 0),
         rejectedByCode: Object.fromEntries(byCode),
         rateLimited: stats.rateLimited,
-        presence: presence.size,
-        store: offline ? offline.store.name : null,
+        presence: book.size,
+        store: parts.queue ? parts.queue.store.name : null,
         rttP50Ms: stats.roundTripP50(),
         offered: conn.counters.offered,
         emitted: conn.counters.emitted,
-        subscriptions: ctx.watchers?.size ?? 0,
+        subscriptions: parts.watchers?.size ?? 0,
       };
     },
     presence(user) {
-      const list = user === undefined ? ctx.presence.list() : ctx.presence.all(fromText(user));
+      const list = user === undefined ? book.list() : book.all(fromText(user));
       return list.map((p) => ({ user: toText(p.user), basic: p.basic, note: p.note, since: p.at, expiresAt: p.expiresAt }));
     },
     watchers(user) {
-      const list = ctx.watchers?.list(user === undefined ? undefined : fromText(user)) ?? [];
+      const list = parts.watchers?.list(user === undefined ? undefined : fromText(user)) ?? [];
       return list.map((w) => ({ watcher: toText(w.watcher), presentity: toText(w.presentity), expiresAt: w.expiresAt }));
     },
     queue,
@@ -229,37 +245,20 @@ export function chatApi(ctx: ChatContext): ChatApi {
       if (!called) throw new YateChatError('BAD_ARGUMENT', `no recipient user in ${JSON.stringify(req.to)}`);
       if (!req.text) throw new YateChatError('BAD_ARGUMENT', 'no text to send');
       if (!CONTENT_TYPE.test(type)) throw new YateChatError('BAD_ARGUMENT', `not a content type: ${JSON.stringify(type)}`);
-      const t0 = performance.now();
-      const domain = given ?? ctx.config.domain ?? ctx.registrations.domainOf(sender);
-      const out = { sender, domain, called, type: fromText(type), body: fromText(req.text), encoding: '', antiloop: 20 };
-      const path = req.via === 'http' ? PATH.http : PATH.rmanager;
-      const d = req.via === 'http'
-        ? decide({ sender, authenticated: true, rateKey: sender, called, type: out.type, bodyLength: out.body.length, antiloop: out.antiloop }, ctx.world)
-        : route(called, ctx.world);
-      // An API sender's MESSAGE gets its line in Yate's log like a SIP sender's.
-      const log = (outcome: string): void => {
-        if (req.via === 'http') ctx.conn.log.info(messageLine('MESSAGE', sender, called, out.type, '', out.body, `${outcome} (HTTP API)`, ctx.config.logBodies));
-      };
-      if (d.kind === 'refuse') {
-        ctx.stats.refused(d);
-        ctx.stats.answered(path, d.code, performance.now() - t0);
-        log(`${d.code} ${d.reason}`);
-        return { code: d.code, detail: toText(d.reason), ...(d.rateLimited ? { rateLimited: true } : {}), ...(d.headers ? { headers: d.headers } : {}) };
-      }
-      const r = await carryOut(ctx, out, d, budgetFor(ctx));
-      ctx.stats.answered(path, r.code, performance.now() - t0);
-      log(`${r.code} ${r.detail}`);
-      return { code: r.code, detail: toText(r.detail), ...(r.headers ? { headers: r.headers } : {}) };
+      const domain = given ?? k.config.domain ?? parts.view.domainOf(sender);
+      const out: Outgoing = { sender, domain, called, type: fromText(type), body: fromText(req.text), encoding: '', antiloop: DEFAULT_ANTILOOP };
+      const r = await parts.messaging.submit(out, req.via === 'http' ? 'http' : 'rmanager');
+      return { ...r, detail: toText(r.detail) };
     },
     metrics() {
       return {
-        stats: ctx.stats,
-        deliveriesRunning: ctx.slots.running,
-        deliveriesWaiting: ctx.slots.waiting,
-        rateLimitSenders: ctx.limiter.size,
-        presence: ctx.presence.size,
-        offered: ctx.conn.counters.offered,
-        emitted: ctx.conn.counters.emitted,
+        stats: k.stats,
+        deliveriesRunning: k.slots.running,
+        deliveriesWaiting: k.slots.waiting,
+        rateLimitSenders: k.rateSenders,
+        presence: book.size,
+        offered: k.conn.counters.offered,
+        emitted: k.conn.counters.emitted,
       };
     },
   };

@@ -1,55 +1,26 @@
-// yate-chat as a set of handlers on one engine connection.
+// yate-chat as a set of handlers on one engine connection: the composition root. It builds the
+// kernel (core/kernel.ts) and the rooms (messaging/, offline/, presence/), hands each the narrow
+// interfaces it needs of the others, installs their handlers at the priorities in
+// core/vocabulary.ts, and wires the events that cross rooms (a registration: the view, the
+// offline queue, the watchers). Rooms never import each other; only this file knows them all.
 //
-// Priorities (lower runs first; the modules around us: lateroute msg.execute 75, regfile
-// call.route/user.register 100, ysipchan's msg.execute relay 100 and xsip.generate 110):
-//   msg.route      25  rename to call.route early, like the seed's rule, so every router sees it
-//   sip.message    80  before regexroute's seed rule (120) and anything at the default 100; a
-//                      MESSAGE for a registered user is renamed to xsip.generate right here
-//   sip.publish    80  likewise
-//   sip.subscribe  80  Event: presence only (any other event is left untouched for sipfeatures
-//                      at 100, which answers 489 to events nobody serves); with presence.subscribe
-//   call.route     90  filter route_type=msg (voice calls never reach us); before regfile 100:
-//                      aliases and refusals come first, and regfile answers whatever we leave
-//   msg.execute   110  filter yatechat_route=yes: only native MESSAGEs we routed to ourselves,
-//                      or that ysipchan's relay (100) could not send. Never a voice call.
-//   xsip.generate 120  filter yatechat_route=yes: a renamed sip.message ysipchan (110) could
-//                      not send (or nothing handles xsip.generate)
-//   engine.status / engine.command / engine.help 100 — alongside Yate's own modules (admin/)
-// Watched: user.register and user.unregister (the registration view, offline delivery).
+// Watched: user.register and user.unregister (the registration view, offline delivery, NOTIFYs).
 // reenter stays off: nothing we emit needs to come back to us (our own call.route lookups and
 // deliveries would only cost a round trip each).
 import os from 'node:os';
-import { createRateLimiter, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
 import { createFailedStore, createMemorySubscriptions, openPostgresSubscriptions, openSqliteSubscriptions, openStore, type MessageStore, type SubscriptionStore } from '../store/index.js';
 import { chatApi, type ChatApi } from './api.js';
-import { onCallRoute, onMsgRoute } from './call-route.js';
-import { worldOf, type ChatContext } from './context.js';
-import { ROUTED, ROUTED_VALUE } from './inplace.js';
-import { onGenerateFallthrough, onMsgExecute } from './msg-execute.js';
-import { Offline } from './offline.js';
-import { PresenceBook } from './presence.js';
-import { onSipPublish } from './publish.js';
-import { Registrations } from './registrations.js';
-import { startSharing, type Sharing } from './shared.js';
-import { onSipMessage } from './sip-message.js';
-import { onSipSubscribe } from './subscribe.js';
-import { Watchers } from './watchers.js';
-import { MAX_WAITING, Slots } from './slots.js';
-import { Stats } from './stats.js';
+import { createKernel } from './core/kernel.js';
+import { Registrations } from './core/registrations.js';
+import { MAX_WAITING } from './core/semaphore.js';
+import { PRIORITIES, ROUTED, ROUTED_VALUE } from './core/vocabulary.js';
+import { createMessaging } from './messaging/index.js';
+import { createOffline } from './offline/index.js';
+import { createPresence } from './presence/index.js';
 
-export const PRIORITIES = {
-  'msg.route': 25,
-  'sip.message': 80,
-  'sip.publish': 80,
-  'sip.subscribe': 80,
-  'call.route': 90,
-  'msg.execute': 110,
-  'xsip.generate': 120,
-} as const;
-
-/** In-flight deliveries when Yate does not tell its worker count (its default 10, less 3). */
-const DEFAULT_SLOTS = 7;
+export { PRIORITIES } from './core/vocabulary.js';
 
 /** The running chat pipeline: what the admin commands and other faces use (api.ts). */
 export interface ChatModule extends ChatApi {
@@ -68,80 +39,58 @@ export interface ChatOptions {
 }
 
 export async function startChat(conn: Connection, config: Config, opts: ChatOptions = {}): Promise<ChatModule> {
+  const handle = createKernel(conn, config);
+  const k = handle.kernel;
   // regfile keeps one registration per user (the latest); other registrars may keep several.
   const regfile = (await conn.setlocal('loaded.regfile').catch(() => '')) === 'true';
-  const base = {
-    conn,
-    config,
-    limiter: createRateLimiter(config.rateLimit),
-    stats: new Stats(),
-    presence: new PresenceBook(),
-    registrations: new Registrations({ single: regfile }),
-    offline: null,
-    watchers: null,
-    marker: `${process.pid}`,
-    slots: new Slots(DEFAULT_SLOTS),
-  };
-  const ctx: ChatContext = Object.assign(base, { world: worldOf(base) });
+  const view = new Registrations({ single: regfile, checkHost: k.checkedHost });
   // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10).
   const workers = Number.parseInt(await conn.setlocal('engine.maxworkers').catch(() => ''), 10);
-  if (Number.isInteger(workers) && workers > 0) ctx.slots.resize(workers - 3);
+  if (Number.isInteger(workers) && workers > 0) k.slots.resize(workers - 3);
   // Deliveries waiting for a slot: no more than Yate would queue for us (extmodule maxqueue;
   // 0 means no limit there, and our own cap stays).
   const maxqueue = Number.parseInt(await conn.setlocal('maxqueue').catch(() => ''), 10);
-  if (Number.isInteger(maxqueue) && maxqueue > 0) ctx.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
-  let sharing: Sharing | null = null;
-  if (config.offline.enabled) {
-    let store = opts.store;
-    if (!store) {
-      try {
-        store = await openOfflineStore(config, conn);
-      } catch (err) {
-        // Keep chat running; offline messages are refused with 500 instead of a false 202.
-        conn.log.error(`offline store unavailable, messages for offline users will get 500: ${(err as Error).message}`);
-        store = createFailedStore(storeName(config), (err as Error).message);
-      }
-    }
-    ctx.offline = new Offline(ctx, store);
-    // Several nodes on one store: hear what the others do (before anything can be missed).
-    if (store.shared) sharing = startSharing(ctx, store.shared);
-  }
-  if (config.presence.subscribe) ctx.watchers = await Watchers.open(ctx, opts.subscriptions ?? (await openSubscriptionStore(conn, config)));
+  if (Number.isInteger(maxqueue) && maxqueue > 0) k.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
+
+  const offline = config.offline.enabled ? createOffline({ kernel: k, store: opts.store ?? (await openOfflineStore(config, conn)), view }) : null;
+  const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null });
+  const presence = await createPresence(
+    { kernel: k, view, clustered: !!offline?.queue.store.shared },
+    {
+      subscriptions: config.presence.subscribe ? opts.subscriptions ?? (await openSubscriptionStore(conn, config)) : null,
+      shared: offline?.queue.store.shared ?? null,
+    },
+  );
+
   const routed = { name: ROUTED, value: ROUTED_VALUE };
+  const { handlers } = messaging;
   await Promise.all([
-    conn.install('msg.route', onMsgRoute(), { priority: PRIORITIES['msg.route'] }),
-    conn.install('sip.message', onSipMessage(ctx), { priority: PRIORITIES['sip.message'] }),
-    conn.install('sip.publish', onSipPublish(ctx), { priority: PRIORITIES['sip.publish'] }),
-    ...(ctx.watchers ? [conn.install('sip.subscribe', onSipSubscribe(ctx), { priority: PRIORITIES['sip.subscribe'] })] : []),
-    conn.install('call.route', onCallRoute(ctx), { priority: PRIORITIES['call.route'], filter: { name: 'route_type', value: 'msg' } }),
-    conn.install('msg.execute', onMsgExecute(ctx), { priority: PRIORITIES['msg.execute'], filter: routed }),
-    conn.install('xsip.generate', onGenerateFallthrough(ctx), { priority: PRIORITIES['xsip.generate'], filter: routed }),
+    conn.install('msg.route', handlers['msg.route'], { priority: PRIORITIES['msg.route'] }),
+    conn.install('sip.message', handlers['sip.message'], { priority: PRIORITIES['sip.message'] }),
+    conn.install('sip.publish', presence.handlers['sip.publish'], { priority: PRIORITIES['sip.publish'] }),
+    ...(presence.handlers['sip.subscribe'] ? [conn.install('sip.subscribe', presence.handlers['sip.subscribe'], { priority: PRIORITIES['sip.subscribe'] })] : []),
+    conn.install('call.route', handlers['call.route'], { priority: PRIORITIES['call.route'], filter: { name: 'route_type', value: 'msg' } }),
+    conn.install('msg.execute', handlers['msg.execute'], { priority: PRIORITIES['msg.execute'], filter: routed }),
+    conn.install('xsip.generate', handlers['xsip.generate'], { priority: PRIORITIES['xsip.generate'], filter: routed }),
     conn.watch('user.register', (n) => {
-      const r = ctx.registrations.onRegister(n);
+      const r = view.onRegister(n);
       if (!r) return;
-      sharing?.registered(r.user);
-      ctx.watchers?.registered(r.user);
-      ctx.offline?.onRegister(r.user, r.targets);
+      presence.registered(r.user);
+      offline?.registered(r.user, r.targets);
     }),
     conn.watch('user.unregister', (n) => {
-      for (const user of ctx.registrations.onUnregister(n)) ctx.watchers?.registered(user);
+      for (const user of view.onUnregister(n)) presence.registered(user);
     }),
   ]);
   // Registrations made while the link was down went unseen: ask the routers until they refresh.
-  conn.on('disconnect', () => ctx.registrations.clear());
-  ctx.offline?.start();
+  conn.on('disconnect', () => view.clear());
   return {
-    ...chatApi(ctx),
-    get config() { return ctx.config; },
-    reload(next) {
-      ctx.config = next;
-      ctx.limiter = createRateLimiter(next.rateLimit);
-      conn.log.level = next.log;
-    },
+    ...chatApi({ kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view }),
+    get config() { return k.config; },
+    reload: (next) => handle.reload(next),
     async close() {
-      sharing?.close();
-      await ctx.watchers?.close();
-      await ctx.offline?.close();
+      await presence.close();
+      await offline?.close();
     },
   };
 }
@@ -165,11 +114,18 @@ async function openSubscriptionStore(conn: Connection, config: Config): Promise<
   }
 }
 
+/** The offline store the rules name. One that cannot be opened keeps chat running: offline
+ *  messages are refused with 500 instead of a false 202, and Yate's log says why. */
 async function openOfflineStore(config: Config, conn: Connection): Promise<MessageStore> {
   const o = config.offline;
   // The PostgreSQL store says in Yate's log when the database goes away and comes back, once each.
   const log = (level: 'error' | 'warn' | 'info', text: string) => conn.log[level](text);
-  return openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages, log });
+  try {
+    return await openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages, log });
+  } catch (err) {
+    conn.log.error(`offline store unavailable, messages for offline users will get 500: ${(err as Error).message}`);
+    return createFailedStore(storeName(config), (err as Error).message);
+  }
 }
 
 /** The store's name for the log when it could not even be opened (never a password). */

@@ -3,7 +3,7 @@
 import { formatConfigError, loadConfig, type Config } from '../config/index.js';
 import { Connection } from '../engine/connection.js';
 import type { Endpoint } from '../engine/transport.js';
-import { startChat, PRIORITIES, type ChatModule } from '../chat/module.js';
+import { startChat, PRIORITIES, type ChatModule } from '../chat/index.js';
 import { startAdmin } from '../admin/index.js';
 import { startHttp, type HttpFace } from '../http/index.js';
 import { VERSION } from '../version.js';

@@ -13,7 +13,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Registry } from 'prom-client';
-import type { ChatModule } from '../chat/module.js';
+import type { ChatModule } from '../chat/index.js';
 import type { Logger } from '../engine/logger.js';
 import { isYateChatError } from '../errors.js';
 import { httpStatusOf, problemsOf, SendBody } from './send.js';

@@ -7,7 +7,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import * as fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ChatModule } from '../chat/module.js';
+import type { ChatModule } from '../chat/index.js';
 import { listenName, type HttpConfig } from '../config/index.js';
 import type { Logger } from '../engine/logger.js';
 import { createApp } from './app.js';

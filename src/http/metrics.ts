@@ -17,8 +17,8 @@
 //   process_*, nodejs_*                       prom-client's process metrics (no GC histogram)
 import { createRequire } from 'node:module';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ChatModule } from '../chat/module.js';
-import { HANDED, PATH_NAMES, type Buckets } from '../chat/stats.js';
+import type { ChatModule } from '../chat/index.js';
+import { HANDED, PATH_NAMES, type Buckets } from '../chat/index.js';
 
 /** A histogram whose buckets are counted elsewhere (stats.ts, in ms), rendered from them at
  *  scrape time. prom-client's Registry renders a metric from getForPromString() when it has

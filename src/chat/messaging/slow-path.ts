@@ -1,0 +1,156 @@
+// Carrying out a decision (decide.ts) when yate-chat itself has to act: the slow paths.
+//
+//   lookup   ask Yate's routers (call.route, route_type=msg), then decide again (afterLookup)
+//   keep     commit it to the offline store: 202 (480 quota full, 500 store broken)
+//   deliver  send to every target ourselves (xsip.generate wait=true, msg.execute for other
+//            drivers); the best final code, or 202 when none came within delivery.waitMs and
+//            any later failure is kept; a final code in offline.storeCodes is kept (202)
+//   webhook  POST it to the webhook (webhook.ts), within webhookTimeoutMs and the budget:
+//            2xx 200 (its {"reply"} goes back to the sender as a MESSAGE from the webhook
+//            address, after the sender's answer), another status or no connection 503, no
+//            answer in time 504. Never kept: a webhook is not a user who comes back.
+// The fast path (one SIP target, handed to ysipchan in place) is fast-path.ts; answer.ts
+// chooses. Each run holds one budget: the sender's answer cannot wait past it (Yate would time
+// us out), and once the deadline answered a message nothing more is sent or kept for it.
+import type { HandlerContext } from '../../engine/handlers.js';
+import { fromText, toText } from '../../protocol/bytes.js';
+import { logMessage } from '../core/logline.js';
+import type { Outgoing } from '../core/outgoing.js';
+import { sendToAll } from '../core/deliver.js';
+import { lookupRoute } from '../core/router.js';
+import { PATH } from '../core/stats.js';
+import { DEFAULT_ANTILOOP } from '../core/vocabulary.js';
+import { afterLookup, route, type Decision } from './decide.js';
+import type { Room } from './room.js';
+import { callWebhook, payloadOf } from './webhook.js';
+
+export interface Budget {
+  readonly until: number;
+  /** True once the message was answered without us (its deadline passed). */
+  answered(): boolean;
+}
+
+const NEVER_ANSWERED = (): boolean => false;
+
+/** The budget of a handler starting now: the rules' waitMs, within the handler deadline. */
+export function budgetFor(m: Room, hctx?: HandlerContext): Budget {
+  const k = m.kernel;
+  return {
+    until: Date.now() + Math.max(50, Math.min(k.config.delivery.waitMs, k.conn.deadlineMs - 500)),
+    answered: hctx ? () => hctx.aborted : NEVER_ANSWERED,
+  };
+}
+
+export function remaining(b: Budget): number {
+  return Math.max(1, b.until - Date.now());
+}
+
+export interface Outcome {
+  readonly code: number;
+  /** For the log line: where it went or why not. */
+  readonly detail: string;
+  /** Extra SIP headers for the sender's answer (Retry-After). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const BUSY: Outcome = { code: 503, detail: 'too many deliveries already waiting for a turn', headers: { 'Retry-After': '5' } };
+
+const ABANDONED: Outcome = { code: 500, detail: 'abandoned: the answer was already given at the deadline' };
+
+/** Ask Yate's routers where `recipient` is, and decide again. A router that does not answer
+ *  within the budget (Yate's workers are busy) is a 503, not a guess. */
+export async function lookup(m: Room, out: Outgoing, recipient: string, budget: Budget): Promise<Decision> {
+  try {
+    return afterLookup(recipient, await lookupRoute(m.kernel, recipient, out, remaining(budget)), m.world);
+  } catch (err) {
+    m.kernel.log.warn(`call.route for ${recipient} failed: ${(err as Error).message}`);
+    return { kind: 'refuse', code: 503, reason: 'routing unavailable', headers: { 'Retry-After': '5' } };
+  }
+}
+
+/** Carry out `d` for `out` and resolve with the code for the sender. Never rejects. */
+export async function carryOut(m: Room, out: Outgoing, d: Decision, budget: Budget): Promise<Outcome> {
+  switch (d.kind) {
+    case 'refuse': return { code: d.code, detail: d.reason };
+    case 'lookup': return carryOut(m, out, await lookup(m, out, d.recipient, budget), budget);
+    case 'keep': return keep(m, { ...out, called: d.recipient }, d.why, budget, false);
+    case 'deliver': return deliver(m, { ...out, called: d.recipient }, d, budget);
+    case 'webhook': return webhook(m, out, d, budget);
+  }
+}
+
+async function webhook(m: Room, out: Outgoing, d: Extract<Decision, { kind: 'webhook' }>, budget: Budget): Promise<Outcome> {
+  if (budget.answered()) return ABANDONED;
+  const { stats, config } = m.kernel;
+  const timeoutMs = Math.min(config.webhookTimeoutMs, remaining(budget));
+  const o = await callWebhook(d.url, config.webhookSecret ?? '', payloadOf(out, d.recipient), timeoutMs);
+  if (o.kind === 'timeout') {
+    stats.webhooks.timeout++;
+    return { code: 504, detail: `webhook of ${toText(d.recipient)} gave no answer within ${timeoutMs} ms` };
+  }
+  if (o.kind === 'unreachable') {
+    stats.webhooks.failed++;
+    return { code: 503, detail: `webhook of ${toText(d.recipient)} unreachable (${o.reason})` };
+  }
+  if (o.status < 200 || o.status > 299) {
+    stats.webhooks.refused++;
+    return { code: 503, detail: `webhook of ${toText(d.recipient)} answered ${o.status}` };
+  }
+  stats.webhooks.ok++;
+  if (o.problem) m.kernel.log.warn(`webhook of ${toText(d.recipient)} (${d.url}): no reply sent: ${o.problem}`);
+  // After the sender's answer has gone out (this resolves first), not before it.
+  if (o.reply !== null) setImmediate(() => void reply(m, d.recipient, out, o.reply!));
+  return { code: 200, detail: `webhook of ${toText(d.recipient)} answered ${o.status}${o.reply !== null ? ', reply follows' : ''}` };
+}
+
+/** A webhook's reply: a MESSAGE from the webhook address back to the sender, routed like any
+ *  (registered: delivered; offline: kept), not through the sender's checks (it is ours). */
+async function reply(m: Room, from: string, to: Outgoing, text: string): Promise<void> {
+  const k = m.kernel;
+  const body = fromText(text);
+  const type = 'text/plain;charset=utf-8';
+  const out: Outgoing = { sender: from, domain: to.domain, called: to.sender, type, body, encoding: '', antiloop: DEFAULT_ANTILOOP };
+  const log = (outcome: string) => logMessage(k, out, outcome);
+  if (body.length > k.config.maxBodyBytes) return log(`not sent: the webhook's reply of ${body.length} bytes exceeds maxBodyBytes ${k.config.maxBodyBytes}`);
+  const t0 = performance.now();
+  const r = await carryOut(m, out, route(to.sender, m.world), budgetFor(m));
+  k.stats.answered(PATH.webhook, r.code, performance.now() - t0);
+  log(`${r.code} webhook reply: ${r.detail}`);
+}
+
+async function keep(m: Room, out: Outgoing, why: string, budget: Budget, accepted: boolean): Promise<Outcome> {
+  if (budget.answered() && !accepted) return ABANDONED;
+  const code = m.keeper ? await m.keeper.keep(out, out.called) : 480;
+  return { code, detail: code === 202 ? `stored for ${out.called} (${why})` : `not stored (${why})` };
+}
+
+async function deliver(m: Room, out: Outgoing, d: Extract<Decision, { kind: 'deliver' }>, budget: Budget): Promise<Outcome> {
+  if (budget.answered()) return ABANDONED;
+  // The waiting line is full: refuse now (not kept: keeping it is what would fill memory or disk).
+  const k = m.kernel;
+  if (k.slots.full) return BUSY;
+  const sending = sendToAll(k, d.targets, out);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), remaining(budget))));
+  const first = await Promise.race([sending, expired]);
+  clearTimeout(timer);
+  if (first === null) {
+    // Too slow for the sender's answer: accepted now; the outcome decides what happens next.
+    void sending.then(async (code) => {
+      if (code >= 200 && code < 300) k.stats.delivered++;
+      // The sender was told 202: it can no longer hear of a failure, so every failure is kept
+      // (not only storeCodes, which decide between keeping and telling the sender).
+      else if (m.keeper) {
+        const kept = await keep(m, out, `${code} after 202`, budget, true);
+        if (kept.code !== 202) k.log.error(`message from ${out.sender} to ${out.called} failed with ${code} after it was accepted and could not be kept: ${kept.detail}`);
+      } else k.log.warn(`message from ${out.sender} to ${out.called} failed with ${code} after it was accepted`);
+    });
+    return { code: 202, detail: `accepted, delivery to ${out.called} still in progress` };
+  }
+  if (first >= 200 && first < 300) {
+    k.stats.delivered++;
+    return { code: 200, detail: `delivered to ${d.targets.map((t) => t.callto).join(', ')}` };
+  }
+  if (m.keeper && k.config.offline.storeCodes.includes(first)) return keep(m, out, `recipient answered ${first}`, budget, false);
+  return { code: first, detail: `recipient answered ${first}` };
+}
