@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { isLocalOnly, listenName, parseListen } from './listen.js';
 import { compileMimeRange, compilePattern, isHost, type Compiled } from './pattern.js';
-import { STORE_DEFAULTS } from '../store/types.js';
+import { redactUrl } from '../redact.js';
+import { STORE_DEFAULTS } from '../store/messages/types.js';
 import type { StoreConfig } from '../store/index.js';
 import type { HttpConfig, KnownUsers, LogLevel, Mode, Pattern, PresenceConfig, RateLimit } from './types.js';
 
@@ -167,18 +168,8 @@ const userList = z
   .array(localUser, { error: (iss) => `expected an array of user names, got ${show(iss.input)}` })
   .transform((users) => [...new Set(users)]);
 
-/** A URL as it may appear in a message: with its password replaced by ***. */
-function redacted(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  try {
-    const u = new URL(v);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    // Not a URL: whatever follows "://" up to the last "@" may be a password.
-    return v.replace(/(:\/\/[^/@]*:)[^/]*@/, '$1***@');
-  }
-}
+/** A value as it may appear in a message: a URL with *** for each of its secrets (redactUrl). */
+const redacted = (v: unknown): unknown => (typeof v === 'string' ? redactUrl(v, { markPassword: true }) : v);
 
 /** A postgres:// or postgresql:// URL naming a host (the password, if any, never shown back). */
 function postgresUrl(v: unknown): Compiled<string> {
@@ -211,7 +202,7 @@ export const DEFAULTS = {
   postgres: { poolSize: 4, leaseSeconds: 15 },
   offline: {
     enabled: true,
-    // The store's own defaults (store/types.ts): one value each, whoever opens a store.
+    // The store's own defaults (store/messages/types.ts): one value each, whoever opens a store.
     expirySeconds: STORE_DEFAULTS.expirySeconds,
     quotaPerRecipient: STORE_DEFAULTS.quotaPerRecipient,
     maxMessages: STORE_DEFAULTS.maxMessages,
