@@ -2,7 +2,7 @@
 // payload says, read back byte for byte, and anything else on the channel ignored.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { notification, readNotification } from '../src/store/postgres-shared.js';
+import { notification, readNotification } from '../src/store/postgres/shared.js';
 
 const AWKWARD = 'b\xf6b\x00:%\r\n\xff';
 

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { isYateChatError } from '../src/errors.js';
 import { isStoreUnreachable, openPostgresStore, openStore, type SharedEvent, type SharedState } from '../src/store/index.js';
-import { PG_MIGRATIONS } from '../src/store/postgres-schema.js';
+import { PG_MIGRATIONS } from '../src/store/postgres/schema.js';
 import { findPostgres, startCluster } from './pg/cluster.js';
 import { AWKWARD_BODIES, runStoreSuite } from './store-common.case.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isYateChatError, type ErrorCode } from '../src/errors.js';
 import { MIGRATIONS, openSqliteStore, openStore, type Migration } from '../src/store/index.js';
-import { migrate, schemaVersion } from '../src/store/migrations.js';
+import { migrate, schemaVersion } from '../src/store/sqlite/migrations.js';
 import { AWKWARD_BODIES, runStoreSuite } from './store-common.case.js';
 
 function tempDir(t: TestContext | undefined): string {

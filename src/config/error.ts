@@ -2,21 +2,9 @@
 
 import { YateChatError } from '../errors.js';
 import { describeConfigProblems } from './format.js';
+import type { ConfigIssue } from './issue.js';
 
-/** One problem in the rules file (or in the environment loadConfig reads). */
-export interface ConfigIssue {
-  /**
-   * Where: the field path as written in the file (`rateLimit.messages`, `deny.callers[2]`,
-   * `aliases["100"]`), an environment variable (`YATE_CHAT_DATA (environment)`), or "" for
-   * the file as a whole (unreadable, not JSON).
-   */
-  readonly field: string;
-  /** What was expected and what was found: `expected a positive integer, got -3`. */
-  readonly message: string;
-  /** 1-based position in the file, when known (syntax errors, duplicate fields). */
-  readonly line?: number;
-  readonly column?: number;
-}
+export type { ConfigIssue } from './issue.js';
 
 /** Thrown by loadConfig; `message` is already the full human text (see format.ts). */
 export class ConfigError extends YateChatError {

@@ -6,7 +6,7 @@
 //     - line 7, column 3: expected "," or "}" after a field, got "\""
 
 import { isYateChatError } from '../errors.js';
-import type { ConfigIssue } from './error.js';
+import type { ConfigIssue } from './issue.js';
 
 export interface FormatOptions {
   /** Put before every line, e.g. "yate-chat: " so each line in Yate's log says whose it is. */

@@ -18,11 +18,12 @@ import type { checkSync as CheckSync } from 'recheck';
 /** The longest one regex may be checked for; past it, it is refused as unproven. */
 export const REDOS_CHECK_MS = 3000;
 
-let checkSync: typeof CheckSync | null = null;
+const load = createRequire(import.meta.url);
 
 /** null when `source`/`flags` runs in linear time; otherwise why not, for the admin. */
 export function backtrackingProblem(source: string, flags: string): string | null {
-  checkSync ??= (createRequire(import.meta.url)('recheck') as { checkSync: typeof CheckSync }).checkSync;
+  // Loaded on the first regex; Node's module cache keeps it for the next ones.
+  const { checkSync } = load('recheck') as { checkSync: typeof CheckSync };
   // recheck reads its backend from the environment on each call: 'pure' is its JavaScript checker.
   const before = process.env['RECHECK_SYNC_BACKEND'];
   process.env['RECHECK_SYNC_BACKEND'] = 'pure';

@@ -3,7 +3,9 @@
 // extmodule (traps included); see the files it wires for what was settled from Yate's source.
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { Addresses } from './addresses.js';
 import { Dispatcher, type Filter, type Handler, type HandlerFn, type PostHook } from './dispatcher.js';
+import type { NativeHost } from './host.js';
 import { ModuleLink, type LinkHost } from './link.js';
 import { DebugLevel, EmuLog } from './log.js';
 import { Message, type ParamsInit } from './message.js';
@@ -53,12 +55,13 @@ export interface InstallHandlerOptions {
   filter?: Filter;
 }
 
-export class Emulator implements LinkHost {
+export class Emulator implements LinkHost, NativeHost {
   readonly log: EmuLog;
   readonly dispatcher: Dispatcher;
   readonly engine: EngineView;
   readonly defaults: LinkHost['defaults'];
   readonly rmanager: Rmanager;
+  readonly addresses = new Addresses();
   /** Every link ever made, dead ones included (assertExactlyOnce looks at all). */
   readonly links: ModuleLink[] = [];
   readonly plugins = new Set(['extmodule', 'rmanager']);

@@ -2,7 +2,10 @@
 // Its message, handler and dispatch types are Yate's side of things, exported with a Yate
 // prefix so they never clash with the module side's (yate-chat, yate-chat/extmodule).
 export { Emulator, type EmulatorOptions, type DispatchResult as YateDispatchResult, type InstallHandlerOptions } from './emulator.js';
-export { Message as YateMessage, type Param, type ParamsInit, toInteger } from './message.js';
+export { Message as YateMessage, type Origin, type Param, type ParamsInit } from './message.js';
+export { toInteger } from './convert.js';
+export { Addresses } from './addresses.js';
+export type { NativeHost } from './host.js';
 export {
   Dispatcher, type Filter as YateFilter, type Handler as YateHandler, type HandlerFn as YateHandlerFn, type InstallOptions, type PostHook,
 } from './dispatcher.js';

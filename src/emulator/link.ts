@@ -2,6 +2,7 @@
 // reader, processLine's dispatch table keyed by the protocol's keywords, the relays it installs,
 // its watcher, the messages waiting for its answers, and its death.
 import { decodeModuleLine, encodeLine, type MessageLine } from '../protocol/index.js';
+import type { Addresses } from './addresses.js';
 import type { Dispatcher, Handler } from './dispatcher.js';
 import { LineBuffer } from './framing.js';
 import { Cost } from './cost.js';
@@ -35,11 +36,11 @@ export interface LinkHost {
   readonly exiting: boolean;
   /** [general] defaults of extmodule.conf */
   readonly defaults: { timeout: number; timebomb: boolean; maxQueue: number; trackName: string };
+  /** Where links and waiting messages get their addresses (one sequence per engine). */
+  readonly addresses: Addresses;
   respawn(link: ModuleLink): void;
   linkDead(link: ModuleLink): void;
 }
-
-let nextPtr = 0x55d0c0de1000;
 
 export class ModuleLink {
   /** Every line, in order: `A: ` from the module, `E: ` from the engine (like the transcripts). */
@@ -48,7 +49,7 @@ export class ModuleLink {
   /** What this module cost the engine: messages offered and emitted, threads held (cost.ts). */
   readonly cost = new Cost();
   readonly state: LocalState;
-  readonly ptr = '0x' + (nextPtr += 0x2f0).toString(16);
+  readonly ptr: string;
   role: Role;
   dead = false;
   quit = false;
@@ -75,13 +76,14 @@ export class ModuleLink {
     role: Role,
   ) {
     this.role = role;
+    this.ptr = host.addresses.link();
     const d = host.defaults;
     this.state = {
       trackName: d.trackName, reason: '', timeout: d.timeout, timebomb: d.timebomb, maxQueue: d.maxQueue,
       bufsize: DEF_BUFSIZE, restart: false, reenter: false, setdata: true, settime: false, selfwatch: false,
     };
     this.reader = new LineBuffer(() => this.state.bufsize);
-    this.waiting = new Waiting(this, host.log, this.ledger, this.cost);
+    this.waiting = new Waiting(this, host.log, this.ledger, this.cost, host.addresses);
     this.watcher = new Watcher(this, host.dispatcher);
   }
 

@@ -2,7 +2,13 @@
 // list of parameters in which a name may repeat (ysipchan's sip.message carries `username`
 // twice). Values are byte strings, one JS char per wire byte (see src/protocol/bytes.ts).
 import { parseBool } from '../protocol/decode.js';
-import type { ModuleLink } from './link.js';
+import { toInteger } from './convert.js';
+
+/** Who emitted a message: the module link, compared by identity only. */
+export interface Origin {
+  /** Its address in log lines. */
+  readonly ptr: string;
+}
 
 export type Param = [name: string, value: string];
 /** Parameters as a caller gives them: ordered pairs (repeats allowed) or a plain record. */
@@ -16,7 +22,7 @@ export class Message {
   time: number;
   /** Set for a message a module emitted WITH an id (ExtMessage::startup sets m_receiver only when
    *  the id is non-empty): that module's own handlers and watcher skip it (reenter/selfwatch). */
-  origin: ModuleLink | null = null;
+  origin: Origin | null = null;
 
   constructor(name: string, params?: ParamsInit, retval = '', time = Math.floor(Date.now() / 1000)) {
     this.name = name;
@@ -90,10 +96,4 @@ function isIterable(x: unknown): x is Iterable<readonly [string, string]> {
 
 export function entries(params: ParamsInit): Iterable<readonly [string, string]> {
   return isIterable(params) ? params : Object.entries(params);
-}
-
-/** String::toInteger(def): optional blanks and sign, decimal digits, nothing left over. */
-export function toInteger(text: string, def: number): number {
-  const m = /^[ \t]*([+-]?\d+)[ \t]*$/.exec(text);
-  return m ? Number(m[1]) + 0 : def;
 }

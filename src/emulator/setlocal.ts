@@ -15,7 +15,7 @@
 //   runid       Engine::runId(); ok when asked empty
 //   anything else (also `id`/`disconnected`, which need a channel): false, value echoed
 import { parseBool } from '../protocol/decode.js';
-import { toInteger } from './message.js';
+import { toInteger } from './convert.js';
 
 export interface LocalState {
   trackName: string;

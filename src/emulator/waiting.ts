@@ -15,11 +15,23 @@
 //   `Error in:` to a `%%<message:` line.
 // - When the module dies every waiting message is released as not processed.
 import { decodeModuleLine, encodeLine } from '../protocol/index.js';
+import type { Addresses } from './addresses.js';
 import type { Cost } from './cost.js';
 import type { Ledger } from './ledger.js';
-import type { ModuleLink } from './link.js';
 import { DebugLevel, type EmuLog } from './log.js';
-import type { Message } from './message.js';
+import type { Message, Origin } from './message.js';
+import type { LocalState } from './setlocal.js';
+
+/** What the waiting list uses of its module link (link.ts). */
+export interface WaitingLink extends Origin {
+  readonly state: Readonly<Pick<LocalState, 'reenter' | 'maxQueue' | 'timeout' | 'timebomb'>>;
+  /** Messages may still be offered. */
+  readonly accepting: boolean;
+  readonly dead: boolean;
+  /** Write one engine line; false when the module is gone. */
+  output(line: string): boolean;
+  die(): void;
+}
 
 interface Holder {
   readonly id: string;
@@ -30,17 +42,16 @@ interface Holder {
   timer: NodeJS.Timeout | null;
 }
 
-let holderAddr = 0x7f39e10ee000;
-
-function holderId(): string {
-  holderAddr += 0x1b0;
-  return `0x${holderAddr.toString(16)}.${Math.floor(Math.random() * 0x7fffffff)}`;
-}
-
 export class Waiting {
   private readonly held = new Map<string, Holder>();
 
-  constructor(private readonly link: ModuleLink, private readonly log: EmuLog, private readonly ledger: Ledger, private readonly cost: Cost) {}
+  constructor(
+    private readonly link: WaitingLink,
+    private readonly log: EmuLog,
+    private readonly ledger: Ledger,
+    private readonly cost: Cost,
+    private readonly addresses: Addresses,
+  ) {}
 
   get size(): number { return this.held.size; }
 
@@ -53,7 +64,7 @@ export class Waiting {
       this.log.debug('', DebugLevel.Warn, `ExtMod already having ${this.held.size} queued messages [${link.ptr}]`);
       return Promise.resolve(false);
     }
-    const id = holderId();
+    const id = this.addresses.holder();
     const line = encodeLine({ type: 'message', id, time: msg.time, name: msg.name, retval: msg.retval, params: msg.params });
     if (!link.output(line)) {
       this.log.debug('', DebugLevel.Warn, `ExtMod could not queue message ${id} '${msg.name}' [${link.ptr}]`);

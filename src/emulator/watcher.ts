@@ -4,14 +4,22 @@
 // - After every dispatch of a watched name the module gets `%%<message::PROCESSED:NAME:RETVAL:...`
 //   with an EMPTY id, never for a message it emitted itself (with an id) unless selfwatch is set.
 import type { Dispatcher } from './dispatcher.js';
-import type { ModuleLink } from './link.js';
-import type { Message } from './message.js';
+import type { Message, Origin } from './message.js';
+import type { LocalState } from './setlocal.js';
+
+/** What a watcher uses of its module link (link.ts). */
+export interface WatchingLink extends Origin {
+  readonly dead: boolean;
+  readonly state: Readonly<Pick<LocalState, 'selfwatch'>>;
+  /** ExtModReceiver::returnMsg: `%%<message:ID:...` with the message as it is now. */
+  returnMsg(m: Message, id: string, processed: boolean): void;
+}
 
 export class Watcher {
   private readonly names: string[] = [];
   private unhook: (() => void) | null = null;
 
-  constructor(private readonly link: ModuleLink, private readonly dispatcher: Dispatcher) {}
+  constructor(private readonly link: WatchingLink, private readonly dispatcher: Dispatcher) {}
 
   add(name: string): boolean {
     this.unhook ??= this.dispatcher.addHook((m, handled) => this.dispatched(m, handled));

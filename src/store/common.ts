@@ -1,27 +1,19 @@
-// Checks and counters shared by every backend, so they refuse the same inputs with the same codes.
+// What every store shares, whatever it stores (messages, subscriptions) and wherever (memory,
+// SQLite, PostgreSQL): the clock it is given, the byte-string check that makes every backend
+// refuse the same values the same way, the JSON columns both SQL backends read back, and the
+// error that says the server cannot be reached.
+import { YateChatError } from '../errors.js';
+import { fromBuffer } from '../protocol/bytes.js';
 
-import { YateChatError, isYateChatError } from '../errors.js';
-import { STORE_DEFAULTS, type NewMessage, type StoreLimits, type StoreStats, type StoredMessage } from './types.js';
+export interface StoreClock {
+  /** ms since the epoch; injectable for tests. Default `Date.now`. */
+  readonly now?: () => number;
+}
 
 /** Anything above 0xFF would be silently truncated by `Buffer.from(s, 'latin1')`. */
 const NOT_A_BYTE = /[^\x00-\xff]/;
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new YateChatError('BAD_ARGUMENT', `store option ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
-  return {
-    quotaPerRecipient: positiveInteger('quotaPerRecipient', opts.quotaPerRecipient ?? STORE_DEFAULTS.quotaPerRecipient),
-    maxBodyBytes: positiveInteger('maxBodyBytes', opts.maxBodyBytes ?? STORE_DEFAULTS.maxBodyBytes),
-    expirySeconds: positiveInteger('expirySeconds', opts.expirySeconds ?? STORE_DEFAULTS.expirySeconds),
-    maxMessages: positiveInteger('maxMessages', opts.maxMessages ?? STORE_DEFAULTS.maxMessages),
-  };
-}
-
+/** `value` when it is a byte string (one char per byte); BAD_ARGUMENT naming `field` otherwise. */
 export function byteString(field: string, value: unknown): string {
   if (typeof value !== 'string') throw new YateChatError('BAD_ARGUMENT', `message ${field} must be a string`);
   if (NOT_A_BYTE.test(value)) {
@@ -30,68 +22,14 @@ export function byteString(field: string, value: unknown): string {
   return value;
 }
 
-/** A message with every optional field filled in, checked against the limits. */
-export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params'> & { readonly params: Record<string, string> };
-
-export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number): CheckedMessage {
-  const body = byteString('body', msg.body);
-  if (body.length > limits.maxBodyBytes) {
-    throw new YateChatError('STORE_TOO_LARGE', `message body is ${body.length} bytes, the store accepts at most ${limits.maxBodyBytes}`);
+/** A JSON object of strings as a SQL column holds it (text in SQLite, bytes in PostgreSQL): a
+ *  fresh plain object; anything else throws naming the column. */
+export function jsonStrings(column: string, raw: string | Buffer): Record<string, string> {
+  const value: unknown = JSON.parse(typeof raw === 'string' ? raw : fromBuffer(raw));
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new Error(`${column} column is not a JSON object of strings`);
   }
-  const receivedAt = msg.receivedAt ?? now;
-  if (!Number.isSafeInteger(receivedAt)) throw new YateChatError('BAD_ARGUMENT', 'message receivedAt must be an integer (ms since the epoch)');
-  const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(msg.params ?? {})) {
-    // defineProperty: a key named __proto__ stays a plain key.
-    Object.defineProperty(params, byteString('param name', k), { value: byteString(`param ${k}`, v), enumerable: true, writable: true, configurable: true });
-  }
-  return {
-    recipient: byteString('recipient', msg.recipient),
-    sender: byteString('sender', msg.sender),
-    senderUri: byteString('senderUri', msg.senderUri),
-    body,
-    contentType: byteString('contentType', msg.contentType),
-    bodyEncoding: byteString('bodyEncoding', msg.bodyEncoding ?? ''),
-    receivedAt,
-    expiresAt: now + limits.expirySeconds * 1000,
-    params,
-  };
-}
-
-export function checkLimit(limit: number | undefined): number | undefined {
-  if (limit === undefined) return undefined;
-  if (!Number.isSafeInteger(limit) || limit <= 0) {
-    throw new YateChatError('BAD_ARGUMENT', `pending limit must be a positive integer, got ${String(limit)}`);
-  }
-  return limit;
-}
-
-export function fullError(max: number): YateChatError {
-  return new YateChatError('STORE_FULL', `the store already holds ${max} messages (maxMessages)`);
-}
-
-export function quotaError(recipient: string, quota: number): YateChatError {
-  return new YateChatError('STORE_QUOTA', `recipient ${JSON.stringify(recipient)} already has ${quota} stored messages (quotaPerRecipient)`);
-}
-
-/** Copy of params that never goes through the __proto__ setter. */
-export function copyParams(params: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(params));
-}
-
-export type Counters = { -readonly [K in keyof StoreStats]: StoreStats[K] };
-
-export function newCounters(): Counters {
-  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 };
-}
-
-/** Counts a refusal or failure in the stats, then hands the error back for rethrowing. */
-export function tally(counters: Counters, err: unknown): unknown {
-  if (isYateChatError(err, 'STORE_QUOTA')) counters.quotaRejected++;
-  else if (isYateChatError(err, 'STORE_TOO_LARGE')) counters.tooLargeRejected++;
-  else if (isYateChatError(err, 'STORE_FULL')) counters.fullRejected++;
-  else if (isYateChatError(err, 'STORE_FAILED')) counters.failures++;
-  return err;
+  return Object.fromEntries(Object.entries(value as Record<string, string>));
 }
 
 /** STORE_FAILED because the store's server cannot be reached (or does not answer). The store says
@@ -104,47 +42,3 @@ export class StoreUnreachable extends YateChatError {
 }
 
 export const isStoreUnreachable = (err: unknown): err is StoreUnreachable => err instanceof StoreUnreachable;
-
-/** A stored message as both SQL backends return its row: text columns as bytes (latin1 byte
- *  strings, never re-encoded); `params` as JSON (text in SQLite, bytes in PostgreSQL). */
-export interface MessageRow {
-  id: number;
-  recipient: Buffer;
-  sender: Buffer;
-  sender_uri: Buffer;
-  content_type: Buffer;
-  body_encoding: Buffer;
-  body: Buffer;
-  params: string | Buffer | null;
-  received_at: number;
-  expires_at: number;
-  attempts: number;
-}
-
-const str = (b: Buffer): string => b.toString('latin1');
-
-function parseParams(raw: string | Buffer | null): Record<string, string> {
-  if (raw === null) return {};
-  const value: unknown = JSON.parse(typeof raw === 'string' ? raw : str(raw));
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
-    throw new Error('params column is not a JSON object of strings');
-  }
-  return value as Record<string, string>;
-}
-
-/** The message a row holds (a params column that is not a JSON object of strings throws). */
-export function rowToMessage(row: MessageRow): StoredMessage {
-  return {
-    id: row.id,
-    recipient: str(row.recipient),
-    sender: str(row.sender),
-    senderUri: str(row.sender_uri),
-    body: str(row.body),
-    contentType: str(row.content_type),
-    bodyEncoding: str(row.body_encoding),
-    receivedAt: row.received_at,
-    expiresAt: row.expires_at,
-    attempts: row.attempts,
-    params: parseParams(row.params),
-  };
-}

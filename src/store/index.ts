@@ -1,21 +1,36 @@
-// The offline message store: one interface, one folder per backend, one place that picks.
+// The stores: offline messages (messages/) and presence subscriptions (subscriptions/), each one
+// interface with a backend per file (memory, SQLite, PostgreSQL), and what several nodes share
+// through a store (shared.ts). This is the one place that picks a backend from the config, and
+// the public door: the rest of yate-chat imports the stores from here only.
+//
+// The PostgreSQL backends are imported on first use: a module on SQLite never loads `pg`.
 
-import { createMemoryStore, type MemoryStoreOptions } from './memory.js';
-import { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
-import type { PostgresStoreOptions } from './postgres.js';
-import type { LinkLog } from './postgres-link.js';
-import type { MessageStore, StoreClock, StoreLimits } from './types.js';
-import type { SubscriptionStore } from './subscriptions.js';
-import type { PostgresSubscriptionsOptions } from './subscriptions-postgres.js';
+import type { StoreClock } from './common.js';
+import { createMemoryStore } from './messages/memory.js';
+import type { PostgresStoreOptions } from './messages/postgres.js';
+import { openSqliteStore } from './messages/sqlite.js';
+import type { MessageStore, StoreLimits } from './messages/types.js';
+import type { LinkLog } from './postgres/link.js';
+import type { PostgresSubscriptionsOptions } from './subscriptions/postgres.js';
+import type { SubscriptionStore } from './subscriptions/types.js';
 
-export type * from './types.js';
-export { STORE_DEFAULTS } from './types.js';
-export { createMemoryStore, type MemoryStoreOptions } from './memory.js';
-export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export { MIGRATIONS, type Migration } from './migrations.js';
-
-export type { PostgresStoreOptions } from './postgres.js';
+export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, MessageStore, StoreLimits } from './messages/types.js';
+export { STORE_DEFAULTS } from './messages/types.js';
+export type { StoreClock } from './common.js';
 export { isStoreUnreachable } from './common.js';
+export type { Publication, SharedPresence, SharedEvent, SharedState } from './shared.js';
+export type { LinkLog } from './postgres/link.js';
+
+export { createMemoryStore, type MemoryStoreOptions } from './messages/memory.js';
+export { openSqliteStore, type SqliteStoreOptions } from './messages/sqlite.js';
+export type { PostgresStoreOptions } from './messages/postgres.js';
+export { createFailedStore } from './messages/failed.js';
+export { MIGRATIONS, type Migration } from './sqlite/migrations.js';
+
+export type { StoredSubscription, SubscriptionStore } from './subscriptions/types.js';
+export { createMemorySubscriptions } from './subscriptions/memory.js';
+export { openSqliteSubscriptions, type SqliteSubscriptionsOptions } from './subscriptions/sqlite.js';
+export type { PostgresSubscriptionsOptions } from './subscriptions/postgres.js';
 
 /** Which backend, and where: what the rules file's `offline.store` names. */
 export type StoreConfig =
@@ -43,7 +58,7 @@ export type OpenStoreOptions = Partial<StoreLimits> & StoreClock & {
 
 /** The PostgreSQL store, loaded on first use: a module on SQLite never loads its client. */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<MessageStore> {
-  return (await import('./postgres.js')).openPostgresStore(opts);
+  return (await import('./messages/postgres.js')).openPostgresStore(opts);
 }
 
 /** Opens the backend the config names. Rejects STORE_FAILED when it cannot be opened. */
@@ -57,13 +72,8 @@ export async function openStore(config: StoreConfig & OpenStoreOptions): Promise
       return openPostgresStore(config);
   }
 }
-export { createFailedStore } from './failed.js';
-export type { StoredSubscription, SubscriptionStore } from './subscriptions.js';
-export { createMemorySubscriptions } from './subscriptions-memory.js';
-export { openSqliteSubscriptions, type SqliteSubscriptionsOptions } from './subscriptions-sqlite.js';
-export type { PostgresSubscriptionsOptions } from './subscriptions-postgres.js';
 
 /** Subscriptions in the PostgreSQL store, loaded on first use like the message store. */
 export async function openPostgresSubscriptions(opts: PostgresSubscriptionsOptions): Promise<SubscriptionStore> {
-  return (await import('./subscriptions-postgres.js')).openPostgresSubscriptions(opts);
+  return (await import('./subscriptions/postgres.js')).openPostgresSubscriptions(opts);
 }

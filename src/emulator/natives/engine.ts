@@ -10,7 +10,7 @@
 // - extmodule (modules/extmodule.cpp): ExtModStatus engine.status 110 (answers only for
 //   module=external, not "extmodule": a Yate quirk), ExtModCommand engine.command 100
 //   ("external [info]" lists the scripts), ExtModHelp engine.help 100.
-import type { Emulator } from '../emulator.js';
+import type { NativeHost } from '../host.js';
 import { Message } from '../message.js';
 
 export interface ConsoleResult {
@@ -22,7 +22,7 @@ export interface ConsoleResult {
 
 const EXT_HELP = 'external [info] [stop scriptname] [[start|restart] scriptname [parameter]] [execute progname [parameter]]';
 
-export function installEngineHandlers(emu: Emulator): void {
+export function installEngineHandlers(emu: NativeHost): void {
   const d = emu.dispatcher;
   d.install('engine.status', 90, (m) => {
     const mod = m.getParam('module') ?? '';
@@ -55,7 +55,7 @@ export function installEngineHandlers(emu: Emulator): void {
   }, { track: 'extmodule' });
 }
 
-function engineStatusLine(emu: Emulator): string {
+function engineStatusLine(emu: NativeHost): string {
   const r = emu.engine.runParams;
   const d = emu.dispatcher;
   return `name=engine,type=system,version=${r.version ?? ''},revision=${r.revision ?? ''},githash=,nodename=${r.nodename ?? ''}`
@@ -68,7 +68,7 @@ function engineStatusLine(emu: Emulator): string {
 
 /** What the rmanager console dispatches for `status`, other command lines and `help`. */
 export class Rmanager {
-  constructor(private readonly emu: Emulator, private readonly address: string) {}
+  constructor(private readonly emu: NativeHost, private readonly address: string) {}
 
   /** `status [NAME]`: engine.status; returns the text rmanager prints. */
   async status(module?: string): Promise<string> {

@@ -13,7 +13,7 @@
 //   - a route: sets callto=ROUTE (at the end) and lets the message go on (returns false).
 // Everything call.route handlers added stays in the message: regfile's oconnection_id and driver,
 // or its error=offline, and `handlers` keeps growing across both dispatches (seed transcript).
-import type { Emulator } from '../emulator.js';
+import type { NativeHost } from '../host.js';
 import { DebugLevel } from '../log.js';
 import type { Message } from '../message.js';
 
@@ -31,7 +31,7 @@ export function replaceParams(text: string, m: Message): string {
 export class Lateroute {
   private readonly re: RegExp;
 
-  constructor(private readonly emu: Emulator, opts: LaterouteOptions = {}) {
+  constructor(private readonly emu: NativeHost, opts: LaterouteOptions = {}) {
     const types = (opts.types ?? ['lateroute', 'route', 'pstn', 'voice']).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     this.re = new RegExp(`^(${types.join('|')})/(.+)$`, 's');
     const prio = opts.priority ?? 75;

@@ -19,7 +19,7 @@
 // - engine.status: `name=regfile,type=misc;create=B,defined=N,users=M;USER=DATA,...` (details).
 // Not emulated: `alternatives`, ${param} substitution in config values, the engine.timer sweep
 // that forgets expired registrations every 30 s (call expire() to run it), the accounts file.
-import type { Emulator } from '../emulator.js';
+import type { NativeHost } from '../host.js';
 import { Message } from '../message.js';
 
 export interface RegfileUser {
@@ -46,7 +46,7 @@ export class Regfile {
   readonly accounts = new Map<string, Message>();
   private readonly autocreate: boolean;
 
-  constructor(emu: Emulator, opts: RegfileOptions) {
+  constructor(emu: NativeHost, opts: RegfileOptions) {
     this.users = new Map(Array.isArray(opts.users)
       ? (opts.users as readonly string[]).map((u) => [u, {}])
       : Object.entries(opts.users as Record<string, RegfileUser>));

@@ -24,9 +24,10 @@
 // is challenged and the message carries no `username` (nor realm, newcall): only the claimed
 // caller from the From header.
 // The user.auth exchange is not dispatched; its results (realm, newcall, domain) are filled in.
-import type { Emulator } from '../emulator.js';
-import { Message, toInteger } from '../message.js';
-import type { YsipchanOptions } from './ysipchan.js';
+import type { NativeHost } from '../host.js';
+import { toInteger } from '../convert.js';
+import { Message } from '../message.js';
+import type { YsipchanOptions } from './sip-types.js';
 
 export interface IncomingOptions {
   caller: string;
@@ -118,12 +119,12 @@ function lookupInt(m: Message, name: string, def: number): number {
   return Object.prototype.hasOwnProperty.call(DICT_ERRORS, v) ? DICT_ERRORS[v]! : toInteger(v, def);
 }
 
-let tagSeq = 7806;
-
 export class IncomingSip {
   readonly incoming: IncomingRecord[] = [];
+  /** The last number used in a made-up Call-ID or From tag (each request takes the next). */
+  #tagSeq = 7806;
 
-  constructor(protected readonly emu: Emulator, private readonly base: YsipchanOptions) {}
+  constructor(protected readonly emu: NativeHost, private readonly base: YsipchanOptions) {}
 
   /** A SIP MESSAGE arrives; resolves with the final response code the sender gets. */
   async receiveMessage(o: MessageOptions): Promise<number> {
@@ -164,7 +165,7 @@ export class IncomingSip {
     const dereg = expires === 0;
     const m = new Message(dereg ? 'user.unregister' : 'user.register');
     m.addParam('number', o.user).addParam('sip_uri', o.uri ?? 'sip:127.0.0.1:5060')
-      .addParam('sip_callid', o.callid ?? `1-${++tagSeq}@${host}`).addParam('expires', String(expires))
+      .addParam('sip_callid', o.callid ?? `1-${++this.#tagSeq}@${host}`).addParam('expires', String(expires))
       .addParam('username', o.user).addParam('realm', this.base.realm ?? 'Yate').addParam('newcall', 'false')
       .addParam('domain', o.domain ?? '127.0.0.1').addParam('driver', 'sip').addParam('data', 'sip/' + o.contact)
       .addParam('ip_host', host).addParam('ip_port', String(port)).addParam('ip_transport', o.transport ?? 'UDP')
@@ -190,7 +191,7 @@ export class IncomingSip {
     const domain = o.domain ?? '127.0.0.1';
     const host = o.host ?? '127.0.0.1';
     const port = o.port ?? 5072;
-    const tag = o.fromTag ?? `${++tagSeq}msg1`;
+    const tag = o.fromTag ?? `${++this.#tagSeq}msg1`;
     const callername = o.callername ?? `Sender ${o.caller}`;
     const maxf = Math.min(o.maxForwards ?? 70, this.base.maxForwards ?? 20);
     const m = new Message(isMsg ? 'call.route' : `sip.${method.toLowerCase()}`);
@@ -202,7 +203,7 @@ export class IncomingSip {
     if (auth) m.addParam('username', user);
     m.addParam('antiloop', String(maxf - 1)).addParam('ip_host', host).addParam('ip_port', String(port))
       .addParam('ip_transport', o.transport ?? 'UDP').addParam('address', `${host}:${port}`)
-      .addParam('sip_uri', o.uri ?? `sip:${o.called}@${domain}:5060`).addParam('sip_callid', o.callid ?? `1-${tagSeq}@${host}`)
+      .addParam('sip_uri', o.uri ?? `sip:${o.called}@${domain}:5060`).addParam('sip_callid', o.callid ?? `1-${this.#tagSeq}@${host}`)
       .addParam('xsip_dlgtag', o.dlgtag ?? String(Math.floor(Math.random() * 2e9)))
       .addParam('sip_from', o.from ?? `"${callername}" <sip:${o.caller}@${domain}>;tag=${tag}`)
       .addParam('sip_to', o.to ?? `<sip:${o.called}@${domain}>`);

@@ -30,61 +30,12 @@
 // `msgExecuteRelay: false` turns the relay off (an older belief this emulator once followed).
 // The transport sendMethod picks (YateSIPPartyHolder::setParty): the `connection_id` param
 // names it; else `ip_transport` (UDP/TCP/TLS) says which kind; else UDP.
-import type { Emulator } from '../emulator.js';
-import type { Message, Param } from '../message.js';
+import type { NativeHost } from '../host.js';
+import type { Message } from '../message.js';
 import { IncomingSip } from './sip-incoming.js';
+import type { ResponderResult, SipRequest, YsipchanOptions } from './sip-types.js';
 
-export interface SipRequest {
-  readonly via: 'xsip.generate' | 'msg.execute';
-  readonly method: string;
-  readonly uri: string;
-  /** From the sip_X params, names as given (sip_From -> From), in order. */
-  readonly headers: ReadonlyArray<readonly [string, string]>;
-  readonly maxForwards: number;
-  /** xsip_type, or null when the request has no body. */
-  readonly type: string | null;
-  /** xsip_body as given (byte string) and decoded per xsip_body_encoding. */
-  readonly body: string | null;
-  readonly bodyBytes: string | null;
-  readonly encoding: string | null;
-  readonly connectionId: string | null;
-  /** The `ip_transport` param sendMethod saw (it picks the transport when no connection_id does). */
-  readonly ipTransport: string | null;
-  readonly user: string | null;
-  readonly domain: string | null;
-  readonly wait: boolean;
-  /** The message's params when the request was sent. */
-  readonly params: readonly Param[];
-  /** Final response code, once the simulated transaction ended. */
-  code: number | null;
-}
-
-export type ResponderResult = number | { code: number; delay?: number; headers?: ReadonlyArray<readonly [string, string]> };
-export type Responder = (req: SipRequest) => ResponderResult | undefined | Promise<ResponderResult | undefined>;
-
-export interface YsipchanOptions {
-  /** [general] generate: install the xsip.generate handler (Yate's default: off). */
-  generate?: boolean;
-  /** Deliver msg.execute callto=sip/... like ysipchan's MsgExecute relay (default true). */
-  msgExecuteRelay?: boolean;
-  responder?: Responder;
-  /** ms before the simulated far end answers (default 5). */
-  answerDelay?: number;
-  /** ms before an unreachable uri gives 408 (default 200; Yate needs about 32 s). */
-  timeoutDelay?: number;
-  /** [general] maxforwards (default 20). */
-  maxForwards?: number;
-  /** Challenge MESSAGE and PUBLISH senders ([methods] message=yes, [message] auth_required=yes;
-   *  default true). false: dispatched without `username`, the From user unverified. */
-  auth?: boolean;
-  /** [general] realm (default Yate). */
-  realm?: string;
-  /** [methods] subscribe=yes: SUBSCRIBE is an allowed method, dispatched as sip.subscribe
-   *  (default false: the SIP engine answers it 501). */
-  subscribe?: boolean;
-  /** Code the SIP engine answers when a handler does not decide one (default 405). */
-  defaultError?: number;
-}
+export type { SipRequest, ResponderResult, Responder, YsipchanOptions } from './sip-types.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -92,7 +43,7 @@ export class Ysipchan extends IncomingSip {
   /** Every request sent (xsip.generate, or msg.execute with the relay on), in order. */
   readonly sent: SipRequest[] = [];
 
-  constructor(emu: Emulator, readonly opts: YsipchanOptions = {}) {
+  constructor(emu: NativeHost, readonly opts: YsipchanOptions = {}) {
     super(emu, opts);
     const d = emu.dispatcher;
     const track = { track: 'sip' };

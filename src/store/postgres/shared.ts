@@ -1,4 +1,4 @@
-// What several Yate nodes coordinate through the PostgreSQL store (SharedState in types.ts):
+// What several Yate nodes coordinate through the PostgreSQL store (SharedState in ../shared.ts):
 //
 // - delivery leases: one node at a time delivers a recipient's messages (exactly once, in
 //   order); a lease runs out on the database's clock, so a node that dies mid-delivery holds
@@ -7,11 +7,10 @@
 //   a message stored (`m`), a presence changed (`p`), a user seen registering (`k`). A payload
 //   is JSON with the sender node and the user in hex (bytes survive any database encoding);
 // - presence (every live publication of each user) and the users any node saw register.
-import { CHANNEL, type PgLink } from './postgres-link.js';
-import type { SharedEvent, SharedPresence, SharedState, StoreClock } from './types.js';
-
-const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
-const str = (b: Buffer): string => b.toString('latin1');
+import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
+import type { StoreClock } from '../common.js';
+import type { Publication, SharedEvent, SharedState } from '../shared.js';
+import { CHANNEL, type PgLink } from './link.js';
 
 /** PostgreSQL refuses a payload of 8000 bytes or more. */
 const MAX_PAYLOAD = 7900;
@@ -54,7 +53,7 @@ interface PresenceRow {
   id: string;
 }
 
-const toPresence = (r: PresenceRow): SharedPresence => ({
+const toPublication = (r: PresenceRow): Publication => ({
   user: str(r.username), basic: r.basic, note: r.note.toString('utf8'), at: r.at, expiresAt: r.expires_at, etag: r.etag, id: r.id,
 });
 
@@ -107,7 +106,7 @@ export function createSharedState({ node, link, clock, subscribe }: SharedDeps):
       const now = clock();
       const { rows } = await link.run('presence', (db) => db.query<PresenceRow>(
         'SELECT * FROM yate_chat.presence WHERE username = $1 AND expires_at > $2 ORDER BY seq', [bytes(user), now]));
-      return rows.map(toPresence);
+      return rows.map(toPublication);
     },
 
     allPresence: async (limit) => {
@@ -117,8 +116,8 @@ export function createSharedState({ node, link, clock, subscribe }: SharedDeps):
          JOIN (SELECT username, max(at) AS latest FROM yate_chat.presence WHERE expires_at > $1
                GROUP BY username ORDER BY latest DESC LIMIT $2) u USING (username)
          WHERE p.expires_at > $1 ORDER BY u.latest DESC, p.username, p.seq`, [now, limit]));
-      const byUser = new Map<string, SharedPresence[]>();
-      for (const p of rows.map(toPresence)) {
+      const byUser = new Map<string, Publication[]>();
+      for (const p of rows.map(toPublication)) {
         const list = byUser.get(p.user);
         if (list) list.push(p);
         else byUser.set(p.user, [p]);

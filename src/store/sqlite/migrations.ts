@@ -2,7 +2,7 @@
 // applied. Append new steps; never edit one that has shipped (files in the field already ran it).
 
 import type BetterSqlite3 from 'better-sqlite3';
-import { YateChatError } from '../errors.js';
+import { YateChatError } from '../../errors.js';
 
 export interface Migration {
   /** 1, 2, 3... in order, no gaps. */

@@ -1,9 +1,10 @@
 // In-memory store: same behaviour as the SQLite one, nothing survives the process.
 // For tests of other parts and for running without persistence.
 
-import { YateChatError } from '../errors.js';
-import { byteString, checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './common.js';
-import type { MessageStore, NewMessage, RecipientSummary, StoreClock, StoreLimits, StoredMessage } from './types.js';
+import { YateChatError } from '../../errors.js';
+import { byteString, type StoreClock } from '../common.js';
+import { checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
+import type { MessageStore, NewMessage, RecipientSummary, StoreLimits, StoredMessage } from './types.js';
 
 export type MemoryStoreOptions = Partial<StoreLimits> & StoreClock;
 

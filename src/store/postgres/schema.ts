@@ -1,11 +1,11 @@
-// The PostgreSQL schema, as an ordered list of steps (like migrations.ts for SQLite). Everything
+// The PostgreSQL schema, as an ordered list of steps (like sqlite/migrations.ts for SQLite). Everything
 // lives in the schema `yate_chat`; `yate_chat.schema_version` records the last step applied.
 // Append new steps; never edit one that has shipped (databases in the field already ran it).
 //
 // Several nodes may start at once on a new database: migrate() runs under a transaction-level
 // advisory lock, so the first does the work and the others find it done.
-import { YateChatError } from '../errors.js';
-import type { Queryable } from './postgres-link.js';
+import { YateChatError } from '../../errors.js';
+import type { Queryable } from './link.js';
 
 export interface PgMigration {
   /** 1, 2, 3... in order, no gaps. */
@@ -150,7 +150,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 3,
     description: 'subscriptions: presence subscriptions (SUBSCRIBE dialogs) of each node, kept across its restarts',
     sql: `
-      -- As SQLite keeps them (migrations.ts version 3), plus the node that holds each dialog
+      -- As SQLite keeps them (sqlite/migrations.ts version 3), plus the node that holds each dialog
       -- (Yate's nodename): a node loads and purges only its own. seq keeps the order of first save.
       CREATE TABLE yate_chat.subscriptions (
         seq        bigint  GENERATED ALWAYS AS IDENTITY,

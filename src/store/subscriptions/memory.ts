@@ -1,9 +1,8 @@
 // Subscriptions in memory: same behaviour as the SQLite store, nothing survives the process.
-import { YateChatError } from '../errors.js';
-import { byteString } from './common.js';
-import { checkSubscription, copySubscription } from './subscriptions-common.js';
-import type { StoredSubscription, SubscriptionStore } from './subscriptions.js';
-import type { StoreClock } from './types.js';
+import { YateChatError } from '../../errors.js';
+import { byteString, type StoreClock } from '../common.js';
+import { checkSubscription, copySubscription } from './checks.js';
+import type { StoredSubscription, SubscriptionStore } from './types.js';
 
 export function createMemorySubscriptions(opts: StoreClock = {}): SubscriptionStore {
   const clock = opts.now ?? Date.now;

@@ -1,6 +1,7 @@
-// The link to the PostgreSQL server (node-postgres): a pool for the store's operations, a
-// client of its own that LISTENs on the channel every node shares, and whether the server
-// answers.
+// The link to the PostgreSQL server (node-postgres), the one way every PostgreSQL store (the
+// messages, the subscriptions) reaches it: a pool for the store's operations, a client of its
+// own that LISTENs on the channel every node shares (for a store that listens), and whether the
+// server answers.
 //
 // - An operation that cannot reach the server (refused, reset, closed, no answer within
 //   `timeoutMs`, the server shutting down) marks the link down and asks the server at once:
@@ -8,12 +9,14 @@
 //   once in Yate's log; from then on operations fail at once (StoreUnreachable: senders of
 //   offline messages get 500 without waiting) while the server is asked every second. When it
 //   answers, the schema is brought up to date if it never was, the link is up again, and that
-//   is said once too.
+//   is said once too. Each store says it under its own name (`what`), with what it means for
+//   the users (`consequence`).
 // - The listening client is connected again whenever it drops; each time it listens again is
 //   reported as `resync`: notifications sent meanwhile are lost, so the node reads again.
 import pg from 'pg';
-import { YateChatError } from '../errors.js';
-import { StoreUnreachable } from './common.js';
+import { YateChatError } from '../../errors.js';
+import { redactUrl } from '../../redact.js';
+import { StoreUnreachable } from '../common.js';
 
 export const CHANNEL = 'yate_chat';
 
@@ -22,18 +25,55 @@ export type LinkLog = (level: 'error' | 'warn' | 'info', text: string) => void;
 /** What an operation runs on: a pooled connection (or the pool itself). */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/** Where the server is and how long to wait for it: what every PostgreSQL store is opened with. */
+export interface PostgresOptions {
+  /** postgres://user[:password]@host[:port]/database[?sslmode=...]; the password may come from PGPASSWORD. */
+  readonly url: string;
+  /** Longest an operation waits for the server before it counts as unreachable. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Where the store says that the server went away and came back (Yate's log). Default: stderr. */
+  readonly log?: LinkLog;
+}
+
 export interface LinkOptions {
   readonly url: string;
-  /** For logs: the url without its password. */
+  /** For logs and errors: the url without its secrets (redactUrl). */
   readonly name: string;
+  /** Which store this is, for the log: "offline store", "subscription store". */
+  readonly what: string;
+  /** What an outage means for the users, for the log: "messages for offline users get 500". */
+  readonly consequence: string;
   readonly poolSize: number;
   /** Longest an operation may wait for the server before the link counts as down. */
   readonly timeoutMs: number;
   readonly log: LinkLog;
   /** Runs on the first connection that works (the schema migration), on one connection. */
   readonly prepare: (db: Queryable) => Promise<void>;
-  readonly onNotify: (payload: string) => void;
-  readonly onResync: () => void;
+  /** A store that hears the other nodes: each notification on CHANNEL. Without it, nothing listens. */
+  readonly onNotify?: (payload: string) => void;
+  /** The listening client listens (again): notifications may have been missed meanwhile. */
+  readonly onResync?: () => void;
+}
+
+const stderrLog: LinkLog = (level, text) => void process.stderr.write(`yate-chat ${level}: ${text}\n`);
+
+/** The options every PostgreSQL store checks the same way (BAD_ARGUMENT for ones that can never
+ *  work), with their defaults, and the name it shows (never a secret of the url). */
+export function checkOptions(opts: PostgresOptions & { readonly poolSize?: number }): { name: string; poolSize: number; timeoutMs: number; log: LinkLog } {
+  let parsed: URL;
+  try {
+    parsed = new URL(opts.url);
+  } catch {
+    throw new YateChatError('BAD_ARGUMENT', 'store url must be a postgres:// or postgresql:// URL');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new YateChatError('BAD_ARGUMENT', `store url must be a postgres:// or postgresql:// URL, got ${parsed.protocol}`);
+  }
+  const poolSize = opts.poolSize ?? 4;
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new YateChatError('BAD_ARGUMENT', `store option poolSize must be a positive integer, got ${String(poolSize)}`);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100) throw new YateChatError('BAD_ARGUMENT', `store option timeoutMs must be an integer of at least 100, got ${String(timeoutMs)}`);
+  return { name: redactUrl(opts.url), poolSize, timeoutMs, log: opts.log ?? stderrLog };
 }
 
 /** Network errors, and SQLSTATEs that say the server is away or refuses us. */
@@ -63,6 +103,7 @@ export class PgLink {
   #said = false;
   /** Why the server cannot be used, for the errors meanwhile. */
   #cause = 'not connected yet';
+  #error: unknown = null;
   #downSince = 0;
   #probe: NodeJS.Timeout | null = null;
   #probing: Promise<boolean> | null = null;
@@ -108,9 +149,21 @@ export class PgLink {
     }
   }
 
+  /** First contact for a store that cannot start without the server: up (schema ready,
+   *  listening), or closed and rejecting STORE_FAILED with the cause (nothing said in the log:
+   *  the caller says what it does instead). */
+  async open(): Promise<void> {
+    this.#downSince = Date.now();
+    if (await this.#try(false)) return this.#listen();
+    const err = this.#error;
+    await this.close();
+    if (err instanceof YateChatError) throw err;
+    throw new YateChatError('STORE_FAILED', `store ${this.#o.name}: open failed: ${this.#cause}`, { cause: err });
+  }
+
   /** (Re)connects the listening client; reports a resync once it listens. Never rejects. */
   async #listen(): Promise<void> {
-    if (this.#closed || this.#listener) return;
+    if (this.#closed || this.#listener || !this.#o.onNotify) return;
     const client = new pg.Client(this.#config);
     this.#listener = client;
     const lost = () => {
@@ -126,7 +179,7 @@ export class PgLink {
     client.on('error', lost);
     client.on('end', lost);
     client.on('notification', (n) => {
-      if (n.channel === CHANNEL && n.payload !== undefined) this.#o.onNotify(n.payload);
+      if (n.channel === CHANNEL && n.payload !== undefined) this.#o.onNotify?.(n.payload);
     });
     try {
       await client.connect();
@@ -139,7 +192,7 @@ export class PgLink {
     if (!this.#up && !(await this.#try())) return;
     // Replaced meanwhile (the server came back and a fresh connection listens): that one resyncs.
     if (this.#closed || this.#listener !== client) return;
-    this.#o.onResync();
+    this.#o.onResync?.();
   }
 
   /** Ends the listening connection; listen() makes a new one. */
@@ -215,8 +268,9 @@ export class PgLink {
     this.#probe.unref();
   }
 
-  /** One attempt to reach the server (and prepare the schema once); true when it answered. */
-  #try(): Promise<boolean> {
+  /** One attempt to reach the server (and prepare the schema once); true when it answered. A
+   *  failure is said in the log (once per outage) unless `say` is false. */
+  #try(say = true): Promise<boolean> {
     this.#probing ??= (async () => {
       try {
         await this.pool.query('SELECT 1');
@@ -232,7 +286,7 @@ export class PgLink {
         if (this.#closed) return false;
         this.#up = true;
         if (this.#said) {
-          this.#o.log('warn', `offline store ${this.#o.name} reachable again after ${Math.round((Date.now() - this.#downSince) / 1000)} s`);
+          this.#o.log('warn', `${this.#o.what} ${this.#o.name} reachable again after ${Math.round((Date.now() - this.#downSince) / 1000)} s`);
           // The listening connection may have died unseen meanwhile (it sends nothing): listen
           // again on a fresh one, which is also the resync after the outage.
           this.#said = false;
@@ -242,11 +296,13 @@ export class PgLink {
         return true;
       } catch (err) {
         this.#cause = describe(err);
-        if (!this.#said && !this.#closed) {
+        this.#error = err;
+        const { what, name, consequence } = this.#o;
+        if (say && !this.#said && !this.#closed) {
           this.#said = true;
           this.#o.log('error', err instanceof YateChatError || !unreachable(err)
-            ? `offline store ${this.#o.name} cannot be used: ${describe(err)}; messages for offline users get 500 (trying again every second)`
-            : `offline store ${this.#o.name} unreachable: ${describe(err)}; messages for offline users get 500 until it answers (asking every second)`);
+            ? `${what} ${name} cannot be used: ${describe(err)}; ${consequence} (trying again every second)`
+            : `${what} ${name} unreachable: ${describe(err)}; ${consequence} until it answers (asking every second)`);
         }
         return false;
       } finally {

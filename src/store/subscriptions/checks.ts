@@ -1,7 +1,7 @@
 // Checks shared by every subscription backend, so they refuse the same inputs the same way.
-import { YateChatError } from '../errors.js';
-import { byteString } from './common.js';
-import type { StoredSubscription } from './subscriptions.js';
+import { YateChatError } from '../../errors.js';
+import { byteString } from '../common.js';
+import type { StoredSubscription } from './types.js';
 
 const TEXT_FIELDS = ['id', 'watcher', 'presentity', 'event', 'callId', 'localTag', 'remoteTag', 'localUri', 'remoteUri', 'target', 'contact'] as const;
 const NUMBER_FIELDS = ['cseq', 'createdAt', 'expiresAt'] as const;

@@ -1,51 +1,31 @@
-// PostgreSQL store (node-postgres): one database several Yate nodes share. The same
+// Messages in PostgreSQL (node-postgres): one database several Yate nodes share. The same
 // behaviour as the SQLite store (storage order, byte-for-byte values, quotas, expiry from the
 // store's clock, body limit), each write one transaction committed before its promise resolves,
-// plus what the nodes coordinate through it (postgres-shared.ts): delivery leases, presence,
-// known users, and a notification to every node when a message is stored.
+// plus what the nodes coordinate through it (postgres/shared.ts): delivery leases, presence,
+// known users, and a notification to every node when a message is stored. The server is reached
+// through postgres/link.ts, which says in the log when it goes away and comes back.
 //
 // Loaded only when the rules name a postgres store (store/index.ts imports it on demand).
 import { createHash } from 'node:crypto';
-import { YateChatError } from '../errors.js';
-import { byteString, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, rowToMessage, tally, type MessageRow } from './common.js';
-import { CHANNEL, PgLink, type LinkLog, type Queryable } from './postgres-link.js';
-import { LOCK_SPACE, migratePg } from './postgres-schema.js';
-import { createSharedState, notification, readNotification } from './postgres-shared.js';
-import type { MessageStore, NewMessage, RecipientSummary, SharedEvent, StoreClock, StoreLimits, StoredMessage } from './types.js';
+import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
+import { byteString, type StoreClock } from '../common.js';
+import { CHANNEL, PgLink, checkOptions, type PostgresOptions, type Queryable } from '../postgres/link.js';
+import { LOCK_SPACE, migratePg } from '../postgres/schema.js';
+import { createSharedState, notification, readNotification } from '../postgres/shared.js';
+import type { SharedEvent } from '../shared.js';
+import { checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
+import { paramsColumn, rowToMessage, type MessageRow } from './rows.js';
+import type { MessageStore, NewMessage, RecipientSummary, StoreLimits } from './types.js';
 
-export interface PostgresStoreOptions extends Partial<StoreLimits>, StoreClock {
-  /** postgres://user[:password]@host[:port]/database[?sslmode=...]; the password may come from PGPASSWORD. */
-  readonly url: string;
+export interface PostgresStoreOptions extends PostgresOptions, Partial<StoreLimits>, StoreClock {
   /** Connections to the server at most (besides the one that listens). Default 4. */
   readonly poolSize?: number;
-  /** Longest an operation waits for the server before it counts as unreachable. Default 5000. */
-  readonly timeoutMs?: number;
-  /** Where the store says that the server went away and came back (Yate's log). Default: stderr. */
-  readonly log?: LinkLog;
-}
-
-
-const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
-const str = (b: Buffer): string => b.toString('latin1');
-
-/** The url for logs: never its password. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return 'postgres (invalid url)';
-  }
 }
 
 /** Second key of a recipient's advisory lock: who counts their quota and inserts, one at a time. */
 function recipientKey(recipient: Buffer): number {
   return createHash('sha1').update(recipient).digest().readInt32BE(0);
 }
-
-
-const stderrLog: LinkLog = (level, text) => void process.stderr.write(`yate-chat ${level}: ${text}\n`);
 
 /**
  * Opens the store. Resolves even when the server does not answer yet (the module must start
@@ -55,33 +35,22 @@ const stderrLog: LinkLog = (level, text) => void process.stderr.write(`yate-chat
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<MessageStore> {
   const limits = resolveLimits(opts);
   const clock = opts.now ?? Date.now;
-  let parsed: URL;
-  try {
-    parsed = new URL(opts.url);
-  } catch {
-    throw new YateChatError('BAD_ARGUMENT', 'store url must be a postgres:// or postgresql:// URL');
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new YateChatError('BAD_ARGUMENT', `store url must be a postgres:// or postgresql:// URL, got ${parsed.protocol}`);
-  }
-  const poolSize = opts.poolSize ?? 4;
-  const timeoutMs = opts.timeoutMs ?? 5000;
-  if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new YateChatError('BAD_ARGUMENT', `store option poolSize must be a positive integer, got ${String(poolSize)}`);
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100) throw new YateChatError('BAD_ARGUMENT', `store option timeoutMs must be an integer of at least 100, got ${String(timeoutMs)}`);
-  const name = safeUrl(opts.url);
+  const { name, poolSize, timeoutMs, log } = checkOptions(opts);
   const counters = newCounters();
   const node = createHash('sha1').update(`${process.pid} ${Date.now()} ${Math.random()}`).digest('hex').slice(0, 12);
 
-  const listeners = new Set<Parameters<NonNullable<MessageStore['shared']>['subscribe']>[0]>();
+  const listeners = new Set<(e: SharedEvent) => void>();
   const emit = (e: SharedEvent): void => {
     for (const fn of listeners) fn(e);
   };
   const link = new PgLink({
     url: opts.url,
     name,
+    what: 'offline store',
+    consequence: 'messages for offline users get 500',
     poolSize,
     timeoutMs,
-    log: opts.log ?? stderrLog,
+    log,
     prepare: async (db) => void (await migratePg(db, name)),
     onNotify: (payload) => {
       const e = readNotification(payload, node);
@@ -120,7 +89,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const now = clock();
       const m = checked(() => checkMessage(msg, limits, now));
       const recipient = bytes(m.recipient);
-      const params = Object.keys(m.params).length > 0 ? bytes(JSON.stringify(m.params)) : null;
+      const json = paramsColumn(m.params);
+      const params = json === null ? null : bytes(json);
       const { id, dropped } = await op('put', async (db) => {
         try {
           const { rows } = await db.query<{ id: number; dropped: number }>(
@@ -130,7 +100,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
           );
           return rows[0]!;
         } catch (err) {
-          // The refusals the function raises (postgres-schema.ts), as every store says them.
+          // The refusals the function raises (postgres/schema.ts), as every store says them.
           const code = (err as { code?: unknown }).code;
           if (code === 'YCQTA') throw quotaError(m.recipient, limits.quotaPerRecipient);
           if (code === 'YCFUL') throw fullError(limits.maxMessages);

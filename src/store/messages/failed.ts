@@ -1,6 +1,7 @@
 // A store that could not be opened. The module keeps running (a broken disk must not take
 // chat down), every write is refused with STORE_FAILED, so senders get a 5xx, never a 202.
-import { YateChatError } from '../errors.js';
+import { YateChatError } from '../../errors.js';
+import { newCounters } from './checks.js';
 import type { MessageStore } from './types.js';
 
 export function createFailedStore(name: string, cause: string): MessageStore {
@@ -15,7 +16,7 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     recipients: fail,
     purge: fail,
     purgeExpired: fail,
-    stats: () => ({ stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 }),
+    stats: newCounters,
     close: () => Promise.resolve(),
   };
 }

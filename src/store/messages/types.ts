@@ -1,9 +1,11 @@
 // The offline message store: what a MESSAGE that could not be delivered now becomes, until its
-// recipient registers and a delivery is answered 2xx.
+// recipient registers and a delivery is answered 2xx. One interface, a backend per file beside
+// this one (memory.ts, sqlite.ts, postgres.ts, failed.ts).
 //
 // The interface is async although SQLite is synchronous, so that a network backend (PostgreSQL
 // shared by several Yate nodes) can implement it unchanged. All strings are byte strings
 // (one char per byte, 0..255; see protocol/bytes.ts) and come back byte for byte.
+import type { SharedState } from '../shared.js';
 
 /** What the pipeline hands to `put`. */
 export interface NewMessage {
@@ -117,11 +119,6 @@ export interface StoreLimits {
   readonly maxMessages: number;
 }
 
-export interface StoreClock {
-  /** ms since the epoch; injectable for tests. Default `Date.now`. */
-  readonly now?: () => number;
-}
-
 /** The limits a store has unless told otherwise: the rules file's `offline` defaults too. */
 export const STORE_DEFAULTS: StoreLimits = Object.freeze({
   quotaPerRecipient: 100,
@@ -129,67 +126,3 @@ export const STORE_DEFAULTS: StoreLimits = Object.freeze({
   expirySeconds: 7 * 24 * 3600,
   maxMessages: 100_000,
 });
-
-// ---------------------------------------------------------------- several nodes, one store
-
-/** One live publication (a device's PUBLISH) of a user, as nodes share it (chat/presence.ts
- *  keeps each node's copy). */
-export interface SharedPresence {
-  /** Byte string. */
-  readonly user: string;
-  /** PIDF <basic>: open | closed | unknown. */
-  readonly basic: string;
-  /** Text (any character). */
-  readonly note: string;
-  /** ms since the epoch. */
-  readonly at: number;
-  readonly expiresAt: number;
-  readonly etag: string;
-  /** Stays across refreshes of one publication (its PIDF tuple id). */
-  readonly id: string;
-}
-
-/** What another node did, or that notifications may have been missed. */
-export type SharedEvent =
-  /** A message was stored for `recipient` by another node (deliver it if they are registered here). */
-  | { readonly kind: 'stored'; readonly recipient: string }
-  /** `user`'s presence changed (on any node, this one too): read it again. */
-  | { readonly kind: 'presence'; readonly user: string }
-  /** Another node saw `user` register (offline.knownUsers "registered"). */
-  | { readonly kind: 'known'; readonly user: string }
-  /** The link to the store is (back) up: anything may have been missed, read everything again. */
-  | { readonly kind: 'resync' };
-
-/**
- * Several Yate nodes on one store. A user registers on whichever node answers; each node knows
- * only its own registrations, and the store tells every node what the others did.
- */
-export interface SharedState {
-  /** This node's id (random per opened store): its own notifications are not reported back. */
-  readonly node: string;
-  /** False from a failure to reach the database until it answers again. */
-  readonly up: boolean;
-  /**
-   * Take (or renew) the right to deliver `recipient`'s messages for `ms`: false while another
-   * node holds it. A node that dies loses it when it runs out, so nothing is held forever.
-   */
-  lease(recipient: string, ms: number): Promise<boolean>;
-  /** Give the lease back (only when this node holds it). */
-  release(recipient: string): Promise<void>;
-  /**
-   * Record `saved` (each replacing the user's publication with its id, and becoming the latest)
-   * after removing the publications whose ids are in `removed`, or all of the user's with 'all';
-   * one transaction, then every node hears a `presence` event.
-   */
-  savePresence(user: string, saved: readonly SharedPresence[], removed: readonly string[] | 'all'): Promise<void>;
-  /** The unexpired publications of `user`, the latest last. */
-  presence(user: string): Promise<SharedPresence[]>;
-  /** Those of every user with any (at most `limit` users, the most recently published first). */
-  allPresence(limit: number): Promise<{ readonly user: string; readonly publications: SharedPresence[] }[]>;
-  /** `user` registered on this node: every node hears a `known` event (the first time only). */
-  addKnown(user: string): Promise<void>;
-  /** Users any node saw register, most recent first, at most `limit`. */
-  knownUsers(limit: number): Promise<string[]>;
-  /** Calls `fn` for each event; returns a function that stops it. */
-  subscribe(fn: (e: SharedEvent) => void): () => void;
-}

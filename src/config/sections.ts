@@ -1,0 +1,273 @@
+// The rules file's nested objects, one schema each (offline and its store, presence, the HTTP
+// face, webhooks, rateLimit): schema.ts puts them in their place in the file. Each field's
+// JSDoc says what it means, its limits and [its default], like schema.ts's own fields.
+
+import * as path from 'node:path';
+import { z } from 'zod';
+import { redactUrl } from '../redact.js';
+import type { StoreConfig } from '../store/index.js';
+import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from './defaults.js';
+import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, positiveNumber, show, strict, tokenText, USER, userList, variant, word } from './leaves.js';
+import { isLocalOnly, listenName, parseListen } from './listen.js';
+import type { Compiled } from './pattern.js';
+import type { HttpConfig, KnownUsers, PresenceConfig } from './types.js';
+
+/** What loadConfig knows that the schema needs. */
+export interface SchemaContext {
+  /** Folder that relative paths in the file are resolved against (the file's folder). */
+  readonly baseDir: string;
+  /** Store path used when the file does not name one (see defaultStorePath in load.ts). */
+  readonly defaultStorePath: string;
+  /** YATE_CHAT_HTTP_TOKEN and YATE_CHAT_WEBHOOK_SECRET, used when the file has none. */
+  readonly httpToken?: string;
+  readonly webhookSecret?: string;
+  /** A postgres store's url when the file names none (YATE_CHAT_PG_URL in the environment). */
+  readonly postgresUrl?: string;
+}
+
+/** A value as it may appear in a message: a URL with *** for each of its secrets (redactUrl). */
+const redacted = (v: unknown): unknown => (typeof v === 'string' ? redactUrl(v, { markPassword: true }) : v);
+
+/** A postgres:// or postgresql:// URL naming a host (the password, if any, never shown back). */
+function postgresUrl(v: unknown): Compiled<string> {
+  const expected = 'a postgres://user@host[:port]/database URL';
+  if (typeof v !== 'string') return { ok: false, expected };
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return { ok: false, expected };
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return { ok: false, expected: `${expected} (not ${u.protocol})` };
+  if (!u.hostname) return { ok: false, expected: `${expected} (with a host)` };
+  return { ok: true, value: v };
+}
+
+/** A webhook address: http(s) only, without user:password (requests are signed instead). */
+function webhookUrl(v: unknown): Compiled<string> {
+  const expected = 'an http:// or https:// URL (like "http://127.0.0.1:8091/hook")';
+  if (typeof v !== 'string' || !URL.canParse(v)) return { ok: false, expected };
+  const u = new URL(v);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, expected };
+  if (u.username || u.password) return { ok: false, expected: 'a URL without user:password (requests are signed with webhookSecret)' };
+  return { ok: true, value: u.href };
+}
+
+/** rateLimit, when it is an object. */
+export function rateLimitSchema() {
+  return strict(
+    {
+      /** Messages one authenticated sender may send in a burst (a whole number >= 1). [30] */
+      messages: positiveInt(1_000_000).default(DEFAULTS.rateLimit.messages),
+      /**
+       * Seconds it takes to earn the whole burst back: the limit is `messages` per
+       * `intervalSeconds`, refilled continuously (fractions allowed, up to a day). [60]
+       */
+      intervalSeconds: positiveNumber(86400).default(DEFAULTS.rateLimit.intervalSeconds),
+      /** SIP answer to a sender over the limit: 503 (with Retry-After) or 403. [503] */
+      code: leaf<403 | 503>('403 or 503', (v) => v === 403 || v === 503).default(DEFAULTS.rateLimit.code),
+    },
+    'an object {"messages", "intervalSeconds", "code"} or false',
+  );
+}
+
+/** offline.store: which backend, where; checked per kind (a field of another kind is an error). */
+export function storeSchema(ctx: SchemaContext) {
+  return strict(
+    {
+      /**
+       * "sqlite" (kept across restarts), "memory" (lost when the module stops) or "postgres"
+       * (one database several Yate nodes share). ["sqlite"]
+       */
+      kind: word('sqlite', 'memory', 'postgres').default('sqlite'),
+      /**
+       * sqlite only: the database file. A relative path is resolved against the rules file's
+       * folder (Yate's working directory is not the script's). [the default store path: see
+       * defaultStorePath]
+       */
+      path: leaf<string>('a file path', (v) => typeof v === 'string' && v.trim().length > 0 && !v.includes('\0')).optional(),
+      /**
+       * postgres only: postgres://user@host[:port]/database[?sslmode=require]. Leave the password
+       * out: PGPASSWORD in Yate's environment gives it (or the whole url in YATE_CHAT_PG_URL).
+       * [YATE_CHAT_PG_URL]
+       */
+      url: z.unknown().transform((v, c): string => {
+        const r = postgresUrl(v);
+        if (r.ok) return r.value;
+        c.addIssue({ code: 'custom', message: `expected ${r.expected}, got ${show(redacted(v))}`, input: v });
+        return z.NEVER;
+      }).optional(),
+      /** postgres only: connections to the database at most (besides one that listens). 1..100. [4] */
+      poolSize: positiveInt(100).optional(),
+      /**
+       * postgres only: seconds a node's right to deliver one recipient's messages lasts without
+       * renewal (renewed while it delivers): a node that dies mid-delivery holds that recipient's
+       * messages this long before another node takes over. 2..3600. [15]
+       */
+      leaseSeconds: leaf<number>('a whole number of seconds 2..3600', isInt(2, 3600)).optional(),
+    },
+    'an object {"kind": "sqlite", "path"}, {"kind": "memory"} or {"kind": "postgres", "url"}',
+  ).transform((s, tx): StoreConfig => {
+    /** Fields that belong to another kind of store. */
+    const foreign = (fields: readonly (keyof typeof s)[], hint: string): void => {
+      for (const f of fields) {
+        if (s[f] === undefined) continue;
+        tx.addIssue({ code: 'custom', path: [f], message: `expected no "${f}" with "kind": "${s.kind}" (${hint}), got ${f === 'url' ? show(redacted(s[f])) : show(s[f])}`, input: s[f] });
+      }
+    };
+    if (s.kind === 'memory') {
+      foreign(['path'], 'use "kind": "sqlite" to keep a file');
+      foreign(['url', 'poolSize', 'leaseSeconds'], 'they are for "kind": "postgres"');
+      return { kind: 'memory' };
+    }
+    if (s.kind === 'postgres') {
+      foreign(['path'], 'a postgres store is named by "url"');
+      const url = s.url ?? ctx.postgresUrl;
+      if (url === undefined) {
+        tx.addIssue({ code: 'custom', path: ['url'], message: 'expected a postgres:// URL here or in YATE_CHAT_PG_URL (environment), got nothing', input: undefined });
+        return z.NEVER;
+      }
+      return { kind: 'postgres', url, poolSize: s.poolSize ?? DEFAULTS.postgres.poolSize, leaseSeconds: s.leaseSeconds ?? DEFAULTS.postgres.leaseSeconds };
+    }
+    foreign(['url', 'poolSize', 'leaseSeconds'], 'they are for "kind": "postgres"');
+    return { kind: 'sqlite', path: s.path === undefined ? ctx.defaultStorePath : path.resolve(ctx.baseDir, s.path) };
+  });
+}
+
+/** offline.knownUsers, when it is a list. */
+export function knownUsersListSchema() {
+  return strict(
+    /** Exactly these users may receive stored messages. */
+    { list: userList },
+    'an object {"list": [...]}',
+  );
+}
+
+/** offline: store-and-forward for recipients who are offline. */
+export function offlineSchema(ctx: SchemaContext) {
+  const knownUsersList = knownUsersListSchema();
+  return strict(
+    {
+      /** Keep messages for a recipient who is offline and deliver them when they come back. [true] */
+      enabled: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.offline.enabled),
+      /** Where stored messages live. [{"kind": "sqlite", "path": <default store path>}] */
+      store: storeSchema(ctx).default({ kind: 'sqlite', path: ctx.defaultStorePath }),
+      /** Seconds a stored message is kept before it is dropped undelivered (a whole number). [604800 = 7 days] */
+      expirySeconds: positiveInt().default(DEFAULTS.offline.expirySeconds),
+      /** Most messages stored for one recipient; more are refused. [100] */
+      quotaPerRecipient: positiveInt(1_000_000).default(DEFAULTS.offline.quotaPerRecipient),
+      /**
+       * Most messages stored for all recipients together; more are answered 503 (the server is
+       * out of room). Beside quotaPerRecipient because recipients are named by senders (with
+       * knownUsers "anyone", any name). [100000: 400 MB of 4 KB bodies at most]
+       */
+      maxMessages: positiveInt(100_000_000).default(DEFAULTS.offline.maxMessages),
+      /** Largest body (bytes) that is stored; a larger one is answered as undeliverable. [4096] */
+      maxBodyBytes: positiveInt(MAX_BODY_BYTES_LIMIT).default(DEFAULTS.offline.maxBodyBytes),
+      /** Seconds between delivery attempts for a recipient who seems back (a whole number). [60] */
+      retryIntervalSeconds: positiveInt(86400).default(DEFAULTS.offline.retryIntervalSeconds),
+      /**
+       * Final SIP codes of a failed delivery that mean "store it for later" (whole numbers
+       * 300..699). Any other failure is passed to the sender. [[408, 480, 503, 504]]
+       */
+      storeCodes: z
+        .array(leaf<number>('a SIP failure code (a whole number 300..699)', isInt(300, 699)), {
+          error: (iss) => `expected an array of SIP codes, got ${show(iss.input)}`,
+        })
+        .transform((codes) => [...new Set(codes)].sort((a, b) => a - b))
+        .default([...DEFAULTS.offline.storeCodes]),
+      /**
+       * Who may get messages stored for them: "registered" (users seen registering, or that
+       * Yate's router answered as known but offline), "anyone", or {"list": [users]}.
+       * ["registered"]
+       */
+      knownUsers: variant<KnownUsers>('"registered", "anyone" or {"list": [user names]}', (v) =>
+        v === 'registered' || v === 'anyone' ? z.literal(v) : isPlainObject(v) ? knownUsersList : undefined,
+      ).default(DEFAULTS.offline.knownUsers),
+    },
+    'an object',
+  );
+}
+
+/** presence: SUBSCRIBE/NOTIFY (RFC 3856 and 6665). */
+export function presenceSchema() {
+  return strict(
+    {
+      /**
+       * Serve SUBSCRIBE for `Event: presence` (RFC 3856; needs ysipchan.conf `[methods]
+       * subscribe=yes`): watchers get NOTIFYs with the presentity's PUBLISHed state, else
+       * open/closed from its registrations. Other events are left to other modules
+       * (sipfeatures). [true]
+       */
+      subscribe: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.presence.subscribe),
+      /**
+       * Whom an authenticated user may watch: "local" (a user of this server: listed in
+       * `users`, seen registering, with PUBLISHed presence, or one Yate's routers know),
+       * refused with 403 otherwise; "anyone" (any name, shown closed when nothing is known).
+       * ["local"]
+       */
+      watchers: word('local', 'anyone').default(DEFAULTS.presence.watchers),
+      /** Subscriptions refused with 403, by who watches or who is watched. [empty] */
+      deny: strict(
+        {
+          /** Patterns matched against the watcher (the authenticated user). [[]] */
+          watchers: patternList,
+          /** Patterns matched against the presentity (the user watched). [[]] */
+          presentities: patternList,
+        },
+        'an object {"watchers": [...], "presentities": [...]}',
+      ).default({ watchers: [], presentities: [] }),
+      /** Shortest subscription accepted, seconds; a shorter Expires gets 423 with Min-Expires. [60] */
+      minExpires: positiveInt(86400).default(DEFAULTS.presence.minExpires),
+      /** Longest subscription granted, seconds; a longer Expires is cut to it. [3600] */
+      maxExpires: positiveInt(86400).default(DEFAULTS.presence.maxExpires),
+      /** Granted when the SUBSCRIBE names no Expires (RFC 3856: 3600), kept within min..max. [3600] */
+      defaultExpires: positiveInt(86400).default(DEFAULTS.presence.defaultExpires),
+      /** Subscriptions one watcher may hold; more are refused with 403. [50] */
+      maxPerWatcher: positiveInt(10_000).default(DEFAULTS.presence.maxPerWatcher),
+      /** Subscriptions kept for everyone together; more are refused with 503. [10000] */
+      maxSubscriptions: positiveInt(1_000_000).default(DEFAULTS.presence.maxSubscriptions),
+    },
+    'an object',
+  ).transform((p, tx): PresenceConfig => {
+    if (p.minExpires > p.maxExpires) {
+      tx.addIssue({ code: 'custom', path: ['maxExpires'], message: `expected at least minExpires (${p.minExpires}), got ${show(p.maxExpires)}`, input: p.maxExpires });
+    }
+    return { ...p, defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)) };
+  });
+}
+
+/** http: the HTTP face (src/http): GET /metrics, the /v1 API. */
+export function httpSchema(ctx: SchemaContext) {
+  return strict(
+    {
+      /** HOST:PORT or a Unix socket path (relative: this file's folder). Required. */
+      listen: converted((v) => parseListen(v, ctx.baseDir)),
+      /** Bearer token of the /v1 API; else YATE_CHAT_HTTP_TOKEN. Required unless `listen` is loopback or a Unix socket. */
+      token: tokenText.optional(),
+    },
+    'an object {"listen": "127.0.0.1:8090", "token"}',
+  ).transform((h, tx): HttpConfig => {
+    const token = h.token ?? ctx.httpToken ?? null;
+    if (token === null && !isLocalOnly(h.listen)) {
+      tx.addIssue({ code: 'custom', path: ['token'], input: undefined, message: `expected a token (here or in YATE_CHAT_HTTP_TOKEN) when listening on ${listenName(h.listen)}, which is not a loopback address, got nothing` });
+    }
+    return { listen: h.listen, token };
+  });
+}
+
+/** webhooks: address -> http(s) URL (src/chat/webhook.ts). */
+export function webhooksSchema() {
+  return z
+    .record(
+      leaf<string>('an address (a user name: no spaces, "@" or ":")', (v) => typeof v === 'string' && USER.test(v)),
+      converted<string>(webhookUrl),
+      {
+        error: (iss) =>
+          iss.code === 'invalid_key'
+            ? `expected an address (a user name: no spaces, "@" or ":"), got ${show(iss.input)}`
+            : `expected an object {"address": "http://host/path"}, got ${show(iss.input)}`,
+      },
+    )
+    .default({});
+}

@@ -1,0 +1,86 @@
+// Checks and counters shared by every message backend, so they refuse the same inputs with the
+// same codes and count the same way.
+
+import { YateChatError, isYateChatError } from '../../errors.js';
+import { byteString } from '../common.js';
+import { STORE_DEFAULTS, type NewMessage, type StoreLimits, type StoreStats, type StoredMessage } from './types.js';
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new YateChatError('BAD_ARGUMENT', `store option ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
+  return {
+    quotaPerRecipient: positiveInteger('quotaPerRecipient', opts.quotaPerRecipient ?? STORE_DEFAULTS.quotaPerRecipient),
+    maxBodyBytes: positiveInteger('maxBodyBytes', opts.maxBodyBytes ?? STORE_DEFAULTS.maxBodyBytes),
+    expirySeconds: positiveInteger('expirySeconds', opts.expirySeconds ?? STORE_DEFAULTS.expirySeconds),
+    maxMessages: positiveInteger('maxMessages', opts.maxMessages ?? STORE_DEFAULTS.maxMessages),
+  };
+}
+
+/** A message with every optional field filled in, checked against the limits. */
+export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params'> & { readonly params: Record<string, string> };
+
+export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number): CheckedMessage {
+  const body = byteString('body', msg.body);
+  if (body.length > limits.maxBodyBytes) {
+    throw new YateChatError('STORE_TOO_LARGE', `message body is ${body.length} bytes, the store accepts at most ${limits.maxBodyBytes}`);
+  }
+  const receivedAt = msg.receivedAt ?? now;
+  if (!Number.isSafeInteger(receivedAt)) throw new YateChatError('BAD_ARGUMENT', 'message receivedAt must be an integer (ms since the epoch)');
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(msg.params ?? {})) {
+    // defineProperty: a key named __proto__ stays a plain key.
+    Object.defineProperty(params, byteString('param name', k), { value: byteString(`param ${k}`, v), enumerable: true, writable: true, configurable: true });
+  }
+  return {
+    recipient: byteString('recipient', msg.recipient),
+    sender: byteString('sender', msg.sender),
+    senderUri: byteString('senderUri', msg.senderUri),
+    body,
+    contentType: byteString('contentType', msg.contentType),
+    bodyEncoding: byteString('bodyEncoding', msg.bodyEncoding ?? ''),
+    receivedAt,
+    expiresAt: now + limits.expirySeconds * 1000,
+    params,
+  };
+}
+
+export function checkLimit(limit: number | undefined): number | undefined {
+  if (limit === undefined) return undefined;
+  if (!Number.isSafeInteger(limit) || limit <= 0) {
+    throw new YateChatError('BAD_ARGUMENT', `pending limit must be a positive integer, got ${String(limit)}`);
+  }
+  return limit;
+}
+
+export function fullError(max: number): YateChatError {
+  return new YateChatError('STORE_FULL', `the store already holds ${max} messages (maxMessages)`);
+}
+
+export function quotaError(recipient: string, quota: number): YateChatError {
+  return new YateChatError('STORE_QUOTA', `recipient ${JSON.stringify(recipient)} already has ${quota} stored messages (quotaPerRecipient)`);
+}
+
+/** Copy of params that never goes through the __proto__ setter. */
+export function copyParams(params: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params));
+}
+
+export type Counters = { -readonly [K in keyof StoreStats]: StoreStats[K] };
+
+export function newCounters(): Counters {
+  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 };
+}
+
+/** Counts a refusal or failure in the stats, then hands the error back for rethrowing. */
+export function tally(counters: Counters, err: unknown): unknown {
+  if (isYateChatError(err, 'STORE_QUOTA')) counters.quotaRejected++;
+  else if (isYateChatError(err, 'STORE_TOO_LARGE')) counters.tooLargeRejected++;
+  else if (isYateChatError(err, 'STORE_FULL')) counters.fullRejected++;
+  else if (isYateChatError(err, 'STORE_FAILED')) counters.failures++;
+  return err;
+}
