@@ -10,7 +10,8 @@
 import os from 'node:os';
 import type { Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
-import { createFailedStore, createMemorySubscriptions, openPostgresSubscriptions, openSqliteSubscriptions, openStore, type MessageStore, type SubscriptionStore } from '../store/index.js';
+import { redactUrl } from '../redact.js';
+import { createFailedStore, createMemorySubscriptions, openPostgresSubscriptions, openSqliteSubscriptions, openStore, type LinkLog, type MessageStore, type SubscriptionStore } from '../store/index.js';
 import { chatApi, type ChatApi } from './api.js';
 import { createKernel } from './core/kernel.js';
 import { Registrations } from './core/registrations.js';
@@ -105,7 +106,7 @@ async function openSubscriptionStore(conn: Connection, config: Config): Promise<
   try {
     if (where.kind === 'postgres') {
       const owner = (await conn.setlocal('engine.nodename').catch(() => '')) || os.hostname();
-      return await openPostgresSubscriptions({ url: where.url, owner });
+      return await openPostgresSubscriptions({ url: where.url, owner, log: logTo(conn) });
     }
     return await openSqliteSubscriptions({ path: where.path });
   } catch (err) {
@@ -118,14 +119,17 @@ async function openSubscriptionStore(conn: Connection, config: Config): Promise<
  *  messages are refused with 500 instead of a false 202, and Yate's log says why. */
 async function openOfflineStore(config: Config, conn: Connection): Promise<MessageStore> {
   const o = config.offline;
-  // The PostgreSQL store says in Yate's log when the database goes away and comes back, once each.
-  const log = (level: 'error' | 'warn' | 'info', text: string) => conn.log[level](text);
   try {
-    return await openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages, log });
+    return await openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages, log: logTo(conn) });
   } catch (err) {
     conn.log.error(`offline store unavailable, messages for offline users will get 500: ${(err as Error).message}`);
     return createFailedStore(storeName(config), (err as Error).message);
   }
+}
+
+/** A PostgreSQL store says in Yate's log when the database goes away and comes back, once each. */
+function logTo(conn: Connection): LinkLog {
+  return (level, text) => conn.log[level](text);
 }
 
 /** The store's name for the log when it could not even be opened (never a password). */
@@ -133,11 +137,5 @@ function storeName(config: Config): string {
   const s = config.offline.store;
   if (s.kind === 'sqlite') return `sqlite:${s.path}`;
   if (s.kind === 'memory') return 'memory';
-  try {
-    const u = new URL(s.url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return 'postgres';
-  }
+  return redactUrl(s.url);
 }

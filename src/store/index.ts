@@ -18,7 +18,7 @@ export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, MessageSt
 export { STORE_DEFAULTS } from './messages/types.js';
 export type { StoreClock } from './common.js';
 export { isStoreUnreachable } from './common.js';
-export type { Publication, SharedPresence, SharedEvent, SharedState } from './shared.js';
+export type { Publication, SharedEvent, SharedState } from './shared.js';
 export type { LinkLog } from './postgres/link.js';
 
 export { createMemoryStore, type MemoryStoreOptions } from './messages/memory.js';

@@ -1,10 +1,11 @@
 // Several Yate nodes on one store: what they share through it (presence publications, delivery
 // leases, the users any node saw register) and the events that tell each node what the others
 // did. Only a store several nodes can open (PostgreSQL: postgres/shared.ts) offers it; the chat
-// module (chat/shared.ts, chat/lease.ts) uses it when `MessageStore.shared` is set.
+// module (chat/offline/cluster.ts, chat/offline/lease.ts, chat/presence/cluster.ts) uses it when
+// `MessageStore.shared` is set.
 
 /** One live publication (a device's PUBLISH) of a user, as the store keeps it and every node
- *  reads it back (chat/presence.ts keeps each node's copy). */
+ *  reads it back (chat/presence/book.ts keeps each node's copy). */
 export interface Publication {
   /** The publishing user (byte string). */
   readonly user: string;
@@ -22,9 +23,6 @@ export interface Publication {
   /** Stays the same across refreshes and modifications of one publication (a PIDF tuple id). */
   readonly id: string;
 }
-
-/** @deprecated The same shape as `Publication`; kept until src/chat names it so. */
-export type SharedPresence = Publication;
 
 /** What another node did, or that notifications may have been missed. */
 export type SharedEvent =

@@ -5,23 +5,11 @@
 // shared store (cluster.ts) each node writes there each publication it records or removes (a
 // change listener) and takes the user's whole set as the store holds it (apply).
 import { toText } from '../../protocol/bytes.js';
+import type { Publication } from '../../store/index.js';
 import { readPidf } from './pidf-read.js';
 
-export interface Presence {
-  readonly user: string;
-  /** PIDF <basic>: open | closed | unknown. */
-  readonly basic: string;
-  /** PIDF <note>, if any (text, at most NOTE_MAX_BYTES of UTF-8: a note is kept, not a body). */
-  readonly note: string;
-  /** When we got it (ms). */
-  readonly at: number;
-  /** When it stops being valid (ms), from the PUBLISH Expires. */
-  readonly expiresAt: number;
-  /** Entity tag (RFC 3903): the client refreshes, modifies or removes this state with SIP-If-Match. */
-  readonly etag: string;
-  /** Stays the same across refreshes and modifications of one publication (a PIDF tuple id). */
-  readonly id: string;
-}
+/** One live publication (a device's PUBLISH) of a user: the shape the store keeps too. */
+export type Presence = Publication;
 
 /**
  * Told of every change a PUBLISH made here (not of apply()): the publication recorded (new, or

@@ -5,7 +5,7 @@
 // node whose copy changed tells its watchers (NOTIFY) as for a PUBLISH it answered. A user whose
 // change the store could not take (it was away) has this node's whole set written again when it
 // is back; after the link to the store comes (back) up, every user's presence is read again.
-import { isStoreUnreachable, type SharedPresence, type SharedState } from '../../store/index.js';
+import { isStoreUnreachable, type Publication, type SharedState } from '../../store/index.js';
 import type { Kernel } from '../core/kernel.js';
 import type { PresenceBook } from './book.js';
 
@@ -32,7 +32,7 @@ export function startPresenceCluster(deps: PresenceClusterDeps): () => void {
   };
 
   /** Take the store's set for `user`; the watchers hear of it when it differs from ours. */
-  const apply = (user: string, publications: SharedPresence[]): void => {
+  const apply = (user: string, publications: Publication[]): void => {
     if (book.apply(user, publications)) deps.changed(user);
   };
 
