@@ -1,4 +1,4 @@
-// What the presence book gives to and takes from a shared store (several nodes, chat/shared.ts):
+// What the presence book gives to and takes from a shared store (several nodes, chat/presence/cluster.ts):
 // each publication recorded or removed here, another node's set taken as it is, and entity tags and tuple ids that two nodes never both hand out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

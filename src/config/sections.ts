@@ -256,7 +256,7 @@ export function httpSchema(ctx: SchemaContext) {
   });
 }
 
-/** webhooks: address -> http(s) URL (src/chat/webhook.ts). */
+/** webhooks: address -> http(s) URL (src/chat/messaging/webhook.ts). */
 export function webhooksSchema() {
   return z
     .record(

@@ -1,5 +1,5 @@
 // GET /metrics: Prometheus text format, made by prom-client from what the chat module counts.
-// The pipeline only bumps plain numbers (src/chat/stats.ts); every value here is read from
+// The pipeline only bumps plain numbers (src/chat/core/stats.ts); every value here is read from
 // them when Prometheus scrapes (prom-client's collect()), so a MESSAGE never pays for metrics.
 //
 //   yatechat_messages_total{path,code}        MESSAGEs answered: path generic|native (SIP),

@@ -43,7 +43,7 @@ export type StoreConfig =
       /** Connections to the server at most (besides the one that listens). Default 4. */
       readonly poolSize?: number;
       /** How long a node's delivery lease lasts unrenewed (a node that dies holds it this long);
-       *  read by the chat module (chat/offline.ts), not the store. Default 15. */
+       *  read by the chat module (chat/offline/queue.ts), not the store. Default 15. */
       readonly leaseSeconds?: number;
     };
 

@@ -5,7 +5,7 @@
 //
 // The module holds every live subscription in memory (bounded by presence.maxSubscriptions) and
 // writes through to the store: the store is what a restart reads back, never asked per event.
-// Bounds (per watcher, in total) are the module's (chat/watchers.ts). All strings are byte
+// Bounds (per watcher, in total) are the module's (chat/presence/watchers.ts). All strings are byte
 // strings (one char per byte, 0..255; see protocol/bytes.ts) and come back byte for byte.
 
 /** One subscription, as the module keeps and stores it. */
