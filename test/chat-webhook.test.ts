@@ -24,10 +24,10 @@ const hookRules = (url: string, extra: Record<string, unknown> = {}) => rules({ 
 
 test('the routing decision sends a webhook address, or an alias of one, to its URL', () => {
   const config = loadConfig(writeRules({ webhooks: { bot: 'http://127.0.0.1:9/hook' }, webhookSecret: SECRET, aliases: { help: 'bot' } }), { env: {} });
-  const contacts = () => [];
-  assert.deepEqual(route('bot', { config, contacts }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
-  assert.deepEqual(route('help', { config, contacts }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
-  assert.equal(route('234', { config, contacts }).kind, 'lookup');
+  const devices = () => [];
+  assert.deepEqual(route('bot', { config, devices }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
+  assert.deepEqual(route('help', { config, devices }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
+  assert.equal(route('234', { config, devices }).kind, 'lookup');
 });
 
 test('the signature is sha256= and the hex HMAC-SHA256 of the exact body with the secret', () => {

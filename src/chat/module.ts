@@ -42,9 +42,8 @@ export interface ChatOptions {
 export async function startChat(conn: Connection, config: Config, opts: ChatOptions = {}): Promise<ChatModule> {
   const handle = createKernel(conn, config);
   const k = handle.kernel;
-  // regfile keeps one registration per user (the latest); other registrars may keep several.
-  const regfile = (await conn.setlocal('loaded.regfile').catch(() => '')) === 'true';
-  const view = new Registrations({ single: regfile, checkHost: k.checkedHost });
+  // Every device of a user, whatever the registrar keeps (regfile keeps the latest only).
+  const view = new Registrations({ checkHost: k.checkedHost });
   // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10).
   const workers = Number.parseInt(await conn.setlocal('engine.maxworkers').catch(() => ''), 10);
   if (Number.isInteger(workers) && workers > 0) k.slots.resize(workers - 3);

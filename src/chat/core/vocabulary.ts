@@ -11,9 +11,10 @@ export const ROUTED_VALUE = 'yes';
 
 /** Routes to ourselves on the native path (call.route answered with one of these, then the
  *  msg.execute it becomes comes back to us): keep it for USER, deliver to callto.1..N ourselves,
- *  POST it to ADDR's webhook. */
+ *  a copy to each of USER's devices, POST it to ADDR's webhook. */
 export const OFFLINE_CALLTO = 'yate-chat/offline/';
 export const DELIVER_CALLTO = 'yate-chat/deliver/';
+export const FORK_CALLTO = 'yate-chat/fork/';
 export const WEBHOOK_CALLTO = 'yate-chat/webhook/';
 
 /**

@@ -4,7 +4,7 @@
 //
 //   refuse          counted, logged, written as the path's refusal
 //   lookup          ask Yate's routers within the sender's budget, then settle what follows
-//   deliver, one SIP target, delivery.inPlace
+//   deliver, one SIP target, delivery.inPlace (one device without push parameters)
 //                   the fast path: handed to ysipchan in place (fast-path.ts), which answers
 //                   the sender with the far end's own code; counted as HANDED
 //   anything else   carried out by yate-chat (slow-path.ts): at once on the generic path, by
@@ -60,6 +60,7 @@ export function settle(m: Room, w: PathWriter, msg: Message, out: Outgoing, d: D
       // several targets, or another driver: yate-chat delivers
       return w.own(m, msg, out, d, budget ?? budgetFor(m, hctx), t0);
     }
+    case 'fork':
     case 'keep':
     case 'webhook':
       return w.own(m, msg, out, d, budget ?? budgetFor(m, hctx), t0);

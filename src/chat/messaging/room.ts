@@ -3,7 +3,7 @@
 // of a message, as narrow interfaces. Read-only: nothing here is filled in or replaced later.
 import type { Kernel } from '../core/kernel.js';
 import type { Outgoing } from '../core/outgoing.js';
-import type { Target } from '../core/sip.js';
+import type { Device } from '../core/registrations.js';
 import type { World } from './decide.js';
 
 /** The offline queue, as messaging uses it (offline/queue.ts implements it). */
@@ -16,8 +16,8 @@ export interface Keeper {
 
 /** The registration view, as messaging uses it (core/registrations.ts). */
 export interface View {
-  /** Live contacts of `user` ([] when not held). */
-  targets(user: string): Target[];
+  /** Live devices of `user` ([] when not held). */
+  devices(user: string): readonly Device[];
   /** The domain `user` last registered in ('' when none). */
   domainOf(user: string): string;
 }
@@ -40,7 +40,7 @@ export function roomOf(deps: MessagingDeps): Room {
     ...deps,
     world: {
       get config() { return kernel.config; },
-      contacts: (user) => view.targets(user),
+      devices: (user) => view.devices(user),
       known: (user, routerError) => keeper?.isKnown(user, routerError) ?? false,
       rate: (key) => kernel.rate(key),
     },

@@ -75,6 +75,7 @@ export async function carryOut(m: Room, out: Outgoing, d: Decision, budget: Budg
     case 'lookup': return carryOut(m, out, await lookup(m, out, d.recipient, budget), budget);
     case 'keep': return keep(m, { ...out, called: d.recipient }, d.why, budget, false);
     case 'deliver': return deliver(m, { ...out, called: d.recipient }, d, budget);
+    case 'fork': return deliver(m, { ...out, called: d.recipient }, { kind: 'deliver', recipient: d.recipient, targets: d.devices.map((x) => x.target) }, budget);
     case 'webhook': return webhook(m, out, d, budget);
   }
 }
