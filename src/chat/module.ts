@@ -1,8 +1,8 @@
 // yate-chat as a set of handlers on one engine connection: the composition root. It builds the
-// kernel (core/kernel.ts) and the rooms (messaging/, offline/, presence/), hands each the narrow
+// kernel (core/kernel.ts) and the rooms (messaging/, offline/, presence/, push/), hands each the narrow
 // interfaces it needs of the others, installs their handlers at the priorities in
 // core/vocabulary.ts, and wires the events that cross rooms (a registration: the view, the
-// offline queue, the watchers). Rooms never import each other; only this file knows them all.
+// offline queue, the watchers, the pushes). Rooms never import each other; only this file knows them all.
 //
 // Watched: user.register and user.unregister (the registration view, offline delivery, NOTIFYs).
 // reenter stays off: nothing we emit needs to come back to us (our own call.route lookups and
@@ -20,6 +20,7 @@ import { PRIORITIES, ROUTED, ROUTED_VALUE } from './core/vocabulary.js';
 import { createMessaging } from './messaging/index.js';
 import { createOffline } from './offline/index.js';
 import { createPresence } from './presence/index.js';
+import { createPushes } from './push/index.js';
 
 export { PRIORITIES } from './core/vocabulary.js';
 
@@ -52,6 +53,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   const maxqueue = Number.parseInt(await conn.setlocal('maxqueue').catch(() => ''), 10);
   if (Number.isInteger(maxqueue) && maxqueue > 0) k.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
 
+  const pushes = createPushes(k);
   const offline = config.offline.enabled ? createOffline({ kernel: k, store: opts.store ?? (await openOfflineStore(config, conn)), view }) : null;
   const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null });
   const presence = await createPresence(
@@ -75,6 +77,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     conn.watch('user.register', (n) => {
       const r = view.onRegister(n);
       if (!r) return;
+      if (r.device) pushes.registered(r.user, r.device.key);
       presence.registered(r.user);
       offline?.registered(r.user, r.targets);
     }),
@@ -89,6 +92,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     get config() { return k.config; },
     reload: (next) => handle.reload(next),
     async close() {
+      pushes.close();
       await presence.close();
       await offline?.close();
     },

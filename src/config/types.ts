@@ -33,6 +33,8 @@ export interface OfflineConfig {
   readonly maxMessages: number;
   readonly maxBodyBytes: number;
   readonly retryIntervalSeconds: number;
+  /** Seconds a message taken by one device stays for the user's other devices that never had it. */
+  readonly lateWindowSeconds: number;
   /** Delivery failure codes that mean "keep it for later"; sorted, no duplicates. */
   readonly storeCodes: readonly number[];
   readonly knownUsers: KnownUsers;
@@ -56,6 +58,16 @@ export interface PresenceConfig {
 export type Listen =
   | { readonly kind: 'tcp'; readonly host: string; /** 0: any free port. */ readonly port: number }
   | { readonly kind: 'unix'; /** Absolute path. */ readonly path: string };
+
+/** The push gateway (RFC 8599 devices that may sleep). */
+export interface PushConfig {
+  readonly url: string;
+  /** HMAC-SHA256 key of the signature (the file's, else YATE_CHAT_PUSH_SECRET). */
+  readonly secret: string;
+  readonly timeoutMs: number;
+  /** Attempts after the first one that failed. */
+  readonly retries: number;
+}
 
 export interface HttpConfig {
   readonly listen: Listen;
@@ -96,6 +108,8 @@ export interface Config {
   readonly webhookSecret?: string;
   /** Longest a webhook may take to answer (ms); the sender's budget may cut it shorter. */
   readonly webhookTimeoutMs: number;
+  /** The push gateway; absent: no device is woken. */
+  readonly push?: PushConfig;
   /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */
   readonly warnings: readonly string[];
 }

@@ -18,4 +18,6 @@ export interface Outgoing {
   readonly antiloop: number;
   /** Original send time in ms: delivered later, the message carries a Date header. */
   readonly sentAt?: number;
+  /** The sender's Priority header (RFC 3261 20.26: `non-urgent` never wakes a device); absent when none. */
+  readonly priority?: string;
 }

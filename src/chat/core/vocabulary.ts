@@ -55,5 +55,8 @@ export const PIDF_TYPE = 'application/pidf+xml';
 /** "is typing" indications (RFC 3994): meaningless later, so never kept. */
 export const ISCOMPOSING_TYPE = 'application/im-iscomposing+xml';
 
+/** Delivery and display receipts (RFC 5438, what Linphone sends back): kept, never worth a push. */
+export const IMDN_TYPE = 'message/imdn+xml';
+
 /** antiloop when a message names none (Yate's default hop budget). */
 export const DEFAULT_ANTILOOP = 20;

@@ -22,6 +22,7 @@ import { HANDED, type PathIndex } from '../core/stats.js';
 import type { Target } from '../core/sip.js';
 import type { Decision } from './decide.js';
 import { inPlaceUri } from './fast-path.js';
+import { withPriority } from './inbound.js';
 import type { Room } from './room.js';
 import { budgetFor, lookup, type Budget, type Outcome } from './slow-path.js';
 
@@ -61,6 +62,7 @@ export function settle(m: Room, w: PathWriter, msg: Message, out: Outgoing, d: D
       return w.own(m, msg, out, d, budget ?? budgetFor(m, hctx), t0);
     }
     case 'fork':
+      return w.own(m, msg, withPriority(out, msg), d, budget ?? budgetFor(m, hctx), t0);
     case 'keep':
     case 'webhook':
       return w.own(m, msg, out, d, budget ?? budgetFor(m, hctx), t0);

@@ -20,7 +20,7 @@ import { PATH } from '../core/stats.js';
 import { DELIVER_CALLTO, FORK_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO, YSIPCHAN_ERROR_CODES } from '../core/vocabulary.js';
 import { writeOutcome } from './answer.js';
 import { recipientOf, toDevices, webhookOf } from './decide.js';
-import { outgoingOf } from './inbound.js';
+import { outgoingOf, withPriority } from './inbound.js';
 import type { Room } from './room.js';
 import { budgetFor, carryOut, type Outcome } from './slow-path.js';
 
@@ -63,9 +63,9 @@ export function onGenerateFallthrough(m: Room): Handler {
   };
 }
 
-/** The MESSAGE as we routed it (a body without a type is taken as text). */
+/** The MESSAGE as we routed it (a body without a type is taken as text), with its Priority. */
 function routedOf(m: Room, msg: Message): Outgoing {
-  const out = outgoingOf(msg, m.kernel);
+  const out = withPriority(outgoingOf(msg, m.kernel), msg);
   return out.type ? out : { ...out, type: 'text/plain' };
 }
 
