@@ -26,6 +26,10 @@ export function statusLine(chat: ChatModule): string {
     ['offered', s.offered],
     ['emitted', s.emitted],
     ['subscriptions', s.subscriptions],
+    ['devices', s.devices],
+    ['forks', s.forks],
+    ['late_delivered', s.lateDelivered],
+    ['pushes', s.pushes],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

@@ -7,6 +7,7 @@ import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
 import type { Kernel } from './core/kernel.js';
+import type { Device } from './core/registrations.js';
 import type { Outgoing } from './core/outgoing.js';
 import type { Stats } from './core/stats.js';
 import { DEFAULT_ANTILOOP } from './core/vocabulary.js';
@@ -43,6 +44,33 @@ export interface ChatStats {
   readonly emitted: number;
   /** Live presence subscriptions (SUBSCRIBE); 0 when presence.subscribe is off. */
   readonly subscriptions: number;
+  /** Devices in the registration view, every user together. */
+  readonly devices: number;
+  /** MESSAGEs yate-chat sent to several devices of a user, or to one that may sleep. */
+  readonly forks: number;
+  /** Copies delivered to a device when it registered (owed to it, or recent ones it never had). */
+  readonly lateDelivered: number;
+  /** Push requests the gateway took (2xx). */
+  readonly pushes: number;
+}
+
+/** A device of a user, as the registration view holds it (`chat devices USER`, GET /v1/devices/USER). */
+export interface DeviceInfo {
+  /** Its name: the `+sip.instance` of its Contact (`urn:uuid:...`), else its Contact URI. */
+  readonly device: string;
+  /** Its Contact URI, where MESSAGEs for it go. */
+  readonly contact: string;
+  /** Its User-Agent ('' when none). */
+  readonly userAgent: string;
+  /** When this node first saw it register, and when its registration runs out (ms since the
+   *  epoch; null: no expiry named). */
+  readonly since: number;
+  readonly expiresAt: number | null;
+  /** RFC 8599: its push provider and the start of its token (never all of it); null: an
+   *  ordinary device. */
+  readonly push: { readonly provider: string; readonly prid: string } | null;
+  /** Copies waiting for it in the offline store; null when the store is off or cannot say. */
+  readonly owed: number | null;
 }
 
 /** A presence a user PUBLISHed (one per device: RFC 3903 publications). */
@@ -141,6 +169,8 @@ export interface ChatMetrics {
   readonly presence: number;
   readonly offered: number;
   readonly emitted: number;
+  /** Devices in the registration view. */
+  readonly devices: number;
 }
 
 export interface ChatApi {
@@ -151,6 +181,9 @@ export interface ChatApi {
   /** Every presence subscription, or those watching `user`, by presentity then watcher; []
    *  when presence.subscribe is off. */
   watchers(user?: string): WatcherInfo[];
+  /** `user`'s live devices, oldest registered first, with the copies each is owed; [] when the
+   *  view holds none. Never rejects (a store that fails leaves `owed` null). */
+  devices(user: string): Promise<DeviceInfo[]>;
   /** Every recipient with messages waiting. Rejects OFFLINE_DISABLED, STORE_FAILED. */
   queue(): Promise<QueueSummary[]>;
   /** `user`'s waiting messages, the first `limit` [100]. Rejects OFFLINE_DISABLED, STORE_FAILED. */
@@ -176,8 +209,14 @@ export interface ApiParts {
   readonly book: PresenceBook;
   /** null when presence.subscribe is off. */
   readonly watchers: Watchers | null;
-  readonly view: { domainOf(user: string): string };
+  readonly view: { domainOf(user: string): string; devices(user: string): readonly Device[]; readonly deviceCount: number };
+  /** The copies the offline store owes each device of `user` (device name -> count); null
+   *  when the store is off. */
+  readonly owed: ((user: string) => Promise<ReadonlyMap<string, number>>) | null;
 }
+
+/** How much of a push token is shown: enough to tell two apart, not enough to use one. */
+const PRID_SHOWN = 8;
 
 export function chatApi(parts: ApiParts): ChatApi {
   const { kernel: k, book } = parts;
@@ -219,7 +258,26 @@ export function chatApi(parts: ApiParts): ChatApi {
         offered: conn.counters.offered,
         emitted: conn.counters.emitted,
         subscriptions: parts.watchers?.size ?? 0,
+        devices: parts.view.deviceCount,
+        forks: stats.forks,
+        lateDelivered: stats.lateDelivered,
+        pushes: stats.pushes.sent,
       };
+    },
+    async devices(user) {
+      const who = fromText(user);
+      const list = parts.view.devices(who);
+      let owed: ReadonlyMap<string, number> | null = null;
+      if (list.length && parts.owed) owed = await parts.owed(who).catch(() => null);
+      return list.map((d): DeviceInfo => ({
+        device: toText(d.key),
+        contact: toText(d.target.callto.replace(/^sip\//, '')),
+        userAgent: toText(d.userAgent),
+        since: d.since,
+        expiresAt: Number.isFinite(d.expiresAt) ? d.expiresAt : null,
+        push: d.push ? { provider: d.push.provider, prid: d.push.prid.length > PRID_SHOWN ? `${d.push.prid.slice(0, PRID_SHOWN)}...` : d.push.prid } : null,
+        owed: owed === null ? null : owed.get(d.key) ?? 0,
+      }));
     },
     presence(user) {
       const list = user === undefined ? book.list() : book.all(fromText(user));
@@ -259,6 +317,7 @@ export function chatApi(parts: ApiParts): ChatApi {
         presence: book.size,
         offered: k.conn.counters.offered,
         emitted: k.conn.counters.emitted,
+        devices: parts.view.deviceCount,
       };
     },
   };

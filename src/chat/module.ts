@@ -88,7 +88,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // Registrations made while the link was down went unseen: ask the routers until they refresh.
   conn.on('disconnect', () => view.clear());
   return {
-    ...chatApi({ kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view }),
+    ...chatApi({ kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view, owed: null }),
     get config() { return k.config; },
     reload: (next) => handle.reload(next),
     async close() {
