@@ -24,6 +24,35 @@ export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
 /** A message with every optional field filled in, checked against the limits. */
 export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params'> & { readonly params: Record<string, string> };
 
+/** The devices a new message is owed to and taken by, checked: byte strings, no duplicates,
+ *  none in both lists. */
+export interface CheckedCopies {
+  readonly owedBy: readonly string[];
+  readonly tookBy: readonly string[];
+}
+
+export function checkCopies(msg: Pick<NewMessage, 'owedBy' | 'tookBy'>): CheckedCopies {
+  const names = (list: readonly string[] | undefined, field: string): string[] => {
+    const out = new Set<string>();
+    for (const d of list ?? []) {
+      if (byteString(field, d) === '') throw new YateChatError('BAD_ARGUMENT', `message ${field} holds an empty device name`);
+      out.add(d);
+    }
+    return [...out];
+  };
+  const tookBy = names(msg.tookBy, 'tookBy');
+  const owedBy = names(msg.owedBy, 'owedBy');
+  if (owedBy.some((d) => tookBy.includes(d))) throw new YateChatError('BAD_ARGUMENT', 'a device cannot be owed a message it took');
+  return { owedBy, tookBy };
+}
+
+/** A device name given to pendingFor, countFor, deliveredTo, refusedBy. */
+export function checkDevice(device: unknown): string {
+  const d = byteString('device', device);
+  if (!d) throw new YateChatError('BAD_ARGUMENT', 'a device name is not empty');
+  return d;
+}
+
 export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number): CheckedMessage {
   const body = byteString('body', msg.body);
   if (body.length > limits.maxBodyBytes) {
@@ -31,6 +60,9 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
   }
   const receivedAt = msg.receivedAt ?? now;
   if (!Number.isSafeInteger(receivedAt)) throw new YateChatError('BAD_ARGUMENT', 'message receivedAt must be an integer (ms since the epoch)');
+  // Taken by a device already: its late window ends then (at least now: a taken message is never 0).
+  const lateUntil = msg.tookBy?.length ? Math.max(1, msg.lateUntil ?? now) : 0;
+  if (!Number.isSafeInteger(lateUntil)) throw new YateChatError('BAD_ARGUMENT', 'message lateUntil must be an integer (ms since the epoch)');
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(msg.params ?? {})) {
     // defineProperty: a key named __proto__ stays a plain key.
@@ -46,6 +78,7 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
     receivedAt,
     expiresAt: now + limits.expirySeconds * 1000,
     params,
+    lateUntil,
   };
 }
 

@@ -18,6 +18,7 @@ export interface MessageRow {
   received_at: number;
   expires_at: number;
   attempts: number;
+  late_until: number;
 }
 
 /** The `params` column for a message's params: JSON, or NULL when there are none. */
@@ -39,5 +40,6 @@ export function rowToMessage(row: MessageRow): StoredMessage {
     expiresAt: row.expires_at,
     attempts: row.attempts,
     params: row.params === null ? {} : jsonStrings('params', row.params),
+    lateUntil: row.late_until,
   };
 }
