@@ -332,6 +332,15 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(store.stats().deliveredDeleted, 2);
     });
 
+    test('a device that refused a fork\'s copy never gets it, and its refusal starts no late window', async (t) => {
+      const { store } = await open(t);
+      const m = await store.put(msg('alice', 'a receipt', { owedBy: ['linphone'], refusedBy: ['baresip'] }));
+      assert.equal(m.lateUntil, 0);
+      assert.deepEqual(await store.pendingFor('alice', 'baresip'), []);
+      assert.deepEqual((await store.pendingFor('alice', 'linphone')).map((x) => x.id), [m.id]);
+      assert.deepEqual((await store.pendingFor('alice', 'new')).map((x) => x.id), [m.id]);
+    });
+
     test('refusedBy: that device never gets the message again, the others still do', async (t) => {
       const { store } = await open(t);
       const m = await store.put(msg('alice', 'a receipt', { owedBy: ['baresip', 'linphone'] }));
@@ -376,6 +385,7 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual((await store.pendingFor('alice', 'urn:uuid:\xe9')).map((x) => x.id), [m.id], 'another spelling is another device');
       await rejectsWith(store.put(msg('alice', 'x', { owedBy: [''] })), 'BAD_ARGUMENT');
       await rejectsWith(store.put(msg('alice', 'x', { owedBy: ['a'], tookBy: ['a'] })), 'BAD_ARGUMENT');
+      await rejectsWith(store.put(msg('alice', 'x', { refusedBy: ['a'], tookBy: ['a'] })), 'BAD_ARGUMENT');
       await rejectsWith(store.put(msg('alice', 'x', { owedBy: ['\u0100'] })), 'BAD_ARGUMENT');
       await rejectsWith(store.pendingFor('alice', ''), 'BAD_ARGUMENT');
       await rejectsWith(store.deliveredTo(m.id, '', T0), 'BAD_ARGUMENT');

@@ -24,14 +24,17 @@ export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
 /** A message with every optional field filled in, checked against the limits. */
 export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params'> & { readonly params: Record<string, string> };
 
-/** The devices a new message is owed to and taken by, checked: byte strings, no duplicates,
- *  none in both lists. */
+/** The devices a new message is owed to, taken by and refused by, checked: byte strings, no
+ *  duplicates, none in two lists. */
 export interface CheckedCopies {
   readonly owedBy: readonly string[];
   readonly tookBy: readonly string[];
+  readonly refusedBy: readonly string[];
+  /** Every device named, with its copy's state: 0 owed, 1 done (took or refused). */
+  readonly states: readonly (readonly [string, 0 | 1])[];
 }
 
-export function checkCopies(msg: Pick<NewMessage, 'owedBy' | 'tookBy'>): CheckedCopies {
+export function checkCopies(msg: Pick<NewMessage, 'owedBy' | 'tookBy' | 'refusedBy'>): CheckedCopies {
   const names = (list: readonly string[] | undefined, field: string): string[] => {
     const out = new Set<string>();
     for (const d of list ?? []) {
@@ -42,8 +45,11 @@ export function checkCopies(msg: Pick<NewMessage, 'owedBy' | 'tookBy'>): Checked
   };
   const tookBy = names(msg.tookBy, 'tookBy');
   const owedBy = names(msg.owedBy, 'owedBy');
-  if (owedBy.some((d) => tookBy.includes(d))) throw new YateChatError('BAD_ARGUMENT', 'a device cannot be owed a message it took');
-  return { owedBy, tookBy };
+  const refusedBy = names(msg.refusedBy, 'refusedBy');
+  const all = [...tookBy, ...owedBy, ...refusedBy];
+  if (new Set(all).size !== all.length) throw new YateChatError('BAD_ARGUMENT', 'a device is named in more than one of owedBy, tookBy, refusedBy');
+  const states = [...tookBy.map((d) => [d, 1] as const), ...owedBy.map((d) => [d, 0] as const), ...refusedBy.map((d) => [d, 1] as const)];
+  return { owedBy, tookBy, refusedBy, states };
 }
 
 /** A device name given to pendingFor, countFor, deliveredTo, refusedBy. */

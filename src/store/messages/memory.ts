@@ -111,8 +111,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         counters.expiredPurged += expired.length + purged;
         for (const row of spare) remove(row);
         counters.deliveredDeleted += spare.length;
-        const states = new Map<string, typeof OWED | typeof DONE>([...copies.tookBy.map((d) => [d, DONE] as const), ...copies.owedBy.map((d) => [d, OWED] as const)]);
-        const row: Row = { id: ++lastId, ...m, attempts: 0, copies: states };
+        const row: Row = { id: ++lastId, ...m, attempts: 0, copies: new Map(copies.states) };
         byId.set(row.id, row);
         let box = byRecipient.get(row.recipient);
         if (!box) byRecipient.set(row.recipient, (box = new Map()));

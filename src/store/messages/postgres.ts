@@ -115,7 +115,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const recipient = bytes(m.recipient);
       const json = paramsColumn(m.params);
       const params = json === null ? null : bytes(json);
-      const devices = [...copies.tookBy, ...copies.owedBy];
+      const devices = copies.states;
       // One statement (its own transaction) for a plain message; with its copies, or making room
       // at the quota from messages only kept for the late window, one transaction.
       const write = (makeRoom: boolean) => {
@@ -140,7 +140,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
             if (devices.length) {
               await db.query(
                 'INSERT INTO yate_chat.copies (message_id, device, state) SELECT $1, d, s FROM unnest($2::bytea[], $3::smallint[]) AS t(d, s)',
-                [id, devices.map((d) => bytes(d)), devices.map((_, i) => (i < copies.tookBy.length ? 1 : 0))]);
+                [id, devices.map(([d]) => bytes(d)), devices.map(([, state]) => state)]);
             }
             if (m.lateUntil) await db.query('UPDATE yate_chat.messages SET late_until = $1 WHERE id = $2', [m.lateUntil, id]);
             return { id, dropped, spare };

@@ -107,8 +107,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
     const params = paramsColumn(m.params);
     const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt, m.lateUntil);
     const id = Number(info.lastInsertRowid);
-    for (const d of copies.tookBy) q.copy.run(id, bytes(d), 1);
-    for (const d of copies.owedBy) q.copy.run(id, bytes(d), 0);
+    for (const [d, state] of copies.states) q.copy.run(id, bytes(d), state);
     return { stored: { id, ...m, attempts: 0 }, dropped: dropped + purged, spare };
   });
 

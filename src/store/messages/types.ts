@@ -30,6 +30,8 @@ export interface NewMessage {
   /** Devices that took it already (a fork): they never get it again. With one, the message is
    *  taken, and stays for the recipient's other devices until `lateUntil`. */
   readonly tookBy?: readonly string[];
+  /** Devices that refused it for good: they never get it (the others still may). */
+  readonly refusedBy?: readonly string[];
   /** ms since the epoch; with `tookBy`: until when a device that never had it gets it. */
   readonly lateUntil?: number;
 }
