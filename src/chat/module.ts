@@ -55,7 +55,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
 
   const pushes = createPushes(k);
   const offline = config.offline.enabled ? createOffline({ kernel: k, store: opts.store ?? (await openOfflineStore(config, conn)), view }) : null;
-  const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null });
+  const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null, waker: pushes });
   const presence = await createPresence(
     { kernel: k, view, clustered: !!offline?.queue.store.shared },
     {
@@ -79,7 +79,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
       if (!r) return;
       if (r.device) pushes.registered(r.user, r.device.key);
       presence.registered(r.user);
-      offline?.registered(r.user, r.targets);
+      offline?.registered(r.user, r.device, r.targets);
     }),
     conn.watch('user.unregister', (n) => {
       for (const user of view.onUnregister(n)) presence.registered(user);
@@ -88,7 +88,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // Registrations made while the link was down went unseen: ask the routers until they refresh.
   conn.on('disconnect', () => view.clear());
   return {
-    ...chatApi({ kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view, owed: null }),
+    ...chatApi({ kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view, owed: offline ? (user) => offline.queue.owedTo(user, view.devices(user).map((d) => d.key)) : null }),
     get config() { return k.config; },
     reload: (next) => handle.reload(next),
     async close() {

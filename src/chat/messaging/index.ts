@@ -9,6 +9,7 @@
 //   routed.ts     what comes back after we routed it (msg.execute, xsip.generate)
 //   fast-path.ts  handing the sender's own MESSAGE to ysipchan in place
 //   slow-path.ts  carrying a decision out ourselves (core/deliver.ts sends)
+//   fork.ts       a copy to each device of a user, the copies not taken kept per device
 //   webhook.ts    the webhook client
 import type { Handler } from '../../engine/handlers.js';
 import { logMessage } from '../core/logline.js';
@@ -22,7 +23,7 @@ import { roomOf, type MessagingDeps } from './room.js';
 import { budgetFor, carryOut } from './slow-path.js';
 import type { Refuse } from '../core/admission.js';
 
-export type { Keeper, View, MessagingDeps } from './room.js';
+export type { Keeper, View, MessagingDeps, Waker } from './room.js';
 
 /** What became of a MESSAGE an API face submitted. */
 export interface Submitted {

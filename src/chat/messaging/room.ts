@@ -12,6 +12,17 @@ export interface Keeper {
   keep(out: Outgoing, recipient: string): Promise<number>;
   /** Would messages for `user` be kept? (offline.knownUsers) */
   isKnown(user: string, routerError: string | null): boolean;
+  /** Keep a fork's copies of `out` for the devices of `recipient` owed one, noting those that
+   *  took it and those that refused it for good: the code as keep() gives it, the id once kept. */
+  keepCopies(out: Outgoing, recipient: string, copies: { readonly owedBy: readonly string[]; readonly tookBy: readonly string[]; readonly refusedBy: readonly string[] }): Promise<{ readonly code: number; readonly id: number | null }>;
+  /** A device answered late a copy kept with keepCopies: it took it, or refused it for good. */
+  settled(id: number, device: string, took: boolean): void;
+}
+
+/** The push room, as messaging uses it (push/index.ts implements it). */
+export interface Waker {
+  /** A copy of stored message `id` waits for `device` of `user`: wake it if it may sleep. */
+  owed(user: string, device: Device, out: Outgoing, id: number): void;
 }
 
 /** The registration view, as messaging uses it (core/registrations.ts). */
@@ -27,6 +38,8 @@ export interface MessagingDeps {
   readonly view: View;
   /** null when the offline store is off. */
   readonly keeper: Keeper | null;
+  /** null when no push gateway can be configured (tests). */
+  readonly waker: Waker | null;
 }
 
 /** The room's own context: its dependencies and the decision's view of the world. */

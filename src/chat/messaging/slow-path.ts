@@ -5,6 +5,8 @@
 //   deliver  send to every target ourselves (xsip.generate wait=true, msg.execute for other
 //            drivers); the best final code, or 202 when none came within delivery.waitMs and
 //            any later failure is kept; a final code in offline.storeCodes is kept (202)
+//   fork     a copy to each device of the user, each device's copy kept when it did not take
+//            it (fork.ts)
 //   webhook  POST it to the webhook (webhook.ts), within webhookTimeoutMs and the budget:
 //            2xx 200 (its {"reply"} goes back to the sender as a MESSAGE from the webhook
 //            address, after the sender's answer), another status or no connection 503, no
@@ -21,6 +23,7 @@ import { lookupRoute } from '../core/router.js';
 import { PATH } from '../core/stats.js';
 import { DEFAULT_ANTILOOP } from '../core/vocabulary.js';
 import { afterLookup, route, type Decision } from './decide.js';
+import { fork } from './fork.js';
 import type { Room } from './room.js';
 import { callWebhook, payloadOf } from './webhook.js';
 
@@ -75,7 +78,11 @@ export async function carryOut(m: Room, out: Outgoing, d: Decision, budget: Budg
     case 'lookup': return carryOut(m, out, await lookup(m, out, d.recipient, budget), budget);
     case 'keep': return keep(m, { ...out, called: d.recipient }, d.why, budget, false);
     case 'deliver': return deliver(m, { ...out, called: d.recipient }, d, budget);
-    case 'fork': return deliver(m, { ...out, called: d.recipient }, { kind: 'deliver', recipient: d.recipient, targets: d.devices.map((x) => x.target) }, budget);
+    case 'fork': {
+      if (budget.answered()) return ABANDONED;
+      if (m.kernel.slots.full) return BUSY;
+      return fork(m, { ...out, called: d.recipient }, d, budget);
+    }
     case 'webhook': return webhook(m, out, d, budget);
   }
 }

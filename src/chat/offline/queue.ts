@@ -1,30 +1,52 @@
 // Store-and-forward (what Kamailio's msilo does for SIP operators): a MESSAGE that cannot be
 // delivered now is committed to the store, the sender gets 202 Accepted, and it goes out when
-// the recipient registers (or a periodic retry finds a route), oldest first, each deleted only
-// after a 2xx. One delivery run per recipient at a time, so a registration and a retry never
-// send the same message twice; with a store several Yate nodes share, one node at a time too
-// (lease.ts).
+// the recipient registers (or a periodic retry finds a route), oldest first. Device by device
+// (docs/devices.md): each device of the recipient gets what it is owed (a fork's copy it did not
+// take), what no device took yet, and what another device took within the late window
+// (offline.lateWindowSeconds), each once; a message goes when no device is owed it any more and
+// its window is over. One delivery run per recipient at a time, so a registration and a retry
+// never send the same message twice; with a store several Yate nodes share, one node at a time
+// too (lease.ts).
 import { baseMimeType } from '../../config/index.js';
 import { isYateChatError } from '../../errors.js';
 import { isStoreUnreachable, type MessageStore, type StoredMessage } from '../../store/index.js';
-import { sendToAll } from '../core/deliver.js';
+import { sendToTarget } from '../core/deliver.js';
 import type { Kernel } from '../core/kernel.js';
 import type { Outgoing } from '../core/outgoing.js';
 import { lookupRoute } from '../core/router.js';
 import { Semaphore } from '../core/semaphore.js';
-import { fromHeader, type Target } from '../core/sip.js';
+import { fromHeader, sipUri, type Target } from '../core/sip.js';
 import { DEFAULT_ANTILOOP, ISCOMPOSING_TYPE } from '../core/vocabulary.js';
 import { DeliveryLease } from './lease.js';
+
+/** A device to deliver to: its name (the view's, or the Contact URI of a route Yate's routers
+ *  gave) and the route to it. */
+export interface DeviceRoute {
+  readonly key: string;
+  readonly target: Target;
+}
 
 /** What the offline queue needs from outside its room (module.ts hands it over). */
 export interface OfflineDeps {
   readonly kernel: Kernel;
   readonly store: MessageStore;
-  /** The registration view: where a user is registered here, and who registered since start. */
+  /** The registration view: the devices a user registered here, and who registered since start. */
   readonly view: {
-    targets(user: string): Target[];
+    devices(user: string): readonly DeviceRoute[];
     seen(user: string): boolean;
   };
+}
+
+/** A route Yate's routers gave as a device: named by its Contact URI, as the view names a device
+ *  without an instance id. */
+export function routeDevice(target: Target): DeviceRoute {
+  return { key: sipUri(target.callto) ?? target.callto, target };
+}
+
+/** What keepCopies answers: the sender's code (202 once committed) and the stored id. */
+export interface Kept {
+  readonly code: number;
+  readonly id: number | null;
 }
 
 /** Users delivered to at once: a few more than the deliveries in flight (semaphore.ts), so that a
@@ -41,8 +63,9 @@ export class OfflineQueue {
   readonly #k: Kernel;
   readonly #deps: OfflineDeps;
   readonly #running = new Map<string, Promise<void>>();
-  /** Runs queued behind the one in progress, not started yet: a new request joins one. */
-  readonly #queued = new Map<string, { targets: Target[] | undefined }>();
+  /** Runs queued behind the one in progress, not started yet: a new request joins one (its
+   *  devices: undefined for every device of the user). */
+  readonly #queued = new Map<string, { devices: readonly DeviceRoute[] | undefined }>();
   /** Users whose lease another node held, asked again every BUSY_RETRY_MS: how many times. */
   readonly #busy = new Map<string, number>();
   #closed = false;
@@ -85,10 +108,46 @@ export class OfflineQueue {
    *  the server is out of room, not the recipient; SIP has no 507), 413 when too large to keep,
    *  500 when the store fails. */
   async keep(out: Outgoing, recipient: string, now = Date.now()): Promise<number> {
+    return (await this.#put(out, recipient, null, now)).code;
+  }
+
+  /** Keep `out` for the devices of `recipient` a fork owes it to (`owedBy`), noting those that
+   *  took it (they never get it again; the others that never had it get it within the late
+   *  window) and those that refused it for good. Resolves like keep(), with the stored id. */
+  keepCopies(out: Outgoing, recipient: string, copies: { readonly owedBy: readonly string[]; readonly tookBy: readonly string[]; readonly refusedBy: readonly string[] }, now = Date.now()): Promise<Kept> {
+    return this.#put(out, recipient, copies, now);
+  }
+
+  /** A device answered late a copy kept with keepCopies: it took it, or refused it for good. */
+  settled(id: number, device: string, took: boolean): void {
+    const done = took ? this.store.deliveredTo(id, device, this.#lateUntil(Date.now())) : this.store.refusedBy(id, device);
+    done.catch((err: unknown) => {
+      if (!isStoreUnreachable(err)) this.#k.log.warn(`offline message ${id}: cannot note that ${device} ${took ? 'took' : 'refused'} it: ${(err as Error).message}`);
+    });
+  }
+
+  /** How many copies each of `devices` of `user` would get now (their names -> counts). */
+  async owedTo(user: string, devices: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const d of devices) out.set(d, await this.store.countFor(user, d));
+    return out;
+  }
+
+  /** `user` registered `devices` here: deliver what waits for them. */
+  onRegister(user: string, devices: readonly DeviceRoute[]): void {
+    if (devices.length) void this.flush(user, devices);
+  }
+
+  /** When a copy taken now stops being offered to the recipient's other devices. */
+  #lateUntil(now: number): number {
+    return now + this.#k.config.offline.lateWindowSeconds * 1000;
+  }
+
+  async #put(out: Outgoing, recipient: string, copies: Parameters<OfflineQueue['keepCopies']>[2] | null, now: number): Promise<Kept> {
     // "is typing" indications (RFC 3994) mean nothing later: like msilo, never keep them.
-    if (baseMimeType(out.type) === ISCOMPOSING_TYPE) return 480;
+    if (baseMimeType(out.type) === ISCOMPOSING_TYPE) return { code: 480, id: null };
     try {
-      await this.store.put({
+      const m = await this.store.put({
         recipient,
         sender: out.sender,
         senderUri: fromHeader(out.sender, out.domain, out.senderName),
@@ -96,23 +155,19 @@ export class OfflineQueue {
         contentType: out.type,
         bodyEncoding: out.encoding,
         receivedAt: out.sentAt ?? now,
-        params: { domain: out.domain, called: out.called, ...(out.senderName ? { senderName: out.senderName } : {}) },
+        params: { domain: out.domain, called: out.called, ...(out.senderName ? { senderName: out.senderName } : {}), ...(copies ? { forked: '1' } : {}) },
+        ...(copies ? { ...copies, lateUntil: this.#lateUntil(now) } : {}),
       });
       this.#k.stats.stored++;
-      return 202;
+      return { code: 202, id: m.id };
     } catch (err) {
-      if (isYateChatError(err, 'STORE_QUOTA')) return 480;
-      if (isYateChatError(err, 'STORE_FULL')) return 503;
-      if (isYateChatError(err, 'STORE_TOO_LARGE')) return 413;
+      if (isYateChatError(err, 'STORE_QUOTA')) return { code: 480, id: null };
+      if (isYateChatError(err, 'STORE_FULL')) return { code: 503, id: null };
+      if (isYateChatError(err, 'STORE_TOO_LARGE')) return { code: 413, id: null };
       // An unreachable database is said once by the store, not for every message.
       if (!isStoreUnreachable(err)) this.#k.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
-      return 500;
+      return { code: 500, id: null };
     }
-  }
-
-  /** `user` registered at `targets`: deliver what waits for them. */
-  onRegister(user: string, targets: Target[]): void {
-    if (targets.length) void this.flush(user, targets);
   }
 
   /** Try every recipient with waiting messages (periodic), and purge what expired. */
@@ -130,21 +185,23 @@ export class OfflineQueue {
     }
   }
 
-  /** Deliver `user`'s messages in order; stop at the first failure. Serialised per user; a
-   *  request made while another waits its turn joins it (a burst of notifications is one run). */
-  flush(user: string, targets?: Target[]): Promise<void> {
+  /** Deliver what waits for `user`'s devices (these, or every one), oldest first; a device
+   *  stops at its first failure. Serialised per user; a request made while another waits its
+   *  turn joins it (a burst of notifications is one run). */
+  flush(user: string, devices?: readonly DeviceRoute[]): Promise<void> {
     const queued = this.#queued.get(user);
     if (queued) {
-      if (targets?.length) queued.targets = targets;
+      if (!devices) queued.devices = undefined;
+      else if (queued.devices) queued.devices = [...queued.devices.filter((d) => !devices.some((x) => x.key === d.key)), ...devices];
       return this.#running.get(user)!;
     }
-    const entry = { targets };
+    const entry = { devices };
     this.#queued.set(user, entry);
     const prev = this.#running.get(user) ?? Promise.resolve();
     const run = prev
       .then(() => {
         this.#queued.delete(user);
-        return this.#flushing.run(() => this.#flush(user, entry.targets));
+        return this.#flushing.run(() => this.#flush(user, entry.devices));
       })
       .catch((err: Error) => {
         if (!isStoreUnreachable(err)) this.#k.log.warn(`offline delivery to ${user} failed: ${err.message}`);
@@ -156,7 +213,7 @@ export class OfflineQueue {
     return run;
   }
 
-  async #flush(user: string, known?: Target[]): Promise<void> {
+  async #flush(user: string, known?: readonly DeviceRoute[]): Promise<void> {
     const shared = this.store.shared;
     if (!shared) {
       await this.#deliver(user, known, null);
@@ -173,44 +230,68 @@ export class OfflineQueue {
       await lease.release();
     }
     // A message stored while we held the lease, whose notification found it taken: ours now.
-    if (emptied && (await this.store.count(user)) > 0) void this.flush(user, known);
+    if (emptied && (await this.#owedHere(user)) > 0) void this.flush(user);
+  }
+
+  /** Copies waiting for the devices of `user` registered here. */
+  async #owedHere(user: string): Promise<number> {
+    let n = 0;
+    for (const d of this.#deps.view.devices(user)) n += await this.store.countFor(user, d.key);
+    return n;
   }
 
   /** Another node delivers `user`'s messages: ask again soon while they are registered here
    *  (it may stop at a failure of its own contact, or empty the queue just before a new one). */
   #leased(user: string): void {
     const tries = (this.#busy.get(user) ?? 0) + 1;
-    if (tries > BUSY_RETRIES || this.#closed || !this.#deps.view.targets(user).length) {
+    if (tries > BUSY_RETRIES || this.#closed || !this.#deps.view.devices(user).length) {
       this.#busy.delete(user);
       return;
     }
     this.#busy.set(user, tries);
     setTimeout(() => {
-      const targets = this.#deps.view.targets(user);
-      if (!this.#closed && targets.length) void this.flush(user, targets);
+      if (!this.#closed && this.#deps.view.devices(user).length) void this.flush(user);
     }, BUSY_RETRY_MS).unref();
   }
 
-  /** Sends `user`'s messages oldest first until none is left (true) or one fails, no route is
-   *  found or the lease is lost (false). */
-  async #deliver(user: string, known: Target[] | undefined, lease: DeliveryLease | null): Promise<boolean> {
-    let batch = await this.store.pending(user, 50);
-    if (!batch.length) return true;
-    const targets = known?.length ? known : (await lookupRoute(this.#k, user, { sender: user, domain: this.#k.config.domain ?? this.#k.checkedHost(batch[0]!.params.domain) })).targets;
-    if (!targets.length) return false;
-    while (batch.length) {
+  /** Sends each device of `user` (`known`, else those registered here, else the routes Yate's
+   *  routers give) what waits for it; true when every one got everything, false when one failed,
+   *  no route was found or the lease was lost. */
+  async #deliver(user: string, known: readonly DeviceRoute[] | undefined, lease: DeliveryLease | null): Promise<boolean> {
+    let devices = known ?? this.#deps.view.devices(user);
+    if (!devices.length) {
+      // Not registered here as far as we saw (another registrar, or before we started): ask.
+      const [first] = await this.store.pending(user, 1);
+      if (!first) return true;
+      const found = await lookupRoute(this.#k, user, { sender: user, domain: this.#k.config.domain ?? this.#k.checkedHost(first.params.domain) });
+      devices = found.targets.map(routeDevice);
+      if (!devices.length) return false;
+    }
+    let emptied = true;
+    for (const d of devices) {
+      if (lease?.lost) return false;
+      if (!(await this.#deliverTo(user, d, lease))) emptied = false;
+    }
+    return emptied;
+  }
+
+  /** Sends `device` of `user` what waits for it, oldest first, until none is left (true) or one
+   *  fails or the lease is lost (false). */
+  async #deliverTo(user: string, device: DeviceRoute, lease: DeliveryLease | null): Promise<boolean> {
+    for (let batch = await this.store.pendingFor(user, device.key, 50); batch.length; batch = await this.store.pendingFor(user, device.key, 50)) {
       for (const m of batch) {
         if (lease?.lost) return false;
-        const code = await sendToAll(this.#k, targets, outgoingOf(m, this.#k));
+        const code = await sendToTarget(this.#k, device.target, outgoingOf(m, this.#k));
         if (code < 200 || code >= 300) {
           await this.store.failed(m.id);
-          this.#k.log.info(`offline message ${m.id} for ${user} not delivered (${code}); kept for later`);
+          this.#k.log.info(`offline message ${m.id} for ${user} not delivered to ${device.key} (${code}); kept for later`);
           return false;
         }
-        await this.store.delivered(m.id);
+        await this.store.deliveredTo(m.id, device.key, this.#lateUntil(Date.now()));
         this.#k.stats.offlineDelivered++;
+        // A copy another device took first, or one a fork kept for this device: a late delivery.
+        if (m.lateUntil > 0 || m.params.forked) this.#k.stats.lateDelivered++;
       }
-      batch = await this.store.pending(user, 50);
     }
     return true;
   }

@@ -1,0 +1,126 @@
+// A MESSAGE for a user with several live devices, or one that may sleep (RFC 8599): a copy to
+// each (at most delivery.maxTargets, decide.ts), what Flexisip does. yate-chat sends every copy
+// itself (xsip.generate with wait=true, in its delivery slots) and waits, within the sender's
+// budget (delivery.waitMs), for:
+//
+//   a device takes it (2xx)        200 at once; when every device has answered, the copies the
+//                                  others did not take are kept for them (and a late-window
+//                                  record for devices to come, offline.lateWindowSeconds)
+//   every device answered, none took it
+//                                  devices that answered a store code (offline.storeCodes: 408,
+//                                  480, 503, 504) are owed a copy: 202 once it is kept; none
+//                                  owed (every device refused for good): the best refusal
+//   the budget ran out             the copies of the devices still silent (and of those that
+//                                  answered a store code) are kept, then 202; each late answer
+//                                  settles its copy (taken, or refused for good)
+//
+// A device that may sleep and is owed a copy is woken through the push room (Waker), which
+// decides whether the message is worth it. is-composing is never kept (offline/queue.ts
+// refuses it) nor pushed. Without the offline store nothing is kept: the sender hears the best
+// answer, or 202 when the budget ran out.
+import { bestCode } from '../core/sip.js';
+import { sendToTarget } from '../core/deliver.js';
+import type { Outgoing } from '../core/outgoing.js';
+import type { Device } from '../core/registrations.js';
+import type { Decision } from './decide.js';
+import type { Room } from './room.js';
+import { remaining, type Budget, type Outcome } from './slow-path.js';
+
+type Fork = Extract<Decision, { kind: 'fork' }>;
+
+/** One device's copy: its answer once it came (null meanwhile). */
+interface Copy {
+  readonly device: Device;
+  code: number | null;
+  readonly sent: Promise<number>;
+}
+
+const ok = (code: number | null): boolean => code !== null && code >= 200 && code < 300;
+
+export async function fork(m: Room, out: Outgoing, d: Fork, budget: Budget): Promise<Outcome> {
+  const k = m.kernel;
+  k.stats.forks++;
+  const copies: Copy[] = d.devices.map((device) => {
+    const copy: Copy = { device, code: null, sent: sendToTarget(k, device.target, out) };
+    void copy.sent.then((code) => (copy.code = code));
+    return copy;
+  });
+  const all = Promise.all(copies.map((c) => c.sent));
+  await firstOf(copies, all, remaining(budget));
+  const took = copies.filter((c) => ok(c.code));
+  const silent = copies.filter((c) => c.code === null);
+  const names = (list: readonly Copy[]) => list.map((c) => c.device.key).join(', ');
+
+  if (took.length) {
+    k.stats.delivered++;
+    void all.then(() => keepFor(m, out, d.recipient, copies, true));
+    return { code: 200, detail: `delivered to ${names(took)}${silent.length ? ` (${silent.length} more device(s) still to answer)` : ''}` };
+  }
+  if (!silent.length) {
+    const owed = copies.filter((c) => owes(m, c.code));
+    const best = bestCode(copies.map((c) => c.code!));
+    if (!owed.length || !m.keeper) return { code: best, detail: `no device took it (${copies.map((c) => `${c.device.key} ${c.code}`).join(', ')})` };
+    const kept = await keepFor(m, out, d.recipient, copies, false);
+    return kept.code === 202
+      ? { code: 202, detail: `kept for ${names(owed)} (answered ${owed.map((c) => c.code).join(', ')})` }
+      : { code: kept.code, detail: `no device took it, and the copies could not be kept (${kept.code})` };
+  }
+  // The sender's budget is over: the silent devices' copies are kept now, settled as they answer.
+  if (!m.keeper) return { code: 202, detail: `accepted, delivery to ${names(silent)} still in progress` };
+  const kept = await keepFor(m, out, d.recipient, copies, false);
+  if (kept.code !== 202 || kept.id === null) return { code: kept.code, detail: `delivery to ${names(silent)} still in progress, but the copies could not be kept (${kept.code})` };
+  for (const c of silent) {
+    void c.sent.then((code) => {
+      if (ok(code)) k.stats.delivered++;
+      if (ok(code) || refused(m, code)) m.keeper?.settled(kept.id!, c.device.key, ok(code));
+    });
+  }
+  return { code: 202, detail: `kept for ${names(silent)}, still to answer` };
+}
+
+/** Resolves at the first 2xx, once every copy has its answer, or after `ms`. */
+function firstOf(copies: readonly Copy[], all: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    for (const c of copies) void c.sent.then((code) => ok(code) && done());
+    void all.then(done);
+  });
+}
+
+/** A device that did not take it is owed a copy when its answer is a store code (offline.storeCodes). */
+function owes(m: Room, code: number | null): boolean {
+  return code === null || m.kernel.config.offline.storeCodes.includes(code);
+}
+
+/** A final refusal: no copy, and it never gets the message again. */
+function refused(m: Room, code: number): boolean {
+  return !ok(code) && !owes(m, code);
+}
+
+/**
+ * Keep the copies as the answers stand (a device still to answer is owed one for now). Nothing
+ * is kept when no device is owed one and no late window is asked for (or every device refused).
+ * Wakes the devices owed a copy that may sleep. Resolves with the keeper's answer (202 and the
+ * id when kept; {code: 200, id: null} when nothing needed keeping). `after`: the sender was
+ * answered already, so a copy that cannot be kept is only said in the log.
+ */
+async function keepFor(m: Room, out: Outgoing, recipient: string, copies: readonly Copy[], after: boolean): Promise<{ code: number; id: number | null }> {
+  const k = m.kernel;
+  if (!m.keeper) return { code: 200, id: null };
+  const tookBy = copies.filter((c) => ok(c.code)).map((c) => c.device.key);
+  const owed = copies.filter((c) => !ok(c.code) && owes(m, c.code));
+  const refusedBy = copies.filter((c) => c.code !== null && refused(m, c.code)).map((c) => c.device.key);
+  const late = tookBy.length > 0 && k.config.offline.lateWindowSeconds > 0;
+  if (!owed.length && !late) return { code: 200, id: null };
+  const kept = await m.keeper.keepCopies(out, recipient, { owedBy: owed.map((c) => c.device.key), tookBy, refusedBy });
+  if (kept.code !== 202 || kept.id === null) {
+    if (after && owed.length) k.log.warn(`copies of a message from ${out.sender} to ${recipient} for ${owed.map((c) => c.device.key).join(', ')} could not be kept (${kept.code})`);
+    return kept;
+  }
+  for (const c of owed) if (c.device.push) m.waker?.owed(recipient, c.device, out, kept.id);
+  return kept;
+}
