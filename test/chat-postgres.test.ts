@@ -1,6 +1,7 @@
 // Two Yate nodes (two emulated engines, each running the real module over pipes) on one
 // PostgreSQL database (a throwaway cluster, test/pg/cluster.ts): a message stored on one node
-// for a user registered on the other is delivered by that other node, once; both nodes seeing
+// for a user registered on the other is delivered by that other node, once; a device gets each
+// message once whichever node it registers on; both nodes seeing
 // the same registration under a flood deliver every message exactly once; a node SIGKILLed
 // mid-delivery loses nothing and leaves no row or lease stuck; presence and known users agree on
 // both nodes, and a watcher on one node hears of PUBLISHes answered by the other; the database stopped and started again under traffic never turns into a false
@@ -87,6 +88,24 @@ function defineTests(cluster: PgCluster): void {
       await queueEmpty(a);
       assert.equal(deliveredTo('555', a).length, 0, 'A does not route B\'s users');
       assert.equal(deliveredTo('555', b).length, 1);
+    });
+  });
+
+  test('devices across nodes: a copy node A kept for a device goes out once when it registers again through node B, a device new on B gets the recent message, the one that took it on A nothing more', async () => {
+    const sleepy = (req: SipRequest) => (req.uri.startsWith('sip:234@127.0.0.1:5071') ? 480 : undefined);
+    await withNodes(cluster, { a: { ysipchan: { responder: sleepy } } }, async (a, b) => {
+      await a.register('234', 5070);
+      await a.register('234', 5071);
+      assert.equal(await send(a, 'generic', { called: '234', body: 'forked on A' }), 200);
+      await until('the copy kept for 5071', async () => /5071 .*owed 1\r\n/.test(await command(a, 'chat devices 234')));
+      await b.register('234', 5071);
+      await b.register('234', 5072);
+      await b.register('234', 5070);
+      const took = (port: number) => deliveredTo('234', a, b).filter((r) => r.uri === `sip:234@127.0.0.1:${port}` && r.code === 200).map((r) => r.body);
+      await until('5071 and 5072 to get it', () => took(5071).length && took(5072).length);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual([took(5070), took(5071), took(5072)], [['forked on A'], ['forked on A'], ['forked on A']]);
+      await queueEmpty(a);
     });
   });
 
