@@ -1,5 +1,6 @@
 // `npm run bench`: codec vs split2, engine round trip, module CPU per MESSAGE against the minimal
-// module, store and store-and-forward (SQLite, and PostgreSQL on a throwaway server when its
+// module, a 2-device fork beside the fast path and the view with 100 000 devices, store and
+// store-and-forward (SQLite, and PostgreSQL on a throwaway server when its
 // binaries are installed), cross-node delivery latency (PostgreSQL). Prints a
 // table for the README. Sizes can be lowered with BENCH_SCALE=0.1 for a quick look.
 import { existsSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { findPostgres, startCluster } from '../test/pg/cluster.js';
 import { benchCodec } from './codec.js';
 import { benchCrossNode } from './cross-node.js';
+import { benchDevices } from './devices.js';
 import { benchModuleCost } from './module-cost.js';
 import { benchOffline } from './offline.js';
 import { benchRoundTrip } from './roundtrip.js';
@@ -42,6 +44,15 @@ for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20_0
   say(`module CPU per MESSAGE, ${r.path} path, HTTP face off / on, 16 in flight (${r.messages} offered, median of 5, interleaved, no Yate): ` +
     `yate-chat ${r.yateChatUs.toFixed(1)} / ${r.compareUs!.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)} / ${r.compareRatio!.toFixed(2)}`);
 }
+// Every device of a user (docs/devices.md): a 2-device fork beside the fast path, and the view
+// holding 100 000 devices beside an empty one.
+const dv = await benchDevices({ messages: Math.max(1000, Math.round(20_000 * scale)), devices: Math.max(1000, Math.round(100_000 * scale)) });
+for (const r of dv.fork) {
+  say(`module CPU per MESSAGE, ${r.path} path, fast path (one device) / 2-device fork, 16 in flight (${r.messages} offered, median of 5, interleaved, no Yate): ` +
+    `${r.fastUs.toFixed(1)} / ${r.forkUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)}`);
+}
+say(`registration view of ${dv.view.devices} devices (two per user, with instance ids and User-Agents): module RSS ${dv.view.fullRssMB.toFixed(1)} MB, ` +
+  `empty view ${dv.view.emptyRssMB.toFixed(1)} MB; fast path CPU per MESSAGE ${dv.view.fullUs.toFixed(1)} us, empty view ${dv.view.emptyUs.toFixed(1)} us; ratio ${dv.view.ratio.toFixed(2)} (median of 3)`);
 const sizes = { messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) };
 const s = await benchStore(sizes);
 say(`store (SQLite, one fsync'd commit per message): ${JSON.stringify(s)}`);

@@ -70,6 +70,27 @@ export interface Registered {
 
 const NONE: readonly Device[] = Object.freeze([]);
 
+/** A copy of `s` that keeps nothing else in memory. A value the decoder cut out of its line is a
+ *  slice of that line (V8 keeps the whole line as long as the slice lives: some 600 bytes per
+ *  REGISTER); the view keeps its strings for hours. Byte strings: latin1 round-trips them. */
+function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
+}
+
+/** Values most devices share (a User-Agent, the connection, the domain, route params), one copy
+ *  each, up to a bound (then started afresh). */
+class Shared<T> {
+  readonly #map = new Map<string, T>();
+  get(key: string, make: () => T): T {
+    let v = this.#map.get(key);
+    if (v === undefined) {
+      if (this.#map.size >= 10_000) this.#map.clear();
+      this.#map.set(key, (v = make()));
+    }
+    return v;
+  }
+}
+
 /** The Contact URI of a route (`sip/sip:234@h:p;x` -> `sip:234@h:p;x`; another driver's whole route). */
 function contactOf(target: Target): string {
   return target.callto.startsWith('sip/') ? target.callto.slice(4) : target.callto;
@@ -85,6 +106,8 @@ export class Registrations {
   readonly #maxUsers: number;
   readonly #maxDevices: number;
   readonly #checkHost: (domain: string | undefined) => string;
+  readonly #texts = new Shared<string>();
+  readonly #params = new Shared<Target['params']>();
   #devices = 0;
 
   constructor(opts: RegistrationsOptions = {}) {
@@ -107,30 +130,34 @@ export class Registrations {
   onRegister(n: DispatchResult, now = Date.now()): Registered | null {
     if (!n.processed) return null;
     const m = n.message;
-    const user = m.get('username') || m.get('number') || '';
+    let user = m.get('username') || m.get('number') || '';
     const data = m.get('data') ?? '';
     if (!user || !data) return null;
     const targets = targetsOf(data, (k) => m.get(k));
     if (targets.length !== 1) return { user, targets, device: null };
-    const target = targets[0]!;
+    const given = targets[0]!;
+    const target: Target = { callto: own(given.callto), params: this.#params.get(JSON.stringify(given.params), () => Object.freeze({ ...given.params })) };
     const uri = contactOf(target);
     const contact = m.get('sip_contact');
-    const key = deviceKey(uri, contact);
-    const callId = (m.get('sip_callid') ?? '').slice(0, MAX_TEXT);
+    const key = own(deviceKey(uri, contact));
+    // The Call-ID only tells a device without an instance id that moved: not kept otherwise.
+    const callId = key === uri ? own((m.get('sip_callid') ?? '').slice(0, MAX_TEXT)) : '';
     const expires = Number.parseInt(m.get('expires') ?? '', 10);
     const old = this.#live(user, now);
     const same = old.find((d) => d.key === key);
+    const text = (v: string) => this.#texts.get(v, () => own(v));
     const device: Device = {
       key,
       target,
-      connectionId: m.get('oconnection_id') ?? m.get('connection_id') ?? '',
+      connectionId: text(m.get('oconnection_id') ?? m.get('connection_id') ?? ''),
       expiresAt: expires > 0 ? now + expires * 1000 : Infinity,
-      domain: this.#checkHost(m.get('domain')),
+      domain: text(this.#checkHost(m.get('domain'))),
       push: pushOf(uri),
-      userAgent: (m.get('device') ?? '').slice(0, MAX_TEXT),
+      userAgent: text((m.get('device') ?? '').slice(0, MAX_TEXT)),
       callId,
       since: same?.since ?? now,
     };
+    user = own(user);
     // The same device, or (no instance id) the same REGISTER Call-ID from a new Contact: replaced.
     const moved = (d: Device) => d.key === key || (!!callId && d.callId === callId && key === uri && d.key === contactOf(d.target));
     const kept = old.filter((d) => !moved(d));
