@@ -17,6 +17,7 @@ interface Rig {
   readonly emu: Emulator;
   readonly sip: Ysipchan;
   readonly chat: ChatModule;
+  readonly conn: Connection;
 }
 
 async function rig(t: TestContext, rules: Record<string, unknown> = {}): Promise<Rig> {
@@ -36,7 +37,7 @@ async function rig(t: TestContext, rules: Record<string, unknown> = {}): Promise
     await emu.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { emu, sip, chat };
+  return { emu, sip, chat, conn };
 }
 
 const code = (err: unknown, c: Parameters<typeof isYateChatError>[1]) => isYateChatError(err, c);
@@ -52,6 +53,7 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
   assert.deepEqual({ ...before, rttP50Ms: null, offered: 0, emitted: 0 }, {
     mode: 'confirmed', received: 0, handed: 0, delivered: 0, stored: 0, offlineDelivered: 0, rejected: 0, rejectedByCode: {},
     rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0, subscriptions: 0,
+    storeProblem: null, subscriptionStore: 'memory', subscriptionProblem: null,
   });
   await sip.receiveRegister({ user: '234', contact: 'sip:234@127.0.0.1:5070' });
   assert.equal(await sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);
@@ -62,6 +64,18 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
   assert.deepEqual(Object.keys(s.rejectedByCode), ['404', '415'], 'codes ascending');
   assert.ok(s.offered > before.offered, 'Yate offered the module messages');
   assert.equal(typeof s.rttP50Ms, 'number', 'the 999 lookup was a dispatch Yate answered');
+});
+
+test('health() is ok while the link to Yate is up and the store usable, and says the engine is down once the link is gone', async (t) => {
+  const { chat, conn } = await rig(t);
+  assert.deepEqual(chat.health(), { ok: true, engine: 'up', store: 'ok', subscriptions: 'ok' });
+  await conn.close();
+  assert.deepEqual(chat.health(), { ok: false, engine: 'down', store: 'ok', subscriptions: 'ok' });
+});
+
+test('health() with the offline store off and no subscriptions is ok: nothing to be unavailable', async (t) => {
+  const { chat } = await rig(t, { offline: { enabled: false }, presence: { subscribe: false } });
+  assert.deepEqual(chat.health(), { ok: true, engine: 'up', store: 'off', subscriptions: 'off' });
 });
 
 test('presence() gives each user\'s latest PUBLISH as text, one user\'s alone, and [] for nobody', async (t) => {

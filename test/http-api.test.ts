@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { command, contact, delivered, rules, sentTo, until, withLab } from './fixtures/chat-lab.js';
 import { httpAddress, withHttpLab } from './fixtures/http-lab.js';
 
@@ -178,6 +179,26 @@ test('GET /v1/queue with the offline store off is 404 saying so', async () => {
     const res = await lab.api('/v1/queue/555');
     assert.equal(res.status, 404);
     assert.match(((await res.json()) as { error: string }).error, /offline store is off/);
+  });
+});
+
+test('GET /healthz needs no token and answers 200 with the link up and the store usable, naming nothing private', async () => {
+  await withHttpLab({}, async (lab) => {
+    const res = await fetch(`${lab.base}/healthz`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await res.json(), { status: 'ok', engine: 'up', store: 'ok', subscriptions: 'ok' });
+  });
+});
+
+test('GET /healthz answers 503 when the offline store cannot be used, still without its path', async () => {
+  const unusable = fileURLToPath(new URL('../../package.json/yate-chat.db', import.meta.url));
+  await withHttpLab({ offline: { store: { kind: 'sqlite', path: unusable } } }, async (lab) => {
+    const res = await fetch(`${lab.base}/healthz`);
+    assert.equal(res.status, 503);
+    const text = await res.text();
+    assert.deepEqual(JSON.parse(text), { status: 'unavailable', engine: 'up', store: 'unavailable', subscriptions: 'unavailable' });
+    assert.ok(!text.includes('package.json'), text);
   });
 });
 

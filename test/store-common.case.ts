@@ -274,6 +274,13 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       });
     });
 
+    test('health is ok while the store is open and says it is closed once closed', async (t) => {
+      const { store } = await open(t);
+      assert.deepEqual(store.health(), { ok: true });
+      await store.close();
+      assert.deepEqual(store.health(), { ok: false, reason: 'closed' });
+    });
+
     test('after close every call rejects with STORE_FAILED and close again is harmless', async (t) => {
       const { store } = await open(t);
       const a = await store.put(msg('alice', 'a'));

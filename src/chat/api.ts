@@ -43,6 +43,24 @@ export interface ChatStats {
   readonly emitted: number;
   /** Live presence subscriptions (SUBSCRIBE); 0 when presence.subscribe is off. */
   readonly subscriptions: number;
+  /** Why the offline store cannot be used now (it could not be opened, its server is away);
+   *  null when it can, or when it is off. */
+  readonly storeProblem: string | null;
+  /** Where presence subscriptions are kept (the store's name, or `memory`); null when
+   *  presence.subscribe is off. */
+  readonly subscriptionStore: string | null;
+  /** Why they are kept in memory only (the store could not be opened for them); else null. */
+  readonly subscriptionProblem: string | null;
+}
+
+/** What GET /healthz answers: can this module do its work now? Nothing private in it. */
+export interface ChatHealth {
+  /** The link to Yate is up and the offline store, when on, can be used. */
+  readonly ok: boolean;
+  readonly engine: 'up' | 'down';
+  readonly store: 'ok' | 'unavailable' | 'off';
+  /** `unavailable`: kept in memory only, lost at a restart (not counted against `ok`). */
+  readonly subscriptions: 'ok' | 'unavailable' | 'off';
 }
 
 /** A presence a user PUBLISHed (one per device: RFC 3903 publications). */
@@ -162,6 +180,8 @@ export interface ChatApi {
    *  store; not the sender's checks). Rejects BAD_ARGUMENT for a request that cannot be sent. */
   send(req: SendRequest): Promise<SendResult>;
   metrics(): ChatMetrics;
+  /** The engine link and the stores, now (no I/O). */
+  health(): ChatHealth;
 }
 
 /** Content type of a sent message: type/subtype, optional parameters, nothing that breaks a line. */
@@ -176,6 +196,9 @@ export interface ApiParts {
   readonly book: PresenceBook;
   /** null when presence.subscribe is off. */
   readonly watchers: Watchers | null;
+  /** Where subscriptions are kept, and why in memory only when the store failed them; null
+   *  when presence.subscribe is off. */
+  readonly subscriptionStore: { readonly name: string; readonly problem: string | null } | null;
   readonly view: { domainOf(user: string): string };
 }
 
@@ -199,9 +222,11 @@ export function chatApi(parts: ApiParts): ChatApi {
     }));
     return { user, total: messages.length < limit ? messages.length : await s.count(who), messages };
   }
+  const storeHealth = () => parts.queue?.store.health() ?? null;
   return {
     stats() {
       const { stats, config, conn } = k;
+      const health = storeHealth();
       const byCode = [...stats.rejected].sort((a, b) => a[0] - b[0]);
       return {
         mode: config.mode,
@@ -219,7 +244,18 @@ export function chatApi(parts: ApiParts): ChatApi {
         offered: conn.counters.offered,
         emitted: conn.counters.emitted,
         subscriptions: parts.watchers?.size ?? 0,
+        storeProblem: health && !health.ok ? health.reason : null,
+        subscriptionStore: parts.subscriptionStore?.name ?? null,
+        subscriptionProblem: parts.subscriptionStore?.problem ?? null,
       };
+    },
+    health() {
+      const engine = k.conn.state === 'open' ? 'up' : 'down';
+      const s = storeHealth();
+      const store = s === null ? 'off' : s.ok ? 'ok' : 'unavailable';
+      const subs = parts.subscriptionStore;
+      const subscriptions = subs === null ? 'off' : subs.problem === null ? 'ok' : 'unavailable';
+      return { ok: engine === 'up' && store !== 'unavailable', engine, store, subscriptions };
     },
     presence(user) {
       const list = user === undefined ? book.list() : book.all(fromText(user));

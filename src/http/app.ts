@@ -1,6 +1,7 @@
 // The HTTP face's routes (hono). Every answer is JSON, except /metrics (Prometheus text):
 //
 //   GET  /metrics               no token
+//   GET  /healthz               no token: 200 when the link to Yate is up and the store usable, else 503
 //   POST /v1/messages           send a MESSAGE as `from` (send.ts); the real outcome
 //   GET  /v1/presence[/USER]    what `chat presence` shows
 //   GET  /v1/queue[/USER]       what `chat queue` shows
@@ -36,6 +37,14 @@ export function createApp({ chat, metrics, token, log }: AppDeps): Hono {
   const app = new Hono();
 
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
+
+  // For load balancers and monitoring: no token, and nothing private in it (no store name, path
+  // or address, no reason text: those are in Yate's log and `status yate-chat`).
+  app.get('/healthz', (c) => {
+    const h = chat.health();
+    c.header('cache-control', 'no-store');
+    return c.json({ status: h.ok ? 'ok' : 'unavailable', engine: h.engine, store: h.store, subscriptions: h.subscriptions }, h.ok ? 200 : 503);
+  });
 
   if (token !== null) {
     app.use('/v1/*', bearerAuth({

@@ -17,6 +17,7 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     purge: fail,
     purgeExpired: fail,
     stats: newCounters,
+    health: () => ({ ok: false, reason: cause }),
     close: () => Promise.resolve(),
   };
 }

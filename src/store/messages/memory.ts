@@ -2,7 +2,7 @@
 // For tests of other parts and for running without persistence.
 
 import { YateChatError } from '../../errors.js';
-import { byteString, type StoreClock } from '../common.js';
+import { byteString, HEALTHY, type StoreClock } from '../common.js';
 import { checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreLimits, StoredMessage } from './types.js';
 
@@ -149,6 +149,8 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
       }),
 
     stats: () => ({ ...counters }),
+
+    health: () => (closed ? { ok: false, reason: 'closed' } : HEALTHY),
 
     close: async () => {
       closed = true;

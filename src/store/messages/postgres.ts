@@ -170,6 +170,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
 
     stats: () => ({ ...counters }),
 
+    health: () => link.health(),
+
     close: async () => {
       listeners.clear();
       await link.close();

@@ -5,7 +5,7 @@
 
 import type Database from 'better-sqlite3';
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
-import { byteString, type StoreClock } from '../common.js';
+import { byteString, HEALTHY, type StoreClock } from '../common.js';
 import { closeDatabase, openPrepared, runOn, type SqliteFileOptions } from '../sqlite/open.js';
 import { checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import { paramsColumn, rowToMessage, type MessageRow } from './rows.js';
@@ -127,6 +127,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
       }),
 
     stats: () => ({ ...counters }),
+
+    health: () => (db.open ? HEALTHY : { ok: false, reason: 'closed' }),
 
     close: async () => {
       try {

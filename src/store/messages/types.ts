@@ -5,6 +5,7 @@
 // The interface is async although SQLite is synchronous, so that a network backend (PostgreSQL
 // shared by several Yate nodes) can implement it unchanged. All strings are byte strings
 // (one char per byte, 0..255; see protocol/bytes.ts) and come back byte for byte.
+import type { StoreHealth } from '../common.js';
 import type { SharedState } from '../shared.js';
 
 /** What the pipeline hands to `put`. */
@@ -102,9 +103,14 @@ export interface MessageStore {
   /** Deletes every message expired at `now` (default: the store's clock); resolves with how many. */
   purgeExpired(now?: number): Promise<number>;
   stats(): StoreStats;
+  /** Can it be used now? Read without touching the disk or the server: a store that could not
+   *  be opened, is closed, or (PostgreSQL) has lost its server says why. For `status`, the
+   *  ready line and GET /healthz. */
+  health(): StoreHealth;
   /** Idempotent. Every later call rejects STORE_FAILED. */
   close(): Promise<void>;
 }
+
 
 /** Limits shared by every backend. */
 export interface StoreLimits {
