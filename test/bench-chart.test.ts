@@ -1,6 +1,7 @@
 // The benchmark chart (bench/chart.ts, bench/yate/chart.ts): an SVG that parses, with one line
 // per pipeline in each panel and labelled axes, drawn from bench:yate's results or its table.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { chartSvg, linearTicks } from '../bench/chart.js';
 import { benchYateChart, parseTable, type StepFigures } from '../bench/yate/chart.js';
@@ -81,4 +82,11 @@ test('the strict reader used above refuses what is not well-formed', () => {
   for (const bad of ['<a><b></a></b>', '<a x=1/>', '<a>&</a>', '<a x="1" x="2"/>', '<a>', '<a/><b/>']) {
     assert.throws(() => parseXml(bad), Error, bad);
   }
+});
+
+test('docs/bench-yate.svg is what the chart command makes of the bench:yate table in docs/benchmarks.md', () => {
+  const root = new URL('../../', import.meta.url);
+  const table = readFileSync(new URL('docs/benchmarks.md', root), 'utf8');
+  const shipped = readFileSync(new URL('docs/bench-yate.svg', root), 'utf8');
+  assert.equal(shipped, benchYateChart(parseTable(table), 'figures of the bench:yate table in docs/benchmarks.md'));
 });
