@@ -99,3 +99,10 @@ async function waitFor<T>(f: () => T | undefined, ms = 5000): Promise<T> {
     if (Date.now() > until) throw new Error(`nothing within ${ms} ms`);
   }
 }
+
+test('the JavaScript example is the TypeScript one without its type annotations, so the two never drift apart', () => {
+  const root = new URL('../../', import.meta.url);
+  const body = (file: string) => readFileSync(new URL(file, root), 'utf8').replace(/^(#!.*\n)(\/\/.*\n)+/, '$1');
+  const stripped = body('examples/auto-responder.ts').replace(/\((\w+): \w+\)(: Promise<void>)?/g, '($1)');
+  assert.equal(body('examples/auto-responder.mjs'), stripped);
+});
