@@ -222,7 +222,7 @@ test('a missing file is refused naming its path', () => {
   const err = refusal(file);
   assert.equal(err.file, file);
   assert.deepEqual(err.issues, [{ field: '', message: 'cannot read the rules file: no such file' }]);
-  assert.equal(err.message, `Rules file ${file} is invalid (1 problem):\n  - cannot read the rules file: no such file`);
+  assert.equal(err.message, `Rules file ${file} cannot be read (1 problem):\n  - cannot read the rules file: no such file`);
 });
 
 test('a folder given as the rules file is refused naming its path', () => {

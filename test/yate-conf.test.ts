@@ -56,3 +56,13 @@ test('the environment file sample names only variables yate-chat help lists', ()
   assert.ok(names.length >= 5, names.join(' '));
   for (const n of names) assert.match(HELP, new RegExp(`^  ${n} `, 'm'), n);
 });
+
+test('the README names the same [scripts] line and socket path, and the sample rules\' comment the command\'s full path', () => {
+  const readme = read('README.md');
+  assert.ok(readme.includes(`${COMMAND}=${RULES}`), 'the [scripts] line');
+  const [, , socket] = unitExecStart(UNIT);
+  assert.ok(readme.includes(`yate-chat --connect ${socket} ${RULES}`), `the socket-mode command with ${socket}`);
+  assert.ok(!/--connect unix:\/(?!run\/yate\/yate-chat\.sock)/.test(readme), 'no other socket path');
+  const sample = JSON.parse(read('yate-conf/yate-chat.json')) as { '//': string[] };
+  assert.ok(sample['//'][0]!.includes(`[scripts] ${COMMAND}=${RULES}`), sample['//'][0]);
+});

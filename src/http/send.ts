@@ -36,7 +36,7 @@ export function problemsOf(error: z.ZodError): Problem[] {
   );
 }
 
-/** The HTTP status for a message's SIP code (README, "The HTTP face"). */
+/** The HTTP status for a message's SIP code (docs/http.md, "The send API"). */
 export function httpStatusOf(code: number, rateLimited: boolean): number {
   if (rateLimited) return 429;
   if (code === 202) return 202;
