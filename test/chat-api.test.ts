@@ -51,7 +51,7 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
   const before = chat.stats();
   assert.deepEqual({ ...before, rttP50Ms: null, offered: 0, emitted: 0 }, {
     mode: 'confirmed', received: 0, handed: 0, delivered: 0, stored: 0, offlineDelivered: 0, rejected: 0, rejectedByCode: {},
-    rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0, subscriptions: 0,
+    rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0, subscriptions: 0, offlineRefused: 0, offlineGaveUp: 0,
   });
   await sip.receiveRegister({ user: '234', contact: 'sip:234@127.0.0.1:5070' });
   assert.equal(await sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);

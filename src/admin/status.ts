@@ -26,6 +26,8 @@ export function statusLine(chat: ChatModule): string {
     ['offered', s.offered],
     ['emitted', s.emitted],
     ['subscriptions', s.subscriptions],
+    ['offline_refused', s.offlineRefused],
+    ['offline_gave_up', s.offlineGaveUp],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

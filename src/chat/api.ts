@@ -26,6 +26,11 @@ export interface ChatStats {
   readonly delivered: number;
   readonly stored: number;
   readonly offlineDelivered: number;
+  /** Stored messages the recipient's device refused for good (a final code not in
+   *  offline.storeCodes): deleted undelivered. */
+  readonly offlineRefused: number;
+  /** Stored messages given up after offline.maxAttempts failed deliveries. */
+  readonly offlineGaveUp: number;
   /** Every refusal, whatever its code. */
   readonly rejected: number;
   /** Refusals per SIP code, codes ascending. */
@@ -210,6 +215,8 @@ export function chatApi(parts: ApiParts): ChatApi {
         delivered: stats.delivered,
         stored: stats.stored,
         offlineDelivered: stats.offlineDelivered,
+        offlineRefused: stats.offlineDropped.refused,
+        offlineGaveUp: stats.offlineDropped.attempts,
         rejected: byCode.reduce((sum, [, n]) => sum + n, 0),
         rejectedByCode: Object.fromEntries(byCode),
         rateLimited: stats.rateLimited,

@@ -110,6 +110,14 @@ export function createMetrics(chat: ChatModule): Registry {
   counter('yatechat_stored_total', 'Messages kept in the offline store', () => m().stats.stored);
   counter('yatechat_offline_delivered_total', 'Stored messages delivered', () => m().stats.offlineDelivered);
   new Counter({
+    name: 'yatechat_offline_dropped_total', help: 'Stored messages ended undelivered (refused: the device refused it for good; attempts: offline.maxAttempts failed deliveries)',
+    labelNames: ['reason'], registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(m().stats.offlineDropped)) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
     name: 'yatechat_webhook_calls_total', help: 'Webhook calls by outcome (ok: 2xx, refused: another status, failed: no connection, timeout)',
     labelNames: ['outcome'], registers,
     collect() {
