@@ -163,6 +163,10 @@ test('send() rejects BAD_ARGUMENT for a request that cannot be sent, and sends n
     [{ from: '123', to: '234', text: '' }, /no text/],
     [{ from: '123', to: '234', text: 'x', type: 'text/plain\r\nX-Evil: 1' }, /not a content type/],
     [{ from: '123', to: '234', text: 'x', type: 'plain' }, /not a content type/],
+    [{ from: '123', to: '234', text: 'x', headers: { 'X-Priority': '1' } }, /"X-Priority" is not a header that describes the body/],
+    [{ from: '123', to: '234', text: 'x', headers: { 'content-language': 'en\r\nX-Evil: 1' } }, /Content-Language: expected/],
+    [{ from: '123', to: '234', text: 'eA==x', bodyEncoding: 'base64' }, /not base64/],
+    [{ from: '123', to: '234', text: 'x', bodyEncoding: 'hex' as 'base64' }, /bodyEncoding must be "base64"/],
   ];
   for (const [req, message] of bad) {
     await assert.rejects(chat.send(req), (err) => code(err, 'BAD_ARGUMENT') && message.test((err as Error).message), JSON.stringify(req));

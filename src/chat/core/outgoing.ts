@@ -38,6 +38,9 @@ export interface Outgoing {
  */
 export const CARRIED_HEADERS = ['Call-ID', 'Content-Encoding', 'Content-Language', 'Content-Disposition'] as const;
 
+/** The carried headers that describe the body: what a sender through the API may give. */
+export const BODY_HEADERS = ['Content-Encoding', 'Content-Language', 'Content-Disposition'] as const;
+
 /** What may go back into a header: no byte that ends a line, at most a line's worth. */
 const CLEAN = /^[^\x00-\x1f\x7f]{1,1024}$/;
 
@@ -49,6 +52,19 @@ export function carriedHeaders(get: (name: string) => string | undefined): Recor
     const raw = (name === 'Call-ID' ? get('sip_callid') : undefined) ?? get(`sip_${name.toLowerCase()}`) ?? get(`sip_${name}`);
     const value = raw?.trim();
     if (value && CLEAN.test(value)) out[name] = value;
+  }
+  return out;
+}
+
+/** `headers` with names of BODY_HEADERS in any case, as their canonical names; a string saying
+ *  what is wrong with the first one that is not such a header or whose value is not clean. */
+export function bodyHeaders(headers: Readonly<Record<string, string>>): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const known = BODY_HEADERS.find((h) => h.toLowerCase() === name.toLowerCase());
+    if (!known) return `${JSON.stringify(name)} is not a header that describes the body (${BODY_HEADERS.join(', ')})`;
+    if (typeof value !== 'string' || !CLEAN.test(value.trim())) return `${known}: expected 1 to 1024 characters without line breaks or control characters`;
+    out[known] = value.trim();
   }
   return out;
 }
