@@ -289,10 +289,14 @@ test('stored messages for a user who registers over TCP go out on that connectio
   });
 });
 
-test('an "is typing" indication (application/im-iscomposing+xml) for an offline user is not kept: 480', async () => {
-  await withLab({}, async (lab) => {
+test('an "is typing" indication (application/im-iscomposing+xml) for a user who is not reachable is not kept: 480 on both paths, also when the device stops answering', async () => {
+  await withLab({ rules: rules({ delivery: { inPlace: false } }), ysipchan: { responder: () => 408 } }, async (lab) => {
     const composing = '<?xml version="1.0"?><isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing"><state>active</state></isComposing>';
-    assert.equal(await send(lab, 'generic', { called: '555', type: 'application/im-iscomposing+xml', body: composing }), 480);
+    await lab.register('234', 5070);
+    for (const path of PATHS) {
+      assert.equal(await send(lab, path, { called: '555', type: 'application/im-iscomposing+xml', wire: composing }), 480, path);
+      assert.equal(await send(lab, path, { called: '234', type: 'application/im-iscomposing+xml', wire: composing }), 480, path);
+    }
     assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
   });
 });
