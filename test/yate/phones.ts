@@ -8,9 +8,9 @@
 //               and its log (-d 6 -l FILE: message states such as `Delivered to DeliveredToUser`,
 //               the SIP traffic). It opens its SIP port only when $HOME/.local/share/linphone
 //               exists (else it stays in GlobalStartup), so the folder is made first.
-//   baresip     its stdio console, which wants a terminal: run under `script` (util-linux) on a
-//               pseudo-terminal, commands typed as `/message TEXT` (to the current contact) and
-//               `/quit`; incoming MESSAGEs print as `sip:123@127.0.0.1: "TEXT"`.
+//   baresip     its stdio console, which wants a terminal: run under `script` (util-linux; Debian
+//               bsdutils) on a pseudo-terminal, commands typed as `/message TEXT` (to the current
+//               contact) and `/quit`; incoming MESSAGEs print as `sip:123@127.0.0.1: "TEXT"`.
 //
 // Every wait polls with a generous deadline (the machine is shared and may be slow); nothing here
 // times anything. Each client runs in a process group of its own, registered with the suite's
@@ -73,7 +73,7 @@ function findLinphone(): ClientInstall | string {
 function findBaresip(): ClientInstall | string {
   const bin = onPath('baresip');
   if (!bin) return 'baresip is not installed (Debian package baresip-core): real-client test skipped';
-  if (!onPath('script')) return 'script (util-linux) is not installed: baresip\'s console needs a terminal; real-client test skipped';
+  if (!onPath('script')) return 'script is not installed (Debian package bsdutils, from util-linux): baresip\'s console needs a terminal; real-client test skipped';
   const prefix = path.dirname(path.dirname(bin));
   const modules = [path.join(prefix, 'lib', 'baresip', 'modules'), path.join(prefix, 'lib', `${process.arch === 'x64' ? 'x86_64' : process.arch}-linux-gnu`, 'baresip', 'modules')]
     .find((dir) => ['stdio.so', 'presence.so', 'menu.so', 'contact.so', 'account.so'].every((m) => exists(path.join(dir, m))));
