@@ -257,6 +257,18 @@ test('a listener bound to every address gives the port; the host is the one the 
   });
 });
 
+test('when Yate does not say where the SUBSCRIBE arrived, our Contact is its request URI as written, and Yate\'s log says so once', async () => {
+  await withLab({}, async (lab) => {
+    // A module before ysipchan that answers every status request itself, with nothing in it.
+    lab.emu.install('engine.status', 50, (m) => (m.getParam('module') ?? '').startsWith('sip transports'));
+    await lab.register('123', 5080);
+    assert.equal((await subscribe(lab, { uri: 'sip:234@127.0.0.1' })).headers.get('Contact'), '<sip:234@127.0.0.1>');
+    assert.equal((await subscribe(lab, { uri: 'sip:234@127.0.0.1:5060', callid: 'sub-2@127.0.0.1' })).headers.get('Contact'), '<sip:234@127.0.0.1:5060>');
+    await lab.emu.log.waitForLog(/ysipchan did not say the local address of its transport general/);
+    assert.equal(lab.emu.log.grep(/did not say the local address/).length, 1);
+  });
+});
+
 test('ysipchan\'s transport status line is read for its local address, IPv4 or IPv6', () => {
   assert.deepEqual(localOf('module=sip,protocol=SIP;name=general,protocol=UDP,status=Connected,statustime=208,local=127.0.0.1:57922,lines=,references=2,reason=\r\n'), { host: '127.0.0.1', port: '57922' });
   assert.deepEqual(localOf('module=sip,protocol=SIP;name=tcp-7,protocol=TCP,local=[2001:db8::1]:5061,remote=[2001:db8::2]:40000'), { host: '[2001:db8::1]', port: '5061' });

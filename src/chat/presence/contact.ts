@@ -8,9 +8,11 @@
 // `module=sip transports NAME` answers that transport's `local=HOST:PORT` (ysipchan's
 // msgStatusTransport). A transport bound to every address (0.0.0.0, ::) gives the port only:
 // the host is then the one the watcher wrote in the request URI. Asked once per transport (a
-// few are kept); when Yate does not say, the request URI as it came (said once in Yate's log).
+// few are kept; asked again when Yate did not answer in time); when Yate does not say, the
+// request URI as it came (said once in Yate's log).
 import type { Message } from '../../engine/message.js';
 import type { Kernel } from '../core/kernel.js';
+import { dispatch } from '../core/router.js';
 import { escapeUser } from '../core/sip.js';
 import { MARK } from '../core/vocabulary.js';
 
@@ -76,17 +78,14 @@ export class ContactFinder {
   async #local(connection: string): Promise<LocalAddress | null> {
     if (!connection || !/^[^\x00-\x20]+$/.test(connection)) return null;
     if (this.#known.has(connection)) return this.#known.get(connection)!;
-    let found: LocalAddress | null = null;
+    let found: LocalAddress | null;
     try {
-      const r = await this.#k.conn.dispatch('engine.status', [['module', `sip transports ${connection}`], [MARK, this.#k.marker]], { timeoutMs: ASK_MS });
+      const r = await dispatch(this.#k, 'engine.status', [['module', `sip transports ${connection}`], [MARK, this.#k.marker]], ASK_MS);
       found = localOf(r.message.retval);
     } catch {
-      found = null;
+      return null; // Yate did not answer in time (busy): asked again at the next SUBSCRIBE
     }
-    if (!found) {
-      this.#k.warnOnce('contact', `ysipchan did not say the local address of its transport ${connection}: presence Contacts are the request URI as the watcher wrote it`);
-      return null; // asked again next time: Yate may answer then
-    }
+    if (!found) this.#k.warnOnce('contact', `ysipchan did not say the local address of its transport ${connection}: presence Contacts are the request URI as the watcher wrote it`);
     this.#known.set(connection, found);
     if (this.#known.size > KEPT) this.#known.delete(this.#known.keys().next().value!);
     return found;
