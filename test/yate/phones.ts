@@ -17,41 +17,18 @@
 // cleanup (engine.ts `live`), and is stopped when its test ends: `quit` first (so it unregisters),
 // then SIGKILL of what is left. Which client is missing is said once per test as its skip reason.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { DEFAULT_USERS, freePort, killGroup, live, type RunningYate } from './engine.js';
-import { findYate } from './find.js';
+import { findYate, onPath } from './find.js';
 
 export interface ClientInstall {
   readonly bin: string;
   readonly version: string;
   /** baresip: the folder of its modules (stdio.so, presence.so...). */
   readonly modules?: string;
-}
-
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-function exists(file: string): boolean {
-  try {
-    accessSync(file, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function version(bin: string, args: string[], re: RegExp): string {
@@ -76,7 +53,7 @@ function findBaresip(): ClientInstall | string {
   if (!onPath('script')) return 'script is not installed (Debian package bsdutils, from util-linux): baresip\'s console needs a terminal; real-client test skipped';
   const prefix = path.dirname(path.dirname(bin));
   const modules = [path.join(prefix, 'lib', 'baresip', 'modules'), path.join(prefix, 'lib', `${process.arch === 'x64' ? 'x86_64' : process.arch}-linux-gnu`, 'baresip', 'modules')]
-    .find((dir) => ['stdio.so', 'presence.so', 'menu.so', 'contact.so', 'account.so'].every((m) => exists(path.join(dir, m))));
+    .find((dir) => ['stdio.so', 'presence.so', 'menu.so', 'contact.so', 'account.so'].every((m) => existsSync(path.join(dir, m))));
   if (!modules) return `baresip's modules (stdio, presence, menu, contact, account) are not under ${prefix}/lib: real-client test skipped`;
   return { bin, version: version(bin, ['-h'], /baresip v(\S+)/), modules };
 }
