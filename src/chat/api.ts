@@ -7,7 +7,7 @@ import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
 import type { Kernel } from './core/kernel.js';
-import type { Outgoing } from './core/outgoing.js';
+import { bodyHeaders, type Outgoing } from './core/outgoing.js';
 import type { Stats } from './core/stats.js';
 import { DEFAULT_ANTILOOP } from './core/vocabulary.js';
 import type { Messaging } from './messaging/index.js';
@@ -26,6 +26,11 @@ export interface ChatStats {
   readonly delivered: number;
   readonly stored: number;
   readonly offlineDelivered: number;
+  /** Stored messages the recipient's device refused for good (a final code not in
+   *  offline.storeCodes): deleted undelivered. */
+  readonly offlineRefused: number;
+  /** Stored messages given up after offline.maxAttempts failed deliveries. */
+  readonly offlineGaveUp: number;
   /** Every refusal, whatever its code. */
   readonly rejected: number;
   /** Refusals per SIP code, codes ascending. */
@@ -108,6 +113,8 @@ export interface QueuedMessage {
   readonly body: string;
   /** The body's size in bytes. */
   readonly bytes: number;
+  /** The SIP headers it will carry (Call-ID, Content-Encoding...); {} when none. */
+  readonly headers: Readonly<Record<string, string>>;
   /** Failed delivery attempts so far. */
   readonly attempts: number;
 }
@@ -129,6 +136,12 @@ export interface SendRequest {
   readonly text: string;
   /** Content type [text/plain]. */
   readonly type?: string;
+  /** `base64`: `text` is the body's bytes in base64 (a binary body, say a deflated IMDN receipt),
+   *  sent as Yate carries binary bodies (xsip_body_encoding); none: `text` is the body (UTF-8). */
+  readonly bodyEncoding?: 'base64';
+  /** Headers that describe the body (Content-Encoding, Content-Language, Content-Disposition;
+   *  names in any case), sent with it. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Who asks [rmanager]: `rmanager` is the admin (routed without the sender's checks); `http`
    *  is a sender like a SIP client, so the sender's checks apply as to a MESSAGE from `from`
    *  (content type, size, deny lists, its rate limit). Also the `path` it is counted under. */
@@ -184,6 +197,9 @@ export interface ChatApi {
   health(): ChatHealth;
 }
 
+/** A whole base64 text (RFC 4648 alphabet, padded). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** Content type of a sent message: type/subtype, optional parameters, nothing that breaks a line. */
 const CONTENT_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:\s*;[^\x00-\x1f\x7f]*)?$/;
 
@@ -218,7 +234,7 @@ export function chatApi(parts: ApiParts): ChatApi {
     const who = fromText(user);
     const messages = (await s.pending(who, limit)).map((m): QueuedMessage => ({
       id: m.id, from: toText(m.sender), receivedAt: m.receivedAt, expiresAt: m.expiresAt, contentType: toText(m.contentType),
-      bodyEncoding: m.bodyEncoding, body: toText(m.body), bytes: m.body.length, attempts: m.attempts,
+      bodyEncoding: m.bodyEncoding, body: toText(m.body), bytes: m.body.length, attempts: m.attempts, headers: m.headers,
     }));
     return { user, total: messages.length < limit ? messages.length : await s.count(who), messages };
   }
@@ -235,6 +251,8 @@ export function chatApi(parts: ApiParts): ChatApi {
         delivered: stats.delivered,
         stored: stats.stored,
         offlineDelivered: stats.offlineDelivered,
+        offlineRefused: stats.offlineDropped.refused,
+        offlineGaveUp: stats.offlineDropped.attempts,
         rejected: byCode.reduce((sum, [, n]) => sum + n, 0),
         rejectedByCode: Object.fromEntries(byCode),
         rateLimited: stats.rateLimited,
@@ -281,8 +299,17 @@ export function chatApi(parts: ApiParts): ChatApi {
       if (!called) throw new YateChatError('BAD_ARGUMENT', `no recipient user in ${JSON.stringify(req.to)}`);
       if (!req.text) throw new YateChatError('BAD_ARGUMENT', 'no text to send');
       if (!CONTENT_TYPE.test(type)) throw new YateChatError('BAD_ARGUMENT', `not a content type: ${JSON.stringify(type)}`);
+      const base64 = req.bodyEncoding === 'base64';
+      if (req.bodyEncoding !== undefined && !base64) throw new YateChatError('BAD_ARGUMENT', `bodyEncoding must be "base64", got ${JSON.stringify(req.bodyEncoding)}`);
+      if (base64 && !BASE64.test(req.text)) throw new YateChatError('BAD_ARGUMENT', 'the body is not base64 (bodyEncoding "base64")');
+      const headers = bodyHeaders(req.headers ?? {});
+      if (typeof headers === 'string') throw new YateChatError('BAD_ARGUMENT', headers);
       const domain = given ?? k.config.domain ?? parts.view.domainOf(sender);
-      const out: Outgoing = { sender, domain, called, type: fromText(type), body: fromText(req.text), encoding: '', antiloop: DEFAULT_ANTILOOP };
+      const out: Outgoing = {
+        sender, domain, called, type: fromText(type), antiloop: DEFAULT_ANTILOOP, headers,
+        // A binary body goes as Yate carries one: its base64 text, and the encoding's name.
+        body: base64 ? req.text : fromText(req.text), encoding: base64 ? 'base64' : '',
+      };
       const r = await parts.messaging.submit(out, req.via === 'http' ? 'http' : 'rmanager');
       return { ...r, detail: toText(r.detail) };
     },

@@ -17,7 +17,7 @@ import type { Registry } from 'prom-client';
 import type { ChatModule } from '../chat/index.js';
 import type { Logger } from '../engine/logger.js';
 import { isYateChatError } from '../errors.js';
-import { httpStatusOf, problemsOf, SendBody } from './send.js';
+import { BODY_HEADER_FIELDS, httpStatusOf, problemsOf, SendBody } from './send.js';
 
 /** Largest request body read: a 16 KiB message body, JSON-escaped, fits. */
 export const MAX_REQUEST_BYTES = 128 * 1024;
@@ -67,13 +67,18 @@ export function createApp({ chat, metrics, token, log }: AppDeps): Hono {
       const problems = problemsOf(parsed.error);
       return c.json({ error: problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems }, 400);
     }
-    const { from, to, body, contentType } = parsed.data;
+    const { from, to, body, contentType, bodyEncoding } = parsed.data;
+    const headers: Record<string, string> = {};
+    for (const [field, header] of Object.entries(BODY_HEADER_FIELDS)) {
+      const value = parsed.data[field as keyof typeof BODY_HEADER_FIELDS];
+      if (value !== undefined) headers[header] = value;
+    }
     try {
-      const r = await chat.send({ from, to, text: body, ...(contentType ? { type: contentType } : {}), via: 'http' });
+      const r = await chat.send({ from, to, text: body, ...(contentType ? { type: contentType } : {}), ...(bodyEncoding ? { bodyEncoding: 'base64' as const } : {}), headers, via: 'http' });
       for (const [h, v] of Object.entries(r.headers ?? {})) c.header(h, v);
       return c.json({ code: r.code, detail: r.detail }, httpStatusOf(r.code, !!r.rateLimited) as Status);
     } catch (err) {
-      if (isYateChatError(err, 'BAD_ARGUMENT')) return c.json({ error: err.message, problems: [{ field: 'from', message: err.message }] }, 400);
+      if (isYateChatError(err, 'BAD_ARGUMENT')) return c.json({ error: err.message, problems: [{ field: /base64/.test(err.message) ? 'body' : 'from', message: err.message }] }, 400);
       throw err;
     }
   });
@@ -94,6 +99,7 @@ export function createApp({ chat, metrics, token, log }: AppDeps): Hono {
       messages: q.messages.map((m) => ({
         id: m.id, from: m.from, receivedAt: iso(m.receivedAt), expiresAt: iso(m.expiresAt), contentType: m.contentType,
         ...(m.bodyEncoding ? { bodyEncoding: m.bodyEncoding } : {}), body: m.body, bytes: m.bytes, attempts: m.attempts,
+        ...(Object.keys(m.headers).length ? { headers: m.headers } : {}),
       })),
     };
   }));

@@ -12,6 +12,7 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     pending: fail,
     delivered: fail,
     failed: fail,
+    dropped: fail,
     count: fail,
     recipients: fail,
     purge: fail,

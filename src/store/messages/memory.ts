@@ -9,10 +9,10 @@ import type { MessageStore, NewMessage, RecipientSummary, StoreLimits, StoredMes
 export type MemoryStoreOptions = Partial<StoreLimits> & StoreClock;
 
 /** A stored message as kept here: attempts change in place. */
-type Row = Omit<StoredMessage, 'attempts' | 'params'> & { attempts: number; readonly params: Record<string, string> };
+type Row = Omit<StoredMessage, 'attempts' | 'params' | 'headers'> & { attempts: number; readonly params: Record<string, string>; readonly headers: Record<string, string> };
 
 function copy(row: Row): StoredMessage {
-  return { ...row, params: copyParams(row.params) };
+  return { ...row, params: copyParams(row.params), headers: copyParams(row.headers) };
 }
 
 export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
@@ -101,6 +101,14 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         if (!row) return;
         row.attempts++;
         counters.failedAttempts++;
+      }),
+
+    dropped: (id: number) =>
+      op(() => {
+        const row = byId.get(id);
+        if (!row) return;
+        remove(row);
+        counters.droppedDeleted++;
       }),
 
     count: (recipient?: string) =>

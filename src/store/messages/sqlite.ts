@@ -15,9 +15,9 @@ export interface SqliteStoreOptions extends SqliteFileOptions, Partial<StoreLimi
 
 function prepare(db: Database.Database) {
   return {
-    insert: db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string | null, number, number]>(
-      `INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insert: db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string | null, string | null, number, number]>(
+      `INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, headers, received_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     dropExpiredOf: db.prepare<[Buffer, number]>('DELETE FROM messages WHERE recipient = ? AND expires_at <= ?'),
     countOf: db.prepare<[Buffer, number], number>('SELECT count(*) FROM messages WHERE recipient = ? AND expires_at > ?').pluck(),
@@ -69,8 +69,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
       purged = q.purgeExpired.run(now).changes;
       if ((q.total.get() ?? 0) >= limits.maxMessages) throw fullError(limits.maxMessages);
     }
-    const params = paramsColumn(m.params);
-    const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt);
+    const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body),
+      paramsColumn(m.params), paramsColumn(m.headers), m.receivedAt, m.expiresAt);
     return { stored: { id: Number(info.lastInsertRowid), ...m, attempts: 0 }, dropped: dropped + purged };
   });
 
@@ -100,6 +100,11 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
     failed: (id: number) =>
       op('failed', () => {
         counters.failedAttempts += q.failed.run(id).changes;
+      }),
+
+    dropped: (id: number) =>
+      op('dropped', () => {
+        counters.droppedDeleted += q.remove.run(id).changes;
       }),
 
     count: (recipient?: string) =>

@@ -25,6 +25,9 @@ export interface NewMessage {
   readonly receivedAt?: number;
   /** Extra routing information needed back on delivery (domain, caller display name...). */
   readonly params?: Readonly<Record<string, string>>;
+  /** SIP headers the message carries to its recipient as the sender wrote them (name -> value:
+   *  Call-ID, Content-Encoding...). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A message as stored. Fresh objects every time: mutating one never changes the store. */
@@ -45,6 +48,8 @@ export interface StoredMessage {
   readonly attempts: number;
   /** `{}` when the message was stored without params. */
   readonly params: Readonly<Record<string, string>>;
+  /** `{}` when the message was stored without headers. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface RecipientSummary {
@@ -63,6 +68,8 @@ export interface StoreStats {
   readonly deliveredDeleted: number;
   /** Calls of `failed` that found their message. */
   readonly failedAttempts: number;
+  /** Messages deleted undelivered by `dropped`. */
+  readonly droppedDeleted: number;
   /** Expired messages deleted (by `purgeExpired`, or by `put` making room for its recipient). */
   readonly expiredPurged: number;
   /** Messages deleted by `purge(recipient)`. */
@@ -94,6 +101,9 @@ export interface MessageStore {
   delivered(id: number): Promise<void>;
   /** Counts a failed attempt and keeps the message. Unknown ids are ignored. */
   failed(id: number): Promise<void>;
+  /** Deletes the message undelivered (refused for good, or out of attempts). Unknown or already
+   *  deleted ids are ignored. */
+  dropped(id: number): Promise<void>;
   /** Unexpired messages waiting for `recipient`, or for everyone. */
   count(recipient?: string): Promise<number>;
   /** Every recipient with unexpired messages, in byte order of the recipient. */
