@@ -79,11 +79,22 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(new Set(ids).size, ids.length);
     });
 
-    test('a message stored without params or encoding comes back with {} and an empty encoding', async (t) => {
+    test('a message stored without params, headers or encoding comes back with {}, {} and an empty encoding', async (t) => {
       const { store } = await open(t);
       await store.put(msg('alice', 'hi'));
       const [m] = await store.pending('alice');
-      assert.deepEqual([m?.params, m?.bodyEncoding], [{}, '']);
+      assert.deepEqual([m?.params, m?.headers, m?.bodyEncoding], [{}, {}, '']);
+    });
+
+    test('the headers a message carries come back byte for byte, in order, with a binary body', async (t) => {
+      const { store } = await open(t);
+      const deflated = '\x78\x9c\x00\xff\r\n%z:\x01';
+      const headers = { 'Call-ID': 'a84b4c76e66710@pc33.example.com', 'Content-Encoding': 'deflate', 'Content-Language': 'de-\xe4', ['__proto__']: 'a key' };
+      const put = await store.put(msg('alice', deflated, { contentType: 'message/imdn+xml', bodyEncoding: '', headers }));
+      const [m] = await store.pending('alice');
+      assert.deepEqual(m, put);
+      assert.equal(m?.body, deflated);
+      assert.deepEqual(Object.entries(m!.headers), Object.entries(headers));
     });
 
     test('a receivedAt given by the caller is kept, and expiry counts from the store clock', async (t) => {
@@ -117,6 +128,17 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual((await store.pending('alice')).map((m) => m.id), [a.id]);
       assert.deepEqual((await store.pending('carol')).map((m) => m.id), [c.id]);
       assert.equal(store.stats().deliveredDeleted, 1);
+    });
+
+    test('dropped deletes that message undelivered and counts it apart from deliveries', async (t) => {
+      const { store } = await open(t);
+      const a = await store.put(msg('alice', 'refused for good'));
+      const b = await store.put(msg('alice', 'next'));
+      await store.dropped(a.id);
+      await store.dropped(a.id);
+      await store.dropped(987654);
+      assert.deepEqual((await store.pending('alice')).map((m) => m.id), [b.id]);
+      assert.deepEqual([store.stats().droppedDeleted, store.stats().deliveredDeleted], [1, 0]);
     });
 
     test('failed keeps the message and counts its attempts', async (t) => {
@@ -192,6 +214,7 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       const { store } = await open(t);
       await rejectsWith(store.put(msg('alice', 'snow \u2603 man')), 'BAD_ARGUMENT');
       await rejectsWith(store.put(msg('alice', 'ok', { params: { name: '\u0100' } })), 'BAD_ARGUMENT');
+      await rejectsWith(store.put(msg('alice', 'ok', { headers: { 'Content-Language': '\u0100' } })), 'BAD_ARGUMENT');
       await rejectsWith(store.pending('\u0101lice'), 'BAD_ARGUMENT');
       assert.equal(await store.count(), 0);
     });
@@ -270,7 +293,7 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await store.put(msg('alice', 'a'));
       await store.put(msg('alice', 'b'));
       assert.deepEqual(store.stats(), {
-        stored: 2, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0,
+        stored: 2, deliveredDeleted: 0, failedAttempts: 0, droppedDeleted: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0,
       });
     });
 
@@ -295,7 +318,7 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(await store.count('alice'), 1);
       assert.equal(await store.count(), 1);
       assert.deepEqual((await store.recipients()).map((r) => [r.recipient, r.count]), [['alice', 1]]);
-      await store.deliveredTo(owed.id, 'laptop', T0 + 120_000);
+      await store.doneWith(owed.id, 'laptop', T0 + 120_000);
       assert.deepEqual(await store.pending('alice'), []);
       assert.deepEqual(await store.recipients(), []);
       assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.body), ['taken by all', 'owed']);
@@ -307,10 +330,10 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(m.lateUntil, 0);
       assert.deepEqual((await store.pendingFor('alice', 'phone')).map((x) => x.id), [m.id]);
       assert.deepEqual((await store.pendingFor('alice', 'laptop')).map((x) => x.id), [m.id]);
-      await store.deliveredTo(m.id, 'phone', T0 + 30_000);
+      await store.doneWith(m.id, 'phone', T0 + 30_000);
       assert.deepEqual(await store.pendingFor('alice', 'phone'), []);
       assert.deepEqual((await store.pendingFor('alice', 'laptop')).map((x) => x.lateUntil), [T0 + 30_000]);
-      await store.deliveredTo(m.id, 'laptop', T0 + 99_000);
+      await store.doneWith(m.id, 'laptop', T0 + 99_000);
       assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.lateUntil), [T0 + 30_000], 'the first device to take it starts the window');
       at(30_000);
       assert.deepEqual(await store.pendingFor('alice', 'tablet'), []);
@@ -319,15 +342,15 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
     test('deliveredTo deletes a message once no device is owed it and its late window is over (a window of 0: at once)', async (t) => {
       const { store } = await open(t);
       const m = await store.put(msg('alice', 'kept while offline'));
-      await store.deliveredTo(m.id, 'phone', T0);
+      await store.doneWith(m.id, 'phone', T0);
       assert.deepEqual(await store.pendingFor('alice', 'laptop'), []);
       assert.equal(store.stats().deliveredDeleted, 1);
       const f = await store.put(msg('alice', 'fork', { tookBy: ['phone'], owedBy: ['laptop', 'tablet'], lateUntil: T0 }));
-      await store.deliveredTo(f.id, 'laptop', T0);
+      await store.doneWith(f.id, 'laptop', T0);
       assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.id), [f.id], 'still owed to the tablet');
-      await store.deliveredTo(f.id, 'tablet', T0);
-      await store.deliveredTo(f.id, 'tablet', T0);
-      await store.deliveredTo(987654, 'tablet', T0);
+      await store.doneWith(f.id, 'tablet', T0);
+      await store.doneWith(f.id, 'tablet', T0);
+      await store.doneWith(987654, 'tablet', T0);
       assert.deepEqual(await store.pendingFor('alice', 'other'), []);
       assert.equal(store.stats().deliveredDeleted, 2);
     });
@@ -341,15 +364,20 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual((await store.pendingFor('alice', 'new')).map((x) => x.id), [m.id]);
     });
 
-    test('refusedBy: that device never gets the message again, the others still do', async (t) => {
-      const { store } = await open(t);
+    test('a device that refused a message for good is done with it: it never gets it again, the devices owed it still do, others within the late window', async (t) => {
+      const { store, at } = await open(t);
       const m = await store.put(msg('alice', 'a receipt', { owedBy: ['baresip', 'linphone'] }));
-      await store.refusedBy(m.id, 'baresip');
-      await store.refusedBy(987654, 'baresip');
+      await store.doneWith(m.id, 'baresip', T0 + 60_000);
+      await store.doneWith(987654, 'baresip', T0 + 60_000);
       assert.deepEqual(await store.pendingFor('alice', 'baresip'), []);
       assert.deepEqual((await store.pendingFor('alice', 'linphone')).map((x) => x.id), [m.id]);
-      assert.deepEqual((await store.pendingFor('alice', 'new')).map((x) => x.id), [m.id], 'no device took it yet');
-      assert.equal(await store.count('alice'), 1);
+      assert.deepEqual((await store.pendingFor('alice', 'new')).map((x) => x.id), [m.id], 'within the late window');
+      assert.equal(await store.count('alice'), 1, 'linphone is still owed it');
+      const lone = await store.put(msg('carol', 'kept while offline'));
+      await store.doneWith(lone.id, 'baresip', T0 + 60_000);
+      assert.equal(await store.count('carol'), 0, 'a message its one device refused waits no more');
+      at(60_000);
+      assert.deepEqual(await store.pendingFor('alice', 'new'), []);
     });
 
     test('purgeExpired also deletes the messages no device is owed whose late window is over, and only those', async (t) => {
@@ -381,14 +409,21 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       const { store } = await open(t);
       const m = await store.put(msg('alice', 'x', { owedBy: ['urn:uuid:\xe9'] }));
       assert.deepEqual((await store.pendingFor('alice', 'urn:uuid:\xe9')).map((x) => x.id), [m.id]);
-      await store.deliveredTo(m.id, 'URN:uuid:\xe9', T0 + 1000);
+      await store.doneWith(m.id, 'URN:uuid:\xe9', T0 + 1000);
       assert.deepEqual((await store.pendingFor('alice', 'urn:uuid:\xe9')).map((x) => x.id), [m.id], 'another spelling is another device');
       await rejectsWith(store.put(msg('alice', 'x', { owedBy: [''] })), 'BAD_ARGUMENT');
       await rejectsWith(store.put(msg('alice', 'x', { owedBy: ['a'], tookBy: ['a'] })), 'BAD_ARGUMENT');
       await rejectsWith(store.put(msg('alice', 'x', { refusedBy: ['a'], tookBy: ['a'] })), 'BAD_ARGUMENT');
       await rejectsWith(store.put(msg('alice', 'x', { owedBy: ['\u0100'] })), 'BAD_ARGUMENT');
       await rejectsWith(store.pendingFor('alice', ''), 'BAD_ARGUMENT');
-      await rejectsWith(store.deliveredTo(m.id, '', T0), 'BAD_ARGUMENT');
+      await rejectsWith(store.doneWith(m.id, '', T0), 'BAD_ARGUMENT');
+    });
+
+    test('health is ok while the store is open and says it is closed once closed', async (t) => {
+      const { store } = await open(t);
+      assert.deepEqual(store.health(), { ok: true });
+      await store.close();
+      assert.deepEqual(store.health(), { ok: false, reason: 'closed' });
     });
 
     test('after close every call rejects with STORE_FAILED and close again is harmless', async (t) => {
@@ -400,15 +435,15 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await rejectsWith(store.pending('alice'), 'STORE_FAILED');
       await rejectsWith(store.delivered(a.id), 'STORE_FAILED');
       await rejectsWith(store.failed(a.id), 'STORE_FAILED');
+      await rejectsWith(store.dropped(a.id), 'STORE_FAILED');
       await rejectsWith(store.count(), 'STORE_FAILED');
       await rejectsWith(store.recipients(), 'STORE_FAILED');
       await rejectsWith(store.purge('alice'), 'STORE_FAILED');
       await rejectsWith(store.purgeExpired(), 'STORE_FAILED');
-      assert.equal(store.stats().failures, 8);
+      assert.equal(store.stats().failures, 9);
       await rejectsWith(store.pendingFor('alice', 'phone'), 'STORE_FAILED');
       await rejectsWith(store.countFor('alice', 'phone'), 'STORE_FAILED');
-      await rejectsWith(store.deliveredTo(a.id, 'phone', T0), 'STORE_FAILED');
-      await rejectsWith(store.refusedBy(a.id, 'phone'), 'STORE_FAILED');
+      await rejectsWith(store.doneWith(a.id, 'phone', T0), 'STORE_FAILED');
     });
   });
 }

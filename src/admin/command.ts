@@ -17,7 +17,7 @@ const HELP = [
   '  chat queue [USER]          stored offline messages (counts, or one user\'s list)',
   '  chat purge USER            delete a user\'s stored messages',
   '  chat send FROM TO TEXT     deliver TEXT to TO as if FROM sent it',
-  '  chat reload                re-read the rules file (a bad file keeps the old rules)',
+  '  chat reload                re-read the rules file (a bad file keeps the old rules; says what needs a restart)',
 ].join('\r\n');
 
 const crlf = (lines: string[]) => lines.map((l) => fromText(l) + '\r\n').join('');
@@ -102,8 +102,13 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
     case 'reload': {
       if (!configPath) return ['no rules file was given at start; nothing to reload'];
       try {
-        chat.reload(loadConfig(configPath));
-        return [`rules reloaded from ${configPath}`];
+        const { restartNeeded } = chat.reload(loadConfig(configPath));
+        if (!restartNeeded.length) return [`rules reloaded from ${configPath}`];
+        return [
+          `rules reloaded from ${configPath}, but not these changes, which the module reads only at start:`,
+          `  ${restartNeeded.join(', ')}`,
+          'they keep their old values until the module restarts (a Yate restart; in socket mode, the yate-chat service\'s)',
+        ];
       } catch (err) {
         return ['reload failed, the old rules stay in force:', ...formatConfigError(err).split('\n')];
       }

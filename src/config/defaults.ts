@@ -37,6 +37,7 @@ export const DEFAULTS = {
     maxBodyBytes: STORE_DEFAULTS.maxBodyBytes,
     retryIntervalSeconds: 60,
     lateWindowSeconds: 3600,
+    maxAttempts: 30,
     storeCodes: [408, 480, 503, 504],
     knownUsers: 'registered' as KnownUsers,
   },

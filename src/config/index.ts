@@ -5,6 +5,7 @@ export type { Config, Pattern, Mode, LogLevel, RateLimit, KnownUsers, OfflineCon
 export { parseListen, isLocalOnly, listenName } from './listen.js';
 export { loadConfig, defaultStorePath, formatPath, type LoadOptions, type StorePathOptions, type DefaultStorePath } from './load.js';
 export { ConfigError, type ConfigIssue } from './error.js';
+export { reloadable, type Reloaded } from './restart.js';
 export { formatConfigError, describeConfigProblems, describeIssue, type FormatOptions } from './format.js';
 export {
   matchesPattern,

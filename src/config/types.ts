@@ -35,6 +35,8 @@ export interface OfflineConfig {
   readonly retryIntervalSeconds: number;
   /** Seconds a message taken by one device stays for the user's other devices that never had it. */
   readonly lateWindowSeconds: number;
+  /** Failed deliveries after which a stored message is given up (deleted, logged, counted). */
+  readonly maxAttempts: number;
   /** Delivery failure codes that mean "keep it for later"; sorted, no duplicates. */
   readonly storeCodes: readonly number[];
   readonly knownUsers: KnownUsers;

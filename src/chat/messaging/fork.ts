@@ -8,8 +8,9 @@
 //                                  record for devices to come, offline.lateWindowSeconds)
 //   every device answered, none took it
 //                                  devices that answered a store code (offline.storeCodes: 408,
-//                                  480, 503, 504) are owed a copy: 202 once it is kept; none
-//                                  owed (every device refused for good): the best refusal
+//                                  480, 503, 504), or that ysipchan could not reach, are owed a
+//                                  copy: 202 once it is kept; none owed (every device refused for
+//                                  good, with a code of its own): the best refusal
 //   the budget ran out             the copies of the devices still silent (and of those that
 //                                  answered a store code) are kept, then 202; each late answer
 //                                  settles its copy (taken, or refused for good)
@@ -18,8 +19,8 @@
 // decides whether the message is worth it. is-composing is never kept (offline/queue.ts
 // refuses it) nor pushed. Without the offline store nothing is kept: the sender hears the best
 // answer, or 202 when the budget ran out.
+import { attempt, type Attempt } from '../core/deliver.js';
 import { bestCode } from '../core/sip.js';
-import { sendToTarget } from '../core/deliver.js';
 import type { Outgoing } from '../core/outgoing.js';
 import type { Device } from '../core/registrations.js';
 import type { Decision } from './decide.js';
@@ -31,24 +32,24 @@ type Fork = Extract<Decision, { kind: 'fork' }>;
 /** One device's copy: its answer once it came (null meanwhile). */
 interface Copy {
   readonly device: Device;
-  code: number | null;
-  readonly sent: Promise<number>;
+  answer: Attempt | null;
+  readonly sent: Promise<Attempt>;
 }
 
-const ok = (code: number | null): boolean => code !== null && code >= 200 && code < 300;
+const ok = (a: Attempt | null): boolean => a !== null && a.code >= 200 && a.code < 300;
 
 export async function fork(m: Room, out: Outgoing, d: Fork, budget: Budget): Promise<Outcome> {
   const k = m.kernel;
   k.stats.forks++;
   const copies: Copy[] = d.devices.map((device) => {
-    const copy: Copy = { device, code: null, sent: sendToTarget(k, device.target, out) };
-    void copy.sent.then((code) => (copy.code = code));
+    const copy: Copy = { device, answer: null, sent: attempt(k, device.target, out) };
+    void copy.sent.then((a) => (copy.answer = a));
     return copy;
   });
   const all = Promise.all(copies.map((c) => c.sent));
   await firstOf(copies, all, remaining(budget));
-  const took = copies.filter((c) => ok(c.code));
-  const silent = copies.filter((c) => c.code === null);
+  const took = copies.filter((c) => ok(c.answer));
+  const silent = copies.filter((c) => c.answer === null);
   const names = (list: readonly Copy[]) => list.map((c) => c.device.key).join(', ');
 
   if (took.length) {
@@ -57,12 +58,12 @@ export async function fork(m: Room, out: Outgoing, d: Fork, budget: Budget): Pro
     return { code: 200, detail: `delivered to ${names(took)}${silent.length ? ` (${silent.length} more device(s) still to answer)` : ''}` };
   }
   if (!silent.length) {
-    const owed = copies.filter((c) => owes(m, c.code));
-    const best = bestCode(copies.map((c) => c.code!));
-    if (!owed.length || !m.keeper) return { code: best, detail: `no device took it (${copies.map((c) => `${c.device.key} ${c.code}`).join(', ')})` };
+    const owed = copies.filter((c) => owes(m, c.answer));
+    const best = bestCode(copies.map((c) => c.answer!.code));
+    if (!owed.length || !m.keeper) return { code: best, detail: `no device took it (${copies.map((c) => `${c.device.key} ${c.answer!.code}`).join(', ')})` };
     const kept = await keepFor(m, out, d.recipient, copies, false);
     return kept.code === 202
-      ? { code: 202, detail: `kept for ${names(owed)} (answered ${owed.map((c) => c.code).join(', ')})` }
+      ? { code: 202, detail: `kept for ${names(owed)} (answered ${owed.map((c) => c.answer!.code).join(', ')})` }
       : { code: kept.code, detail: `no device took it, and the copies could not be kept (${kept.code})` };
   }
   // The sender's budget is over: the silent devices' copies are kept now, settled as they answer.
@@ -70,9 +71,9 @@ export async function fork(m: Room, out: Outgoing, d: Fork, budget: Budget): Pro
   const kept = await keepFor(m, out, d.recipient, copies, false);
   if (kept.code !== 202 || kept.id === null) return { code: kept.code, detail: `delivery to ${names(silent)} still in progress, but the copies could not be kept (${kept.code})` };
   for (const c of silent) {
-    void c.sent.then((code) => {
-      if (ok(code)) k.stats.delivered++;
-      if (ok(code) || refused(m, code)) m.keeper?.settled(kept.id!, c.device.key, ok(code));
+    void c.sent.then((a) => {
+      if (ok(a)) k.stats.delivered++;
+      if (ok(a) || refused(m, a)) m.keeper?.settled(kept.id!, c.device.key, ok(a));
     });
   }
   return { code: 202, detail: `kept for ${names(silent)}, still to answer` };
@@ -86,19 +87,20 @@ function firstOf(copies: readonly Copy[], all: Promise<unknown>, ms: number): Pr
       clearTimeout(timer);
       resolve();
     };
-    for (const c of copies) void c.sent.then((code) => ok(code) && done());
+    for (const c of copies) void c.sent.then((a) => ok(a) && done());
     void all.then(done);
   });
 }
 
-/** A device that did not take it is owed a copy when its answer is a store code (offline.storeCodes). */
-function owes(m: Room, code: number | null): boolean {
-  return code === null || m.kernel.config.offline.storeCodes.includes(code);
+/** A device that did not take it is owed a copy: still silent, a store code (offline.storeCodes),
+ *  or a code yate-chat or ysipchan stood in with (nothing reached it, no answer at all). */
+function owes(m: Room, a: Attempt | null): boolean {
+  return a === null || !a.farEnd || m.kernel.config.offline.storeCodes.includes(a.code);
 }
 
-/** A final refusal: no copy, and it never gets the message again. */
-function refused(m: Room, code: number): boolean {
-  return !ok(code) && !owes(m, code);
+/** A final refusal, in the device's own words: no copy, and it never gets the message again. */
+function refused(m: Room, a: Attempt): boolean {
+  return !ok(a) && !owes(m, a);
 }
 
 /**
@@ -111,9 +113,9 @@ function refused(m: Room, code: number): boolean {
 async function keepFor(m: Room, out: Outgoing, recipient: string, copies: readonly Copy[], after: boolean): Promise<{ code: number; id: number | null }> {
   const k = m.kernel;
   if (!m.keeper) return { code: 200, id: null };
-  const tookBy = copies.filter((c) => ok(c.code)).map((c) => c.device.key);
-  const owed = copies.filter((c) => !ok(c.code) && owes(m, c.code));
-  const refusedBy = copies.filter((c) => c.code !== null && refused(m, c.code)).map((c) => c.device.key);
+  const tookBy = copies.filter((c) => ok(c.answer)).map((c) => c.device.key);
+  const owed = copies.filter((c) => !ok(c.answer) && owes(m, c.answer));
+  const refusedBy = copies.filter((c) => c.answer !== null && refused(m, c.answer)).map((c) => c.device.key);
   const late = tookBy.length > 0 && k.config.offline.lateWindowSeconds > 0;
   if (!owed.length && !late) return { code: 200, id: null };
   const kept = await m.keeper.keepCopies(out, recipient, { owedBy: owed.map((c) => c.device.key), tookBy, refusedBy });

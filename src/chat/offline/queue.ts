@@ -1,16 +1,30 @@
 // Store-and-forward (what Kamailio's msilo does for SIP operators): a MESSAGE that cannot be
 // delivered now is committed to the store, the sender gets 202 Accepted, and it goes out when
-// the recipient registers (or a periodic retry finds a route), oldest first. Device by device
-// (docs/devices.md): each device of the recipient gets what it is owed (a fork's copy it did not
-// take), what no device took yet, and what another device took within the late window
-// (offline.lateWindowSeconds), each once; a message goes when no device is owed it any more and
-// its window is over. One delivery run per recipient at a time, so a registration and a retry
-// never send the same message twice; with a store several Yate nodes share, one node at a time
-// too (lease.ts).
+// the recipient registers (or a periodic retry finds a route), oldest first, with the headers it
+// came with (its Call-ID, those describing its body). Device by device (docs/devices.md): each
+// device of the recipient gets what it is owed (a fork's copy it did not take), what no device
+// took yet, and what another device took within the late window (offline.lateWindowSeconds),
+// each once; a message goes when no device is owed it any more and its window is over. One
+// delivery run per recipient at a time, so a registration and a retry never send the same
+// message twice; with a store several Yate nodes share, one node at a time too (lease.ts).
+//
+// What ends a message for a device other than its delivery, so that no message holds back the
+// ones behind it (issue 19: a Linphone receipt that baresip answered 415 blocked a text for
+// seven days):
+//   the device refuses it for good   a final code of the far end's own that is not in
+//                                     offline.storeCodes: that device is done with it (logged,
+//                                     counted; the user's other devices that never had it get it
+//                                     within the late window); its run goes on with the next one
+//   offline.maxAttempts failures     dropped for every device, logged, counted; the run stops
+//                                     (the device is not reachable now)
+//   any other failure                 counted on the message (attempts); the device's run stops
+// A code yate-chat or ysipchan stands in with (no answer at all, nothing sent, Yate too slow)
+// is never a refusal: only the attempts bound ends such a message.
 import { baseMimeType } from '../../config/index.js';
+import { toText } from '../../protocol/bytes.js';
 import { isYateChatError } from '../../errors.js';
 import { isStoreUnreachable, type MessageStore, type StoredMessage } from '../../store/index.js';
-import { sendToTarget } from '../core/deliver.js';
+import { attempt, type Attempt } from '../core/deliver.js';
 import type { Kernel } from '../core/kernel.js';
 import type { Outgoing } from '../core/outgoing.js';
 import { lookupRoute } from '../core/router.js';
@@ -120,8 +134,7 @@ export class OfflineQueue {
 
   /** A device answered late a copy kept with keepCopies: it took it, or refused it for good. */
   settled(id: number, device: string, took: boolean): void {
-    const done = took ? this.store.deliveredTo(id, device, this.#lateUntil(Date.now())) : this.store.refusedBy(id, device);
-    done.catch((err: unknown) => {
+    this.store.doneWith(id, device, this.#lateUntil(Date.now())).catch((err: unknown) => {
       if (!isStoreUnreachable(err)) this.#k.log.warn(`offline message ${id}: cannot note that ${device} ${took ? 'took' : 'refused'} it: ${(err as Error).message}`);
     });
   }
@@ -156,6 +169,7 @@ export class OfflineQueue {
         bodyEncoding: out.encoding,
         receivedAt: out.sentAt ?? now,
         params: { domain: out.domain, called: out.called, ...(out.senderName ? { senderName: out.senderName } : {}), ...(copies ? { forked: '1' } : {}) },
+        headers: out.headers ?? {},
         ...(copies ? { ...copies, lateUntil: this.#lateUntil(now) } : {}),
       });
       this.#k.stats.stored++;
@@ -276,24 +290,47 @@ export class OfflineQueue {
   }
 
   /** Sends `device` of `user` what waits for it, oldest first, until none is left (true) or one
-   *  fails or the lease is lost (false). */
+   *  fails for now or the lease is lost (false). A message it refuses for good is done with for
+   *  that device, and its run goes on. */
   async #deliverTo(user: string, device: DeviceRoute, lease: DeliveryLease | null): Promise<boolean> {
     for (let batch = await this.store.pendingFor(user, device.key, 50); batch.length; batch = await this.store.pendingFor(user, device.key, 50)) {
       for (const m of batch) {
         if (lease?.lost) return false;
-        const code = await sendToTarget(this.#k, device.target, outgoingOf(m, this.#k));
-        if (code < 200 || code >= 300) {
-          await this.store.failed(m.id);
-          this.#k.log.info(`offline message ${m.id} for ${user} not delivered to ${device.key} (${code}); kept for later`);
+        const sent = await attempt(this.#k, device.target, outgoingOf(m, this.#k));
+        if (sent.code >= 200 && sent.code < 300) {
+          await this.store.doneWith(m.id, device.key, this.#lateUntil(Date.now()));
+          this.#k.stats.offlineDelivered++;
+          // A copy another device took first, or one a fork kept for this device: a late delivery.
+          if (m.lateUntil > 0 || m.params.forked) this.#k.stats.lateDelivered++;
+        } else if (!(await this.#failed(user, device, m, sent))) {
           return false;
         }
-        await this.store.deliveredTo(m.id, device.key, this.#lateUntil(Date.now()));
-        this.#k.stats.offlineDelivered++;
-        // A copy another device took first, or one a fork kept for this device: a late delivery.
-        if (m.lateUntil > 0 || m.params.forked) this.#k.stats.lateDelivered++;
       }
     }
     return true;
+  }
+
+  /** `m` was not delivered to `device`: that device is done with it (true: its run goes on) when
+   *  it refused it for good; else count the attempt, or give the message up when that was the
+   *  last one (false: the run stops). */
+  async #failed(user: string, device: DeviceRoute, m: StoredMessage, sent: Attempt): Promise<boolean> {
+    const { offline } = this.#k.config;
+    const what = `offline message ${m.id} from ${toText(m.sender)} for ${toText(user)} [${toText(m.contentType)}]`;
+    if (sent.farEnd && sent.code >= 300 && !offline.storeCodes.includes(sent.code)) {
+      await this.store.doneWith(m.id, device.key, this.#lateUntil(Date.now()));
+      this.#k.stats.offlineDropped.refused++;
+      this.#k.log.warn(`${what} refused for good by ${toText(device.key)} (${sent.code}, not in offline.storeCodes): dropped for that device, the next one goes out`);
+      return true;
+    }
+    if (m.attempts + 1 >= offline.maxAttempts) {
+      await this.store.dropped(m.id);
+      this.#k.stats.offlineDropped.attempts++;
+      this.#k.log.warn(`${what} not delivered to ${toText(device.key)} (${sent.code}) after ${m.attempts + 1} attempts (offline.maxAttempts): dropped`);
+      return false;
+    }
+    await this.store.failed(m.id);
+    this.#k.log.info(`${what} not delivered to ${toText(device.key)} (${sent.code}); kept for later (attempt ${m.attempts + 1} of ${offline.maxAttempts})`);
+    return false;
   }
 }
 
@@ -309,5 +346,6 @@ function outgoingOf(m: StoredMessage, k: Kernel): Outgoing {
     encoding: m.bodyEncoding,
     antiloop: DEFAULT_ANTILOOP,
     sentAt: m.receivedAt,
+    headers: m.headers,
   };
 }

@@ -22,7 +22,10 @@ export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
 }
 
 /** A message with every optional field filled in, checked against the limits. */
-export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params'> & { readonly params: Record<string, string> };
+export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params' | 'headers'> & {
+  readonly params: Record<string, string>;
+  readonly headers: Record<string, string>;
+};
 
 /** The devices a new message is owed to, taken by and refused by, checked: byte strings, no
  *  duplicates, none in two lists. */
@@ -52,7 +55,7 @@ export function checkCopies(msg: Pick<NewMessage, 'owedBy' | 'tookBy' | 'refused
   return { owedBy, tookBy, refusedBy, states };
 }
 
-/** A device name given to pendingFor, countFor, deliveredTo, refusedBy. */
+/** A device name given to pendingFor, countFor, doneWith. */
 export function checkDevice(device: unknown): string {
   const d = byteString('device', device);
   if (!d) throw new YateChatError('BAD_ARGUMENT', 'a device name is not empty');
@@ -69,11 +72,8 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
   // Taken by a device already: its late window ends then (at least now: a taken message is never 0).
   const lateUntil = msg.tookBy?.length ? Math.max(1, msg.lateUntil ?? now) : 0;
   if (!Number.isSafeInteger(lateUntil)) throw new YateChatError('BAD_ARGUMENT', 'message lateUntil must be an integer (ms since the epoch)');
-  const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(msg.params ?? {})) {
-    // defineProperty: a key named __proto__ stays a plain key.
-    Object.defineProperty(params, byteString('param name', k), { value: byteString(`param ${k}`, v), enumerable: true, writable: true, configurable: true });
-  }
+  const params = byteRecord('param', msg.params);
+  const headers = byteRecord('header', msg.headers);
   return {
     recipient: byteString('recipient', msg.recipient),
     sender: byteString('sender', msg.sender),
@@ -84,8 +84,19 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
     receivedAt,
     expiresAt: now + limits.expirySeconds * 1000,
     params,
+    headers,
     lateUntil,
   };
+}
+
+/** A fresh record of byte strings (`what` names a bad entry): a key named __proto__ stays a
+ *  plain key (defineProperty). */
+function byteRecord(what: string, from: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(from ?? {})) {
+    Object.defineProperty(out, byteString(`${what} name`, k), { value: byteString(`${what} ${k}`, v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 export function checkLimit(limit: number | undefined): number | undefined {
@@ -112,7 +123,7 @@ export function copyParams(params: Readonly<Record<string, string>>): Record<str
 export type Counters = { -readonly [K in keyof StoreStats]: StoreStats[K] };
 
 export function newCounters(): Counters {
-  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 };
+  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, droppedDeleted: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 };
 }
 
 /** Counts a refusal or failure in the stats, then hands the error back for rethrowing. */

@@ -13,14 +13,15 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     delivered: fail,
     pendingFor: fail,
     countFor: fail,
-    deliveredTo: fail,
-    refusedBy: fail,
+    doneWith: fail,
     failed: fail,
+    dropped: fail,
     count: fail,
     recipients: fail,
     purge: fail,
     purgeExpired: fail,
     stats: newCounters,
+    health: () => ({ ok: false, reason: cause }),
     close: () => Promise.resolve(),
   };
 }

@@ -2,7 +2,7 @@
 // For tests of other parts and for running without persistence.
 
 import { YateChatError } from '../../errors.js';
-import { byteString, type StoreClock } from '../common.js';
+import { byteString, HEALTHY, type StoreClock } from '../common.js';
 import { checkCopies, checkDevice, checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreLimits, StoredMessage } from './types.js';
 
@@ -13,16 +13,17 @@ const OWED = 0;
 const DONE = 1;
 
 /** A stored message as kept here: attempts, the late window and the copies change in place. */
-type Row = Omit<StoredMessage, 'attempts' | 'params' | 'lateUntil'> & {
+type Row = Omit<StoredMessage, 'attempts' | 'params' | 'headers' | 'lateUntil'> & {
   attempts: number;
   lateUntil: number;
   readonly params: Record<string, string>;
+  readonly headers: Record<string, string>;
   readonly copies: Map<string, typeof OWED | typeof DONE>;
 };
 
 function copy(row: Row): StoredMessage {
   const { copies: _, ...m } = row;
-  return { ...m, params: copyParams(row.params) };
+  return { ...m, params: copyParams(row.params), headers: copyParams(row.headers) };
 }
 
 const owed = (row: Row): boolean => [...row.copies.values()].includes(OWED);
@@ -63,11 +64,11 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
   }
 
   /** Mark `device` done with message `id`; the message goes when nothing more is to be done. */
-  function done(id: number, device: string, lateUntil: number | null): void {
+  function done(id: number, device: string, lateUntil: number): void {
     const row = byId.get(id);
     if (!row) return;
     row.copies.set(device, DONE);
-    if (lateUntil !== null && row.lateUntil === 0) row.lateUntil = Math.max(1, lateUntil);
+    if (row.lateUntil === 0) row.lateUntil = Math.max(1, lateUntil);
     if (finished(row, clock())) {
       remove(row);
       counters.deliveredDeleted++;
@@ -136,9 +137,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
 
     countFor: (recipient: string, device: string) => op(() => forDevice(recipient, checkDevice(device), clock()).length),
 
-    deliveredTo: (id: number, device: string, lateUntil: number) => op(() => done(id, checkDevice(device), lateUntil)),
-
-    refusedBy: (id: number, device: string) => op(() => done(id, checkDevice(device), null)),
+    doneWith: (id: number, device: string, lateUntil: number) => op(() => done(id, checkDevice(device), lateUntil)),
 
     delivered: (id: number) =>
       op(() => {
@@ -154,6 +153,14 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         if (!row) return;
         row.attempts++;
         counters.failedAttempts++;
+      }),
+
+    dropped: (id: number) =>
+      op(() => {
+        const row = byId.get(id);
+        if (!row) return;
+        remove(row);
+        counters.droppedDeleted++;
       }),
 
     count: (recipient?: string) =>
@@ -205,6 +212,8 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
       }),
 
     stats: () => ({ ...counters }),
+
+    health: () => (closed ? { ok: false, reason: 'closed' } : HEALTHY),
 
     close: async () => {
       closed = true;

@@ -90,13 +90,13 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
     }
   }
 
-  /** `device` done with message `id` (took it: `lateUntil` starts the late window); the message
-   *  goes when nothing more is to be done with it. Resolves with how many messages went (0, 1). */
-  async function done(db: Queryable, id: number, device: Buffer, lateUntil: number | null): Promise<number> {
+  /** `device` done with message `id` (the first one starts the late window, to `lateUntil`); the
+   *  message goes when nothing more is to be done with it. Resolves with how many went (0, 1). */
+  async function done(db: Queryable, id: number, device: Buffer, lateUntil: number): Promise<number> {
     await db.query(
       `INSERT INTO yate_chat.copies (message_id, device, state) SELECT id, $2, 1 FROM yate_chat.messages WHERE id = $1
        ON CONFLICT (message_id, device) DO UPDATE SET state = 1`, [id, device]);
-    if (lateUntil !== null) await db.query('UPDATE yate_chat.messages SET late_until = $1 WHERE id = $2 AND late_until = 0', [lateUntil, id]);
+    await db.query('UPDATE yate_chat.messages SET late_until = $1 WHERE id = $2 AND late_until = 0', [lateUntil, id]);
     const r = await db.query(`DELETE FROM yate_chat.messages m WHERE m.id = $1 AND ${finished(2)}`, [id, clock()]);
     return r.rowCount ?? 0;
   }
@@ -113,8 +113,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const m = checked(() => checkMessage(msg, limits, now));
       const copies = checked(() => checkCopies(msg));
       const recipient = bytes(m.recipient);
-      const json = paramsColumn(m.params);
-      const params = json === null ? null : bytes(json);
+      const column = (json: string | null): Buffer | null => (json === null ? null : bytes(json));
       const devices = copies.states;
       // One statement (its own transaction) for a plain message; with its copies, or making room
       // at the quota from messages only kept for the late window, one transaction.
@@ -132,8 +131,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
               spare = r.rowCount ?? 0;
             }
             const { rows } = await db.query<{ id: number; dropped: number }>(
-              'SELECT id, dropped FROM yate_chat.put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
-              [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt,
+              'SELECT id, dropped FROM yate_chat.put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
+              [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), column(paramsColumn(m.params)),
+                column(paramsColumn(m.headers)), m.receivedAt, m.expiresAt,
                 now, limits.quotaPerRecipient, limits.maxMessages, LOCK_SPACE, recipientKey(recipient), CHANNEL, notification(node, 'm', m.recipient)],
             );
             const { id, dropped } = rows[0]!;
@@ -199,14 +199,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       return rows[0]?.n ?? 0;
     },
 
-    deliveredTo: async (id: number, device: string, lateUntil: number) => {
+    doneWith: async (id: number, device: string, lateUntil: number) => {
       const d = checked(() => bytes(checkDevice(device)));
-      counters.deliveredDeleted += await op('deliveredTo', (db) => done(db, id, d, Math.max(1, lateUntil)), true);
-    },
-
-    refusedBy: async (id: number, device: string) => {
-      const d = checked(() => bytes(checkDevice(device)));
-      counters.deliveredDeleted += await op('refusedBy', (db) => done(db, id, d, null), true);
+      counters.deliveredDeleted += await op('doneWith', (db) => done(db, id, d, Math.max(1, lateUntil)), true);
     },
 
     delivered: async (id: number) => {
@@ -217,6 +212,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
     failed: async (id: number) => {
       const r = await op('failed', (db) => db.query('UPDATE yate_chat.messages SET attempts = attempts + 1 WHERE id = $1', [id]));
       counters.failedAttempts += r.rowCount ?? 0;
+    },
+
+    dropped: async (id: number) => {
+      const r = await op('dropped', (db) => db.query('DELETE FROM yate_chat.messages WHERE id = $1', [id]));
+      counters.droppedDeleted += r.rowCount ?? 0;
     },
 
     count: async (recipient?: string) => {
@@ -260,6 +260,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
     },
 
     stats: () => ({ ...counters }),
+
+    health: () => link.health(),
 
     close: async () => {
       listeners.clear();

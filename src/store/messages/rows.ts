@@ -15,13 +15,16 @@ export interface MessageRow {
   body_encoding: Buffer;
   body: Buffer;
   params: string | Buffer | null;
+  /** JSON like params (migration 4 in SQLite, 4 in PostgreSQL); NULL when none. */
+  headers: string | Buffer | null;
   received_at: number;
   expires_at: number;
   attempts: number;
+  /** 0 until a device took it (migration 5 in SQLite and PostgreSQL). */
   late_until: number;
 }
 
-/** The `params` column for a message's params: JSON, or NULL when there are none. */
+/** The `params` (or `headers`) column for a message's params: JSON, or NULL when there are none. */
 export function paramsColumn(params: Readonly<Record<string, string>>): string | null {
   return Object.keys(params).length > 0 ? JSON.stringify(params) : null;
 }
@@ -41,5 +44,6 @@ export function rowToMessage(row: MessageRow): StoredMessage {
     attempts: row.attempts,
     params: row.params === null ? {} : jsonStrings('params', row.params),
     lateUntil: row.late_until,
+    headers: row.headers === null || row.headers === undefined ? {} : jsonStrings('headers', row.headers),
   };
 }

@@ -5,7 +5,7 @@
 
 import type Database from 'better-sqlite3';
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
-import { byteString, type StoreClock } from '../common.js';
+import { byteString, HEALTHY, type StoreClock } from '../common.js';
 import { closeDatabase, openPrepared, runOn, type SqliteFileOptions } from '../sqlite/open.js';
 import { checkCopies, checkDevice, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import { paramsColumn, rowToMessage, type MessageRow } from './rows.js';
@@ -26,9 +26,9 @@ const FINISHED = `m.late_until > 0 AND m.late_until <= ? AND NOT ${OWED}`;
 
 function prepare(db: Database.Database) {
   return {
-    insert: db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string | null, number, number, number]>(
-      `INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at, late_until)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insert: db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string | null, string | null, number, number, number]>(
+      `INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, headers, received_at, expires_at, late_until)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     copy: db.prepare<[number, Buffer, number]>(
       'INSERT INTO copies (message_id, device, state) VALUES (?, ?, ?) ON CONFLICT (message_id, device) DO UPDATE SET state = excluded.state',
@@ -104,18 +104,18 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
       purged = q.purgeExpired.run(now).changes;
       if ((q.total.get() ?? 0) >= limits.maxMessages) throw fullError(limits.maxMessages);
     }
-    const params = paramsColumn(m.params);
-    const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt, m.lateUntil);
+    const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body),
+      paramsColumn(m.params), paramsColumn(m.headers), m.receivedAt, m.expiresAt, m.lateUntil);
     const id = Number(info.lastInsertRowid);
     for (const [d, state] of copies.states) q.copy.run(id, bytes(d), state);
     return { stored: { id, ...m, attempts: 0 }, dropped: dropped + purged, spare };
   });
 
-  /** `device` done with message `id` (took it: `lateUntil` starts the late window); the message
-   *  goes when nothing more is to be done with it. */
-  const doneTx = db.transaction((id: number, device: string, lateUntil: number | null): number => {
+  /** `device` done with message `id` (the first one starts the late window, to `lateUntil`); the
+   *  message goes when nothing more is to be done with it. */
+  const doneTx = db.transaction((id: number, device: string, lateUntil: number): number => {
     q.done.run(bytes(device), id);
-    if (lateUntil !== null) q.startLate.run(Math.max(1, lateUntil), id);
+    q.startLate.run(Math.max(1, lateUntil), id);
     return q.dropFinished.run(id, clock()).changes;
   });
 
@@ -158,19 +158,19 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
         return q.countFor.get(bytes(byteString('recipient', recipient)), now, d, now, d) ?? 0;
       }),
 
-    deliveredTo: (id: number, device: string, lateUntil: number) =>
-      op('deliveredTo', () => {
+    doneWith: (id: number, device: string, lateUntil: number) =>
+      op('doneWith', () => {
         counters.deliveredDeleted += doneTx.immediate(id, checkDevice(device), lateUntil);
-      }),
-
-    refusedBy: (id: number, device: string) =>
-      op('refusedBy', () => {
-        counters.deliveredDeleted += doneTx.immediate(id, checkDevice(device), null);
       }),
 
     failed: (id: number) =>
       op('failed', () => {
         counters.failedAttempts += q.failed.run(id).changes;
+      }),
+
+    dropped: (id: number) =>
+      op('dropped', () => {
+        counters.droppedDeleted += q.remove.run(id).changes;
       }),
 
     count: (recipient?: string) =>
@@ -200,6 +200,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
       }),
 
     stats: () => ({ ...counters }),
+
+    health: () => (db.open ? HEALTHY : { ok: false, reason: 'closed' }),
 
     close: async () => {
       try {

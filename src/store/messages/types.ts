@@ -5,6 +5,7 @@
 // The interface is async although SQLite is synchronous, so that a network backend (PostgreSQL
 // shared by several Yate nodes) can implement it unchanged. All strings are byte strings
 // (one char per byte, 0..255; see protocol/bytes.ts) and come back byte for byte.
+import type { StoreHealth } from '../common.js';
 import type { SharedState } from '../shared.js';
 
 /** What the pipeline hands to `put`. */
@@ -34,6 +35,9 @@ export interface NewMessage {
   readonly refusedBy?: readonly string[];
   /** ms since the epoch; with `tookBy`: until when a device that never had it gets it. */
   readonly lateUntil?: number;
+  /** SIP headers the message carries to its recipient as the sender wrote them (name -> value:
+   *  Call-ID, Content-Encoding...). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A message as stored. Fresh objects every time: mutating one never changes the store. */
@@ -57,6 +61,8 @@ export interface StoredMessage {
   /** 0 until a device takes it; then until when (ms) the recipient's devices that never had it
    *  get it too ("fork late"). */
   readonly lateUntil: number;
+  /** `{}` when the message was stored without headers. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface RecipientSummary {
@@ -72,10 +78,12 @@ export interface StoreStats {
   /** Messages committed by `put`. */
   readonly stored: number;
   /** Messages deleted by `delivered`, or once every device owed one took it and its late
-   *  window was over (`deliveredTo`, `purgeExpired`). */
+   *  window was over (`doneWith`, `purgeExpired`). */
   readonly deliveredDeleted: number;
   /** Calls of `failed` that found their message. */
   readonly failedAttempts: number;
+  /** Messages deleted undelivered by `dropped`. */
+  readonly droppedDeleted: number;
   /** Expired messages deleted (by `purgeExpired`, or by `put` making room for its recipient). */
   readonly expiredPurged: number;
   /** Messages deleted by `purge(recipient)`. */
@@ -117,16 +125,17 @@ export interface MessageStore {
   /** How many messages pendingFor would return without a limit. */
   countFor(recipient: string, device: string): Promise<number>;
   /**
-   * `device` took message `id` (a 2xx): it never gets it again. The first device to take it sets
-   * the late window's end (`lateUntil`, ms); a message no device is owed any more whose window is
-   * over is deleted. Unknown ids are ignored.
+   * `device` is done with message `id`: it took it (a 2xx) or refused it for good, and never
+   * gets it again. The first device done with it starts the late window (it ends at
+   * `lateUntil`, ms): the recipient's devices that never had it get it until then. A message no
+   * device is owed any more whose window is over is deleted. Unknown ids are ignored.
    */
-  deliveredTo(id: number, device: string, lateUntil: number): Promise<void>;
-  /** `device` refused message `id` for good: it never gets it again (other devices still may).
-   *  Unknown ids are ignored. */
-  refusedBy(id: number, device: string): Promise<void>;
+  doneWith(id: number, device: string, lateUntil: number): Promise<void>;
   /** Counts a failed attempt and keeps the message. Unknown ids are ignored. */
   failed(id: number): Promise<void>;
+  /** Deletes the message undelivered (refused for good, or out of attempts). Unknown or already
+   *  deleted ids are ignored. */
+  dropped(id: number): Promise<void>;
   /** Unexpired messages waiting for `recipient`, or for everyone (as `pending` counts them). */
   count(recipient?: string): Promise<number>;
   /** Every recipient with unexpired messages waiting, in byte order of the recipient. */
@@ -137,9 +146,14 @@ export interface MessageStore {
    *  owed any more whose late window is over; resolves with how many expired. */
   purgeExpired(now?: number): Promise<number>;
   stats(): StoreStats;
+  /** Can it be used now? Read without touching the disk or the server: a store that could not
+   *  be opened, is closed, or (PostgreSQL) has lost its server says why. For `status`, the
+   *  ready line and GET /healthz. */
+  health(): StoreHealth;
   /** Idempotent. Every later call rejects STORE_FAILED. */
   close(): Promise<void>;
 }
+
 
 /** Limits shared by every backend. */
 export interface StoreLimits {

@@ -79,6 +79,15 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    description: 'messages.headers: the SIP headers a stored message carries to its recipient (Call-ID, Content-Encoding...)',
+    up: (db) =>
+      db.exec(`
+        -- JSON object of byte strings, like params; NULL when none (and for every older row).
+        ALTER TABLE messages ADD COLUMN headers TEXT;
+      `),
+  },
+  {
+    version: 5,
     description: 'copies: which devices of the recipient are owed a message, or done with it; messages.late_until',
     up: (db) =>
       db.exec(`
