@@ -24,7 +24,8 @@ import type { Decision } from './decide.js';
 import { inPlaceUri } from './fast-path.js';
 import { withPriority } from './inbound.js';
 import type { Room } from './room.js';
-import { budgetFor, lookup, type Budget, type Outcome } from './slow-path.js';
+import { budgetFor, type Budget, type Outcome } from './budget.js';
+import { lookup } from './slow-path.js';
 
 /** How one SIP path writes what became of a MESSAGE into the message ysipchan offered. */
 export interface PathWriter {

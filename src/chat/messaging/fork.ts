@@ -25,7 +25,7 @@ import type { Outgoing } from '../core/outgoing.js';
 import type { Device } from '../core/registrations.js';
 import type { Decision } from './decide.js';
 import type { Room } from './room.js';
-import { remaining, type Budget, type Outcome } from './slow-path.js';
+import { remaining, type Budget, type Outcome } from './budget.js';
 
 type Fork = Extract<Decision, { kind: 'fork' }>;
 

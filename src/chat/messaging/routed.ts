@@ -22,7 +22,8 @@ import { writeOutcome } from './answer.js';
 import { recipientOf, toDevices, webhookOf } from './decide.js';
 import { outgoingOf, withPriority } from './inbound.js';
 import type { Room } from './room.js';
-import { budgetFor, carryOut, type Outcome } from './slow-path.js';
+import { budgetFor, type Outcome } from './budget.js';
+import { carryOut } from './slow-path.js';
 
 export function onMsgExecute(m: Room): Handler {
   return async (msg, hctx) => {

@@ -14,7 +14,6 @@
 // The fast path (one SIP target, handed to ysipchan in place) is fast-path.ts; answer.ts
 // chooses. Each run holds one budget: the sender's answer cannot wait past it (Yate would time
 // us out), and once the deadline answered a message nothing more is sent or kept for it.
-import type { HandlerContext } from '../../engine/handlers.js';
 import { fromText, toText } from '../../protocol/bytes.js';
 import { logMessage } from '../core/logline.js';
 import type { Outgoing } from '../core/outgoing.js';
@@ -24,37 +23,9 @@ import { PATH } from '../core/stats.js';
 import { DEFAULT_ANTILOOP } from '../core/vocabulary.js';
 import { afterLookup, route, type Decision } from './decide.js';
 import { fork } from './fork.js';
+import { budgetFor, remaining, type Budget, type Outcome } from './budget.js';
 import type { Room } from './room.js';
 import { callWebhook, payloadOf } from './webhook.js';
-
-export interface Budget {
-  readonly until: number;
-  /** True once the message was answered without us (its deadline passed). */
-  answered(): boolean;
-}
-
-const NEVER_ANSWERED = (): boolean => false;
-
-/** The budget of a handler starting now: the rules' waitMs, within the handler deadline. */
-export function budgetFor(m: Room, hctx?: HandlerContext): Budget {
-  const k = m.kernel;
-  return {
-    until: Date.now() + Math.max(50, Math.min(k.config.delivery.waitMs, k.conn.deadlineMs - 500)),
-    answered: hctx ? () => hctx.aborted : NEVER_ANSWERED,
-  };
-}
-
-export function remaining(b: Budget): number {
-  return Math.max(1, b.until - Date.now());
-}
-
-export interface Outcome {
-  readonly code: number;
-  /** For the log line: where it went or why not. */
-  readonly detail: string;
-  /** Extra SIP headers for the sender's answer (Retry-After). */
-  readonly headers?: Readonly<Record<string, string>>;
-}
 
 const BUSY: Outcome = { code: 503, detail: 'too many deliveries already waiting for a turn', headers: { 'Retry-After': '5' } };
 

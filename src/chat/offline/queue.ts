@@ -319,17 +319,17 @@ export class OfflineQueue {
     if (sent.farEnd && sent.code >= 300 && !offline.storeCodes.includes(sent.code)) {
       await this.store.doneWith(m.id, device.key, this.#lateUntil(Date.now()));
       this.#k.stats.offlineDropped.refused++;
-      this.#k.log.warn(`${what} refused for good by ${toText(device.key)} (${sent.code}, not in offline.storeCodes): dropped for that device, the next one goes out`);
+      this.#k.log.warn(`${what} refused for good by the device (${sent.code}, not in offline.storeCodes): dropped for ${toText(device.key)}, the next one goes out`);
       return true;
     }
     if (m.attempts + 1 >= offline.maxAttempts) {
       await this.store.dropped(m.id);
       this.#k.stats.offlineDropped.attempts++;
-      this.#k.log.warn(`${what} not delivered to ${toText(device.key)} (${sent.code}) after ${m.attempts + 1} attempts (offline.maxAttempts): dropped`);
+      this.#k.log.warn(`${what} not delivered (${sent.code}) after ${m.attempts + 1} attempts (offline.maxAttempts): dropped (last tried ${toText(device.key)})`);
       return false;
     }
     await this.store.failed(m.id);
-    this.#k.log.info(`${what} not delivered to ${toText(device.key)} (${sent.code}); kept for later (attempt ${m.attempts + 1} of ${offline.maxAttempts})`);
+    this.#k.log.info(`${what} not delivered (${sent.code}) to ${toText(device.key)}; kept for later (attempt ${m.attempts + 1} of ${offline.maxAttempts})`);
     return false;
   }
 }
