@@ -3,7 +3,7 @@
 // gets its copy when it registers again; a device registering for the first time seconds later
 // gets the recent message; a device whose Contact URI carries RFC 8599 push parameters and does
 // not take a message is woken through push.url (a real local receiver) and gets the message
-// when it registers.
+// when it registers; two Linphone clients registered as one user both show a message.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import type { SipPath } from './configs.js';
 import { withYate, type RunningYate } from './engine.js';
+import { needs, phonesOn, versions } from './phones.js';
 import { header, uriOf } from './sip-wire.js';
 import type { Ua, UaOptions } from './sip-ua.js';
 import { needsYate, sleep, uaFor, until, yateInstall } from './suite.js';
@@ -129,6 +130,27 @@ for (const sipPath of PATHS) {
       assert.equal(last.body.toString('utf8'), 'wake up');
       assert.equal(gw.hits.length, 1);
       assert.match(await yate.rmanager('chat stats'), /pushes: 1\r\n/);
+    });
+  });
+}
+
+for (const sipPath of PATHS) {
+  test(`${sipPath} path: two Linphone clients registered as one user both show a message`, needs('linphone'), async (t) => {
+    t.diagnostic(versions());
+    await withYate(yateInstall(), { sipPath }, async (yate) => {
+      const phones = phonesOn(t, yate);
+      try {
+        const sender = await phones.linphone('123', { publish: false });
+        const desk = await phones.linphone('234', { publish: false });
+        const laptop = await phones.linphone('234', { publish: false });
+        await Promise.all([sender.registered(), desk.registered(), laptop.registered()]);
+        await until('both devices of 234 in the view', async () => (await yate.rmanager('chat devices 234')).split('\r\n').filter(Boolean).length === 2, 30000);
+        sender.chat('234', 'hello both of you');
+        await Promise.all([desk, laptop].map((p) => p.waitOutput(/Message received from sip:123@127\.0\.0\.1: hello both of you/)));
+        assert.match(await yate.rmanager('chat stats'), /forks: 1\r\n/);
+      } finally {
+        await phones.quitAll();
+      }
     });
   });
 }
