@@ -9,22 +9,15 @@
 //   as Linphone sends them) beside an empty one (234 alone): the module's resident memory once
 //   they are in, and the fast path's CPU per MESSAGE at that size.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { drive, registerLine } from './module-cost.js';
+import { drive, recorded, registerLine } from './module-cost.js';
 import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LAUNCHER = path.join(ROOT, 'scripts/yate-chat');
-const TRANSCRIPTS = path.join(ROOT, 'test/fixtures/transcripts');
-
-function recorded(file: string, name: string): string {
-  const l = readFileSync(path.join(TRANSCRIPTS, file), 'latin1').split('\n').find((x) => x.includes(`:${name}::`) && x.startsWith('E: %%>message:'));
-  if (!l) throw new Error(`no ${name} in ${file}`);
-  return l.slice(3);
-}
 
 /** A Linphone-like REGISTER of device `i` of `user`: its own address, instance id and User-Agent. */
 function deviceLine(user: string, i: number, n: number): string {

@@ -22,7 +22,7 @@ const MINIMAL = path.join(ROOT, 'bench/minimal-module.mjs');
 const TRANSCRIPTS = path.join(ROOT, 'test/fixtures/transcripts');
 
 /** The first recorded line offering `name`, without its `E: ` prefix. */
-function recorded(file: string, name: string): string {
+export function recorded(file: string, name: string): string {
   const l = readFileSync(path.join(TRANSCRIPTS, file), 'latin1').split('\n').find((x) => x.includes(`:${name}::`) && x.startsWith('E: %%>message:'));
   if (!l) throw new Error(`no ${name} in ${file}`);
   return l.slice(3);

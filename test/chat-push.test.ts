@@ -4,21 +4,12 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { noPushReason, payloadOf, sendPush } from '../src/chat/push/index.js';
-import { receiver, SECRET, type Receiver } from './fixtures/http-lab.js';
+import { receiver, SECRET, withReceiver } from './fixtures/http-lab.js';
 
 const WAKE = {
   push: { provider: 'fcm', prid: 'dQw4w9WgXcQ:APA91b', param: 'proj-1' },
   sender: '123', recipient: '234', device: 'urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6', messageId: 42, type: 'text/plain', sentAt: 0,
 };
-
-async function withReceiver(answer: Parameters<typeof receiver>[0], body: (r: Receiver) => Promise<void>): Promise<void> {
-  const r = await receiver(answer);
-  try {
-    await body(r);
-  } finally {
-    await r.close();
-  }
-}
 
 const noWait = async (): Promise<void> => {};
 

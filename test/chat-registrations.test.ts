@@ -135,6 +135,15 @@ test('the view holds at most maxDevices devices, forgetting the users registered
   assert.equal(r.deviceCount, 2);
 });
 
+test('one user holds 64 devices at most: past it the one registered longest ago is forgotten', () => {
+  const r = new Registrations();
+  for (let i = 0; i < 70; i++) r.onRegister(register('234', `sip:234@10.0.0.${i}:5060`), NOW + i);
+  const keys = r.devices('234', NOW + 100).map((d) => d.key);
+  assert.equal(keys.length, 64);
+  assert.deepEqual([keys[0], keys.at(-1)], ['sip:234@10.0.0.6:5060', 'sip:234@10.0.0.69:5060']);
+  assert.equal(r.deviceCount, 64);
+});
+
 test('the view holds at most maxUsers users, forgetting the one registered longest ago', () => {
   const r = new Registrations({ maxUsers: 2 });
   r.onRegister(register('a', 'sip:a@h:1'), NOW);

@@ -8,17 +8,8 @@ import { loadConfig } from '../src/config/index.js';
 import { route } from '../src/chat/messaging/decide.js';
 import { payloadOf, sign } from '../src/chat/messaging/webhook.js';
 import { bytes, contact, delivered, PATHS, rules, send, sentTo, until, withLab } from './fixtures/chat-lab.js';
-import { receiver, SECRET, withHttpLab, type Receiver } from './fixtures/http-lab.js';
+import { receiver, SECRET, withHttpLab, withReceiver, type Receiver } from './fixtures/http-lab.js';
 import { writeRules } from './config-fixtures.js';
-
-async function withReceiver(answer: Parameters<typeof receiver>[0], body: (r: Receiver) => Promise<void>): Promise<void> {
-  const r = await receiver(answer);
-  try {
-    await body(r);
-  } finally {
-    await r.close();
-  }
-}
 
 const hookRules = (url: string, extra: Record<string, unknown> = {}) => rules({ webhooks: { bot: url }, webhookSecret: SECRET, ...extra });
 

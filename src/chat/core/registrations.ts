@@ -53,7 +53,7 @@ export interface Device {
 export interface RegistrationsOptions {
   /** Most users held; past it the one registered longest ago is forgotten (then asked for) [100000]. */
   readonly maxUsers?: number;
-  /** Most devices held, every user together; past it likewise [200000]. */
+  /** Most devices held, every user together; past it likewise [200000]. One user holds 64 at most. */
   readonly maxDevices?: number;
   /** The domain a registration names, when it is a host (Kernel.checkedHost), else ''. */
   readonly checkHost?: (domain: string | undefined) => string;
@@ -69,6 +69,9 @@ export interface Registered {
 }
 
 const NONE: readonly Device[] = Object.freeze([]);
+/** Devices of one user at most (the most a fork sends to, delivery.maxTargets, is 64): past it
+ *  the one registered longest ago is forgotten. */
+const PER_USER = 64;
 
 /** A copy of `s` that keeps nothing else in memory. A value the decoder cut out of its line is a
  *  slice of that line (V8 keeps the whole line as long as the slice lives: some 600 bytes per
@@ -160,7 +163,7 @@ export class Registrations {
     user = own(user);
     // The same device, or (no instance id) the same REGISTER Call-ID from a new Contact: replaced.
     const moved = (d: Device) => d.key === key || (!!callId && d.callId === callId && key === uri && d.key === contactOf(d.target));
-    const kept = old.filter((d) => !moved(d));
+    const kept = old.filter((d) => !moved(d)).slice(-(PER_USER - 1));
     this.#set(user, [...kept, device]);
     this.#remember(user);
     this.#bound(user);

@@ -16,13 +16,16 @@
 //                                  settles its copy (taken, or refused for good)
 //
 // A device that may sleep and is owed a copy is woken through the push room (Waker), which
-// decides whether the message is worth it. is-composing is never kept (offline/queue.ts
-// refuses it) nor pushed. Without the offline store nothing is kept: the sender hears the best
-// answer, or 202 when the budget ran out.
+// decides whether the message is worth it. is-composing is never kept nor pushed. Without the
+// offline store nothing is kept: the sender hears the best answer, or 202 when the budget ran
+// out. When the copies cannot be kept (quota, store full or broken) the sender hears the store's
+// code (480, 503, 500), even if a device still silent may yet take it.
+import { baseMimeType } from '../../config/index.js';
 import { attempt, type Attempt } from '../core/deliver.js';
 import { bestCode } from '../core/sip.js';
 import type { Outgoing } from '../core/outgoing.js';
 import type { Device } from '../core/registrations.js';
+import { ISCOMPOSING_TYPE } from '../core/vocabulary.js';
 import type { Decision } from './decide.js';
 import type { Room } from './room.js';
 import { remaining, type Budget, type Outcome } from './budget.js';
@@ -38,7 +41,9 @@ interface Copy {
 
 const ok = (a: Attempt | null): boolean => a !== null && a.code >= 200 && a.code < 300;
 
-export async function fork(m: Room, out: Outgoing, d: Fork, budget: Budget): Promise<Outcome> {
+export async function fork(room: Room, out: Outgoing, d: Fork, budget: Budget): Promise<Outcome> {
+  // is-composing means nothing later: never kept (nor pushed), whatever the devices answer.
+  const m: Room = baseMimeType(out.type) === ISCOMPOSING_TYPE ? { ...room, keeper: null } : room;
   const k = m.kernel;
   k.stats.forks++;
   const copies: Copy[] = d.devices.map((device) => {
