@@ -137,7 +137,9 @@ const cases: Case[] = [
   },
   { name: 'an empty store path is refused', rules: { offline: { store: { path: ' ' } } }, field: 'offline.store.path', message: 'expected a file path, got " "' },
   { name: 'a store given as a string is refused', rules: { offline: { store: 'memory' } }, field: 'offline.store', message: 'expected an object {"kind": "sqlite", "path"}, {"kind": "memory"} or {"kind": "postgres", "url"}, got "memory"' },
-  { name: 'a zero expiry is refused naming offline.expirySeconds', rules: { offline: { expirySeconds: 0 } }, field: 'offline.expirySeconds', message: `expected ${POSITIVE}, got 0` },
+  { name: 'a zero expiry is refused naming offline.expirySeconds', rules: { offline: { expirySeconds: 0 } }, field: 'offline.expirySeconds', message: `expected ${POSITIVE} up to 315360000, got 0` },
+  // Issue 21, finding 12: past ~8.6e12 s the expiry is no date, and GET /v1/queue/USER answered 500.
+  { name: 'an expiry past ten years (1e15 s) is refused naming offline.expirySeconds', rules: { offline: { expirySeconds: 1e15 } }, field: 'offline.expirySeconds', message: `expected ${POSITIVE} up to 315360000, got 1000000000000000` },
   { name: 'a zero quota is refused naming offline.quotaPerRecipient', rules: { offline: { quotaPerRecipient: 0 } }, field: 'offline.quotaPerRecipient', message: `expected ${POSITIVE} up to 1000000, got 0` },
   { name: 'a too large stored body is refused naming offline.maxBodyBytes', rules: { offline: { maxBodyBytes: 20000 } }, field: 'offline.maxBodyBytes', message: `expected ${POSITIVE} up to 16384, got 20000` },
   {

@@ -188,6 +188,10 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(store.stats().tooLargeRejected, 1);
     });
 
+    test('a store asked to keep messages past ten years (expirySeconds 1e15) refuses to open with BAD_ARGUMENT', async () => {
+      await rejectsWith(factory({ expirySeconds: 1e15, now: Date.now }).then((o) => o.store), 'BAD_ARGUMENT');
+    });
+
     test('a value that is not a byte string rejects with BAD_ARGUMENT and stores nothing', async (t) => {
       const { store } = await open(t);
       await rejectsWith(store.put(msg('alice', 'snow \u2603 man')), 'BAD_ARGUMENT');

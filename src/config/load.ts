@@ -8,7 +8,9 @@ import { ConfigError, type ConfigIssue } from './error.js';
 import { isCommentKey, readJson, stripComments, type JsonPath } from './json.js';
 import { isLocalOnly, listenName } from './listen.js';
 import { traceAlias, MAX_ALIAS_HOPS } from './rules.js';
-import { rulesFileSchema, SECRET, TOKEN } from './schema.js';
+import { redactUrl } from '../redact.js';
+import { POSTGRES_URL, postgresUrlProblem } from '../store/postgres/url.js';
+import { rulesFileSchema, SECRET, show, TOKEN } from './schema.js';
 import type { Config, Listen } from './types.js';
 
 export interface StorePathOptions {
@@ -109,7 +111,7 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
 
   const secrets = secretsFromEnv(env, issues);
   // A postgres store's url may hold a password: it can stay out of the rules file.
-  const postgresUrl = env['YATE_CHAT_PG_URL'] || undefined;
+  const postgresUrl = postgresUrlFromEnv(env, issues);
   const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl, ...secrets });
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
@@ -152,6 +154,17 @@ function secretsFromEnv(env: Readonly<Record<string, string | undefined>>, issue
     else issues.push({ field: `${name} (environment)`, message: `expected ${rule.expected}, got ${v.length} characters that are not` });
   }
   return out;
+}
+
+/** YATE_CHAT_PG_URL, checked like a url in the file whenever it is set (used or not: a bad one is
+ *  a mistake waiting for the day the store is switched to postgres); shown without its secrets. */
+function postgresUrlFromEnv(env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): string | undefined {
+  const v = env['YATE_CHAT_PG_URL'];
+  if (v === undefined || v === '') return undefined;
+  const problem = postgresUrlProblem(v);
+  if (problem === null) return v;
+  issues.push({ field: 'YATE_CHAT_PG_URL (environment)', message: `expected ${POSTGRES_URL}${problem ? ` ${problem}` : ''}, got ${show(redactUrl(v, { markPassword: true }))}` });
+  return undefined;
 }
 
 /** Valid, but an admin should know: an API any local process may use, webhooks in clear text. */

@@ -5,7 +5,9 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { redactUrl } from '../redact.js';
+import { POSTGRES_URL, postgresUrlProblem } from '../store/postgres/url.js';
 import type { StoreConfig } from '../store/index.js';
+import { MAX_EXPIRY_SECONDS } from '../store/messages/types.js';
 import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from './defaults.js';
 import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, positiveNumber, show, strict, tokenText, USER, userList, variant, word } from './leaves.js';
 import { isLocalOnly, listenName, parseListen } from './listen.js';
@@ -30,17 +32,9 @@ const redacted = (v: unknown): unknown => (typeof v === 'string' ? redactUrl(v, 
 
 /** A postgres:// or postgresql:// URL naming a host (the password, if any, never shown back). */
 function postgresUrl(v: unknown): Compiled<string> {
-  const expected = 'a postgres://user@host[:port]/database URL';
-  if (typeof v !== 'string') return { ok: false, expected };
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    return { ok: false, expected };
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return { ok: false, expected: `${expected} (not ${u.protocol})` };
-  if (!u.hostname) return { ok: false, expected: `${expected} (with a host)` };
-  return { ok: true, value: v };
+  const problem = postgresUrlProblem(v);
+  if (problem === null) return { ok: true, value: v as string };
+  return { ok: false, expected: problem ? `${POSTGRES_URL} ${problem}` : POSTGRES_URL };
 }
 
 /** A webhook address: http(s) only, without user:password (requests are signed instead). */
@@ -152,8 +146,8 @@ export function offlineSchema(ctx: SchemaContext) {
       enabled: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.offline.enabled),
       /** Where stored messages live. [{"kind": "sqlite", "path": <default store path>}] */
       store: storeSchema(ctx).default({ kind: 'sqlite', path: ctx.defaultStorePath }),
-      /** Seconds a stored message is kept before it is dropped undelivered (a whole number). [604800 = 7 days] */
-      expirySeconds: positiveInt().default(DEFAULTS.offline.expirySeconds),
+      /** Seconds a stored message is kept before it is dropped undelivered (a whole number, at most 315360000 = 10 years). [604800 = 7 days] */
+      expirySeconds: positiveInt(MAX_EXPIRY_SECONDS).default(DEFAULTS.offline.expirySeconds),
       /** Most messages stored for one recipient; more are refused. [100] */
       quotaPerRecipient: positiveInt(1_000_000).default(DEFAULTS.offline.quotaPerRecipient),
       /**

@@ -119,6 +119,10 @@ export interface StoreLimits {
   readonly maxMessages: number;
 }
 
+/** Longest a message may be kept (expirySeconds): ten years. Past ~8.6e12 s its expiry is no
+ *  date at all (issue 21: `GET /v1/queue/USER` answered 500), and nobody waits that long. */
+export const MAX_EXPIRY_SECONDS = 10 * 365 * 86400;
+
 /** The limits a store has unless told otherwise: the rules file's `offline` defaults too. */
 export const STORE_DEFAULTS: StoreLimits = Object.freeze({
   quotaPerRecipient: 100,
