@@ -49,6 +49,7 @@ test('without a file the defaults are returned and they work', () => {
         defaultExpires: 3600,
         maxPerWatcher: 50,
         maxSubscriptions: 10000,
+        maxPublishExpires: 3600,
       },
       webhooks: {},
       webhookTimeoutMs: 3000,

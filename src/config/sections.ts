@@ -221,6 +221,11 @@ export function presenceSchema() {
       maxPerWatcher: positiveInt(10_000).default(DEFAULTS.presence.maxPerWatcher),
       /** Subscriptions kept for everyone together; more are refused with 503. [10000] */
       maxSubscriptions: positiveInt(1_000_000).default(DEFAULTS.presence.maxSubscriptions),
+      /**
+       * Longest a PUBLISHed state is kept, seconds (RFC 3903: the server may shorten what is
+       * asked, and answers the Expires it granted); a longer Expires, or none, is cut to it. [3600]
+       */
+      maxPublishExpires: positiveInt(86400).default(DEFAULTS.presence.maxPublishExpires),
     },
     'an object',
   ).transform((p, tx): PresenceConfig => {

@@ -50,6 +50,8 @@ export interface PresenceConfig {
   readonly defaultExpires: number;
   readonly maxPerWatcher: number;
   readonly maxSubscriptions: number;
+  /** Longest a PUBLISH is kept, seconds: a longer Expires is cut to it. */
+  readonly maxPublishExpires: number;
 }
 
 /** Where the HTTP face listens (listen.ts). */
