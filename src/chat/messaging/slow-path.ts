@@ -19,7 +19,6 @@ import type { Outgoing } from '../core/outgoing.js';
 import { sendToAll } from '../core/deliver.js';
 import { lookupRoute } from '../core/router.js';
 import { PATH } from '../core/stats.js';
-import { DEFAULT_ANTILOOP } from '../core/vocabulary.js';
 import { afterLookup, route, type Decision } from './decide.js';
 import type { Room } from './room.js';
 import { callWebhook, payloadOf } from './webhook.js';
@@ -104,16 +103,26 @@ async function webhook(m: Room, out: Outgoing, d: Extract<Decision, { kind: 'web
 }
 
 /** A webhook's reply: a MESSAGE from the webhook address back to the sender, routed like any
- *  (registered: delivered; offline: kept), not through the sender's checks (it is ours). */
+ *  (registered: delivered; offline: kept), not through the sender's checks (it is ours). Issue
+ *  21: replies between webhook addresses went on for ever (each a fresh antiloop, no rate
+ *  limit), so a reply is never routed to a webhook address, goes one hop further than the
+ *  message it answers (antiloop - 1), and takes a token from the webhook address's own bucket. */
 async function reply(m: Room, from: string, to: Outgoing, text: string): Promise<void> {
   const k = m.kernel;
   const body = fromText(text);
   const type = 'text/plain;charset=utf-8';
-  const out: Outgoing = { sender: from, domain: to.domain, called: to.sender, type, body, encoding: '', antiloop: DEFAULT_ANTILOOP };
+  const out: Outgoing = { sender: from, domain: to.domain, called: to.sender, type, body, encoding: '', antiloop: to.antiloop - 1 };
   const log = (outcome: string) => logMessage(k, out, outcome);
   if (body.length > k.config.maxBodyBytes) return log(`not sent: the webhook's reply of ${body.length} bytes exceeds maxBodyBytes ${k.config.maxBodyBytes}`);
+  const d = route(to.sender, m.world);
+  if (d.kind === 'webhook') return log(`not sent: ${toText(d.recipient)} is a webhook address (a reply never goes to a webhook: they would answer each other for ever)`);
+  if (out.antiloop <= 0) return log('not sent: loop detected (antiloop exhausted)');
+  if (!k.rate(`webhook ${from}`).ok) {
+    k.stats.rateLimited++;
+    return log(`not sent: the replies of webhook ${toText(from)} are over the rate limit`);
+  }
   const t0 = performance.now();
-  const r = await carryOut(m, out, route(to.sender, m.world), budgetFor(m));
+  const r = await carryOut(m, out, d, budgetFor(m));
   k.stats.answered(PATH.webhook, r.code, performance.now() - t0);
   log(`${r.code} webhook reply: ${r.detail}`);
 }
