@@ -2,7 +2,7 @@
 // module.ts, hands it over): the kernel, the registration view, and the offline queue's keeping
 // of a message, as narrow interfaces. Read-only: nothing here is filled in or replaced later.
 import type { Kernel } from '../core/kernel.js';
-import type { Outgoing } from '../core/outgoing.js';
+import type { Held, Outgoing } from '../core/outgoing.js';
 import type { Target } from '../core/sip.js';
 import type { World } from './decide.js';
 
@@ -10,6 +10,8 @@ import type { World } from './decide.js';
 export interface Keeper {
   /** Keep `out` for `recipient`: the code for the sender (202 kept, 480 quota, 503 full, 413, 500). */
   keep(out: Outgoing, recipient: string): Promise<number>;
+  /** Keep `out` while a delivery of it is under way, before the sender hears 202. */
+  hold(out: Outgoing, recipient: string): Promise<Held>;
   /** Would messages for `user` be kept? (offline.knownUsers) */
   isKnown(user: string, routerError: string | null): boolean;
 }
