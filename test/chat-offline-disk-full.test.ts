@@ -1,0 +1,84 @@
+// A full disk (SQLITE_FULL) makes the DELETE after a delivered message fail (issue 21, finding
+// 8: message #0 then went out again at every REGISTER and retry pass, the rest of the queue
+// waiting behind it). The module runs in this process on a Connection to the engine emulator, on
+// a store whose DELETE fails while `full` is set, as SQLite's does on a full disk.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { startChat } from '../src/chat/module.js';
+import { loadConfig } from '../src/config/index.js';
+import { Connection } from '../src/engine/connection.js';
+import { Emulator } from '../src/emulator/index.js';
+import { YateChatError } from '../src/errors.js';
+import { createMemoryStore, type MessageStore } from '../src/store/index.js';
+
+/** A memory store whose DELETE (delivered) fails like SQLite's on a full disk while `disk.full`. */
+function fillableStore(): { store: MessageStore; disk: { full: boolean; deletesRefused: number } } {
+  const inner = createMemoryStore();
+  const disk = { full: false, deletesRefused: 0 };
+  const store: MessageStore = {
+    ...inner,
+    name: inner.name,
+    delivered: (id) => {
+      if (!disk.full) return inner.delivered(id);
+      disk.deletesRefused++;
+      return Promise.reject(new YateChatError('STORE_FAILED', 'store sqlite:/var/lib/yate-chat/yate-chat.db: delivered failed: database or disk is full'));
+    },
+  };
+  return { store, disk };
+}
+
+async function rig(t: TestContext, store: MessageStore) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-full-'));
+  const file = path.join(dir, 'rules.json');
+  writeFileSync(file, JSON.stringify({ offline: { store: { kind: 'memory' }, retryIntervalSeconds: 3600 }, rateLimit: false }));
+  const emu = new Emulator({ timeout: 10000 });
+  emu.useRegfile({ users: ['123', '234', '555'] });
+  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, timeoutDelay: 300 });
+  const listener = await emu.listen({ type: 'tcp', port: 0 });
+  const conn = new Connection({ endpoint: { kind: 'tcp', host: '127.0.0.1', port: Number(listener.address) }, reconnect: false, logLevel: 'error' });
+  await conn.start();
+  const chat = await startChat(conn, loadConfig(file, { env: {} }), { store });
+  t.after(async () => {
+    await conn.close();
+    await chat.close();
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { emu, sip, chat };
+}
+
+async function until<T>(what: string, check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('on a full disk a delivered message whose DELETE fails is never sent again, the rest of the queue goes out, and it is deleted once the disk has room', async (t) => {
+  const { store, disk } = fillableStore();
+  const { sip, chat } = await rig(t, store);
+  for (const body of ['first', 'second', 'third']) {
+    assert.equal(await sip.receiveMessage({ path: 'generic', caller: '123', called: '555', type: 'text/plain', body }), 202);
+  }
+  disk.full = true;
+  const contact = 'sip:555@127.0.0.1:5075';
+  const sentTo555 = () => sip.sent.filter((r) => r.uri === contact && r.code !== null).map((r) => r.body);
+  await sip.receiveRegister({ user: '555', contact });
+  await until('the three messages delivered', () => sentTo555().length >= 3);
+  // Registering again, twice, and a retry pass: nothing more goes out.
+  await sip.receiveRegister({ user: '555', contact });
+  await sip.receiveRegister({ user: '555', contact });
+  await until('the deletes tried again', () => disk.deletesRefused >= 6);
+  assert.deepEqual(sentTo555(), ['first', 'second', 'third'], 'each sent once');
+  assert.equal((await chat.queue('555')).total, 3, 'still stored: the DELETEs failed');
+  disk.full = false;
+  await sip.receiveRegister({ user: '555', contact });
+  await until('the delivered messages deleted', async () => (await chat.queue('555')).total === 0);
+  assert.deepEqual(sentTo555(), ['first', 'second', 'third'], 'and never sent again');
+});
