@@ -290,3 +290,25 @@ test('without [methods] subscribe=yes ysipchan answers SUBSCRIBE 501 and dispatc
     assert.equal((await subscribe(lab)).code, 501);
   });
 });
+
+// Issue 21, finding 7: the limits were checked before the awaited save and counted after it, so
+// SUBSCRIBEs arriving together all passed: 40 at once against 5/10 kept 14 (memory) and 40 (SQLite).
+for (const kind of ['memory', 'sqlite'] as const) {
+  test(`40 SUBSCRIBEs at once from 4 watchers stay within maxPerWatcher 5 and maxSubscriptions 10 (${kind} store)`, async () => {
+    const store = kind === 'memory' ? { kind } : { kind, path: 'chat.db' };
+    const presence = { watchers: 'anyone', maxPerWatcher: 5, maxSubscriptions: 10 };
+    await withLab({ rules: rules({ presence, offline: { store }, rateLimit: false }), ysipchan: { responder: (r) => (r.method === 'NOTIFY' ? 200 : undefined) } }, async (lab) => {
+      // w0 first (16 of them: past its 5, 403), then w1..w3 (past the 10 in all, 503).
+      const watcherOf = (i: number) => (i < 16 ? 'w0' : `w${1 + (i % 3)}`);
+      const asks = Array.from({ length: 40 }, (_, i) => ({ caller: watcherOf(i), called: `p${i}`, callid: `race-${i}@h`, fromTag: `t${i}`, contact: `sip:${watcherOf(i)}@127.0.0.1:5090` }));
+      const codes = await Promise.all(asks.map((a) => lab.sip.receiveSubscribe(a)));
+      const kept = asks.filter((_, i) => codes[i] === 200);
+      assert.ok(kept.length <= 10, `${kept.length} kept`);
+      for (const w of ['w0', 'w1', 'w2', 'w3']) assert.ok(kept.filter((a) => a.caller === w).length <= 5, `${w} holds more than 5`);
+      assert.equal(kept.length, 10, 'the limits are reached, not undershot');
+      assert.deepEqual(codes.filter((c) => ![200, 403, 503].includes(c)), []);
+      assert.ok(codes.includes(403) && codes.includes(503), `codes ${codes.join(' ')}`);
+      assert.match(await lab.emu.rmanager.status('yate-chat'), /subscriptions=10\b/);
+    });
+  });
+}

@@ -26,7 +26,7 @@ import { domainOf } from '../core/inbound.js';
 import type { Kernel } from '../core/kernel.js';
 import { fromHeader } from '../core/sip.js';
 import { PIDF_TYPE } from '../core/vocabulary.js';
-import type { Watchers } from './watchers.js';
+import type { Reservation, Watchers } from './watchers.js';
 
 /** `presence` or `presence;id=...` (the event package, RFC 6665 section 8.2.1). */
 const PRESENCE = /^\s*presence\s*(;.*)?$/;
@@ -102,14 +102,17 @@ export function onSipSubscribe(k: Kernel, watchers: Watchers): Handler {
     const now = Date.now();
     const granted = Math.min(asked, rules.maxExpires);
     const domain = domainOf(msg, k);
+    let room: Reservation | undefined;
     if (!old) {
       // New subscriptions take from the watcher's bucket (its MESSAGEs' too).
       const limited = rate({ user: watcher, rateKey: watcher }, k, 'watcher');
       if (limited) return refuse(k, msg, who, limited);
       if (rules.watchers === 'local' && !(await watchers.isLocal(presentity, domain))) return no(403, 'not a local user (presence.watchers "local")');
       if (granted > 0) {
-        const room = watchers.admit(watcher);
-        if (!room.ok) return no(room.code, room.reason, room.code === 503 ? { 'Retry-After': '60' } : undefined);
+        // Taken now, before anything is awaited: SUBSCRIBEs arriving together cannot all pass.
+        const admitted = watchers.admit(watcher);
+        if (!admitted.ok) return no(admitted.code, admitted.reason, admitted.code === 503 ? { 'Retry-After': '60' } : undefined);
+        room = admitted;
       }
     }
     const sub: StoredSubscription = {
@@ -130,10 +133,12 @@ export function onSipSubscribe(k: Kernel, watchers: Watchers): Handler {
         if (old) await watchers.end(id, 'timeout');
         else watchers.fetch(sub);
       } else {
-        await watchers.subscribe(sub);
+        await watchers.subscribe(sub, room);
       }
     } catch (err) {
       return no(500, `subscription store failed: ${(err as Error).message}`);
+    } finally {
+      room?.release();
     }
     msg.set('code', 200);
     msg.set('osip_Expires', granted);

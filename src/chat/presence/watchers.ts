@@ -51,7 +51,15 @@ export interface WatchersDeps extends PresenceDeps {
   readonly book: PresenceBook;
 }
 
-export type Admission = { readonly ok: true } | { readonly ok: false; readonly code: 403 | 503; readonly reason: string };
+/** Room for one more subscription, held from admit() until it is kept or given up: the limits
+ *  count it at once (issue 21: checked before the awaited save and counted after it, SUBSCRIBEs
+ *  arriving together all passed). release() gives it back; it is idempotent. */
+export interface Reservation {
+  readonly ok: true;
+  release(): void;
+}
+
+export type Admission = Reservation | { readonly ok: false; readonly code: 403 | 503; readonly reason: string };
 
 export class Watchers {
   readonly #k: Kernel;
@@ -62,6 +70,9 @@ export class Watchers {
   readonly #byId = new Map<string, Sub>();
   readonly #byPresentity = new Map<string, Set<Sub>>();
   readonly #perWatcher = new Map<string, number>();
+  /** Subscriptions admitted and not kept yet (their save is under way), per watcher and in all. */
+  readonly #reservedBy = new Map<string, number>();
+  #reserved = 0;
   /** Presentities whose state changed, handled at the next setImmediate. */
   readonly #changed = new Set<string>();
   #scheduled = false;
@@ -115,12 +126,27 @@ export class Watchers {
       .sort((a, b) => (a.presentity < b.presentity ? -1 : a.presentity > b.presentity ? 1 : a.watcher < b.watcher ? -1 : a.watcher > b.watcher ? 1 : 0));
   }
 
-  /** May `watcher` add one more subscription? (presence.maxPerWatcher, presence.maxSubscriptions) */
+  /** May `watcher` add one more subscription? (presence.maxPerWatcher, presence.maxSubscriptions)
+   *  When it may, the room is taken now: pass the reservation to subscribe(), or release it. */
   admit(watcher: string): Admission {
     const { maxPerWatcher, maxSubscriptions } = this.#k.config.presence;
-    if ((this.#perWatcher.get(watcher) ?? 0) >= maxPerWatcher) return { ok: false, code: 403, reason: `watcher ${toText(watcher)} already holds ${maxPerWatcher} subscriptions (presence.maxPerWatcher)` };
-    if (this.#byId.size >= maxSubscriptions) return { ok: false, code: 503, reason: `${maxSubscriptions} subscriptions are kept already (presence.maxSubscriptions)` };
-    return { ok: true };
+    const mine = this.#reservedBy.get(watcher) ?? 0;
+    if ((this.#perWatcher.get(watcher) ?? 0) + mine >= maxPerWatcher) return { ok: false, code: 403, reason: `watcher ${toText(watcher)} already holds ${maxPerWatcher} subscriptions (presence.maxPerWatcher)` };
+    if (this.#byId.size + this.#reserved >= maxSubscriptions) return { ok: false, code: 503, reason: `${maxSubscriptions} subscriptions are kept already (presence.maxSubscriptions)` };
+    this.#reservedBy.set(watcher, mine + 1);
+    this.#reserved++;
+    let held = true;
+    return {
+      ok: true,
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.#reserved--;
+        const n = (this.#reservedBy.get(watcher) ?? 1) - 1;
+        if (n > 0) this.#reservedBy.set(watcher, n);
+        else this.#reservedBy.delete(watcher);
+      },
+    };
   }
 
   /**
@@ -140,10 +166,13 @@ export class Watchers {
     return known;
   }
 
-  /** Keep `s` (new, or replacing the one with its id: a refresh), durably; then NOTIFY the current state at once. */
-  async subscribe(s: StoredSubscription): Promise<void> {
+  /** Keep `s` (new, or replacing the one with its id: a refresh), durably; then NOTIFY the
+   *  current state at once. A new one comes with the reservation admit() gave: it turns into
+   *  the subscription in the same step, so the limits never count it twice or not at all. */
+  async subscribe(s: StoredSubscription, reservation?: Reservation): Promise<void> {
     const old = this.#byId.get(s.id);
     await this.#store.save({ ...s, cseq: old?.s.cseq ?? s.cseq });
+    reservation?.release();
     const sub = old ?? this.#index(s);
     if (old) old.s = { ...s, cseq: old.s.cseq };
     sub.force = true;
