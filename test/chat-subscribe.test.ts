@@ -312,3 +312,50 @@ for (const kind of ['memory', 'sqlite'] as const) {
     });
   });
 }
+
+// Issue 21, finding 3: NOTIFYs took the delivery slots, so a watcher whose phone never answers
+// held them for whole SIP transactions: after one user's 20 SUBSCRIBEs a 28 ms MESSAGE took 2 s
+// and got 202. And an in-dialog refresh took no rate-limit token.
+test('NOTIFYs to a watcher whose phone never answers leave the deliveries\' slots free: a MESSAGE yate-chat delivers itself still gets its 200', async () => {
+  const hung = (r: SipRequest) => (r.method === 'NOTIFY' ? { code: 408, delay: 6000 } : undefined);
+  const presence = { watchers: 'anyone' };
+  await withLab({ rules: rules({ presence, rateLimit: false, delivery: { inPlace: false, waitMs: 2000 } }), ysipchan: { responder: hung } }, async (lab) => {
+    for (let i = 0; i < 20; i++) assert.equal((await subscribe(lab, { called: `p${i}`, callid: `hang-${i}@h`, fromTag: `h${i}` })).code, 200);
+    await until('a NOTIFY in flight', () => notifies(lab).some((r) => r.code === null));
+    await lab.register('234', 5070);
+    assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '555', called: '234', type: 'text/plain', body: 'still room?' }), 200);
+    assert.ok(notifies(lab).filter((r) => r.code === null).length <= 2, 'at most the NOTIFY pool in flight');
+  });
+});
+
+test('one watcher has one NOTIFY in flight at a time, however many subscriptions it holds', async () => {
+  const c = { inFlight: 0, most: 0 };
+  const responder = async (r: SipRequest) => {
+    if (r.method !== 'NOTIFY') return undefined;
+    c.inFlight++;
+    c.most = Math.max(c.most, c.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    c.inFlight--;
+    return { code: 200, delay: 0 };
+  };
+  await withLab({ rules: rules({ presence: { watchers: 'anyone' }, rateLimit: false }), ysipchan: { responder } }, async (lab) => {
+    for (let i = 0; i < 6; i++) assert.equal((await subscribe(lab, { called: `p${i}`, callid: `one-${i}@h`, fromTag: `o${i}` })).code, 200);
+    await until('six NOTIFYs answered', () => notifies(lab).filter((r) => r.code === 200).length === 6);
+    assert.equal(c.most, 1);
+  });
+});
+
+test('an in-dialog refresh takes a token from the watcher\'s rate bucket like a new SUBSCRIBE; an unsubscribe does not', async () => {
+  await withLab({ rules: rules({ rateLimit: { messages: 3, intervalSeconds: 3600 } }) }, async (lab) => {
+    await lab.register('123', 5080);
+    const first = await subscribe(lab, { expires: 600 });
+    assert.equal(first.code, 200);
+    const refresh = () => subscribe(lab, { expires: 600, toTag: first.dlgtag });
+    assert.equal((await refresh()).code, 200);
+    assert.equal((await refresh()).code, 200);
+    const limited = await refresh();
+    assert.equal(limited.code, 503);
+    assert.match(limited.headers.get('Retry-After') ?? '', /^\d+$/);
+    assert.equal((await subscribe(lab, { expires: 0, toTag: first.dlgtag })).code, 200, 'an unsubscribe is never refused for the rate');
+  });
+});

@@ -136,6 +136,9 @@ export interface ChatMetrics {
   /** Deliveries yate-chat runs itself now, and those waiting for a turn. */
   readonly deliveriesRunning: number;
   readonly deliveriesWaiting: number;
+  /** NOTIFYs in flight (their own pool of Yate's workers), and those waiting for a turn. */
+  readonly notifiesRunning: number;
+  readonly notifiesWaiting: number;
   /** Senders the rate limiter remembers. */
   readonly rateLimitSenders: number;
   readonly presence: number;
@@ -255,6 +258,8 @@ export function chatApi(parts: ApiParts): ChatApi {
         stats: k.stats,
         deliveriesRunning: k.slots.running,
         deliveriesWaiting: k.slots.waiting,
+        notifiesRunning: k.notifySlots.running,
+        notifiesWaiting: k.notifySlots.waiting,
         rateLimitSenders: k.rateSenders,
         presence: book.size,
         offered: k.conn.counters.offered,

@@ -10,6 +10,7 @@
 //   yatechat_engine_roundtrip_seconds         Yate's answers to yate-chat's own dispatches
 //   yatechat_stored_messages, yatechat_stored_oldest_age_seconds   the offline store now
 //   yatechat_deliveries_in_flight, yatechat_deliveries_waiting     deliveries yate-chat runs
+//   yatechat_notifies_in_flight, yatechat_notifies_waiting         NOTIFYs (a pool of their own)
 //   yatechat_presence_entries                 users whose presence is held
 //   yatechat_rate_limited_total, yatechat_rate_limit_senders       the sender rate limit
 //   yatechat_webhook_calls_total{outcome}     ok, refused (non-2xx), failed, timeout
@@ -104,6 +105,8 @@ export function createMetrics(chat: ChatModule): Registry {
   });
   gauge('yatechat_deliveries_in_flight', 'Deliveries yate-chat runs itself now (each holds a Yate worker)', () => m().deliveriesRunning);
   gauge('yatechat_deliveries_waiting', 'Deliveries waiting for a turn', () => m().deliveriesWaiting);
+  gauge('yatechat_notifies_in_flight', 'NOTIFYs in flight (each holds a Yate worker, in a pool apart from the deliveries\')', () => m().notifiesRunning);
+  gauge('yatechat_notifies_waiting', 'NOTIFYs waiting for a turn', () => m().notifiesWaiting);
   gauge('yatechat_presence_entries', 'Users whose published presence is held', () => m().presence);
   counter('yatechat_rate_limited_total', 'Messages refused by the sender rate limit', () => m().stats.rateLimited);
   gauge('yatechat_rate_limit_senders', 'Senders the rate limiter remembers', () => m().rateLimitSenders);

@@ -14,7 +14,8 @@
 //       watcher, or a refresh by another user; 404 no presentity; 406 Accept without PIDF;
 //   423 + Min-Expires: shorter than presence.minExpires; 481 a refresh of no subscription;
 //   500 the subscription store failed; 503 (+ Retry-After) over presence.maxSubscriptions or the
-//   watcher's rate limit (new subscriptions take from the MESSAGE rate bucket).
+//   watcher's rate limit (new subscriptions and refreshes take from the MESSAGE rate bucket: a
+//   refresh costs a commit and a NOTIFY too; issue 21 counted 1000 accepted against 30 MESSAGEs).
 import { matchesPattern } from '../../config/index.js';
 import type { Handler } from '../../engine/handlers.js';
 import type { Message } from '../../engine/message.js';
@@ -102,11 +103,14 @@ export function onSipSubscribe(k: Kernel, watchers: Watchers): Handler {
     const now = Date.now();
     const granted = Math.min(asked, rules.maxExpires);
     const domain = domainOf(msg, k);
-    let room: Reservation | undefined;
-    if (!old) {
-      // New subscriptions take from the watcher's bucket (its MESSAGEs' too).
+    // New subscriptions and refreshes take from the watcher's bucket (its MESSAGEs' too); an
+    // unsubscribe does not (it ends work).
+    if (!old || granted > 0) {
       const limited = rate({ user: watcher, rateKey: watcher }, k, 'watcher');
       if (limited) return refuse(k, msg, who, limited);
+    }
+    let room: Reservation | undefined;
+    if (!old) {
       if (rules.watchers === 'local' && !(await watchers.isLocal(presentity, domain))) return no(403, 'not a local user (presence.watchers "local")');
       if (granted > 0) {
         // Taken now, before anything is awaited: SUBSCRIBEs arriving together cannot all pass.
