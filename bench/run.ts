@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { findPostgres, startCluster } from '../test/pg/cluster.js';
 import { benchCodec } from './codec.js';
 import { benchCrossNode } from './cross-node.js';
+import { benchMetricsRead } from './metrics-read.js';
 import { benchModuleCost } from './module-cost.js';
 import { benchOffline } from './offline.js';
 import { benchRoundTrip } from './roundtrip.js';
@@ -45,6 +46,9 @@ for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20_0
 const sizes = { messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) };
 const s = await benchStore(sizes);
 say(`store (SQLite, one fsync'd commit per message): ${JSON.stringify(s)}`);
+const mr = await benchMetricsRead({ messages: sizes.messages });
+say(`/metrics store read (SQLite, ${mr.messages} messages for as many recipients, median of 7): recipients() GROUP BY ${mr.scanMs.toFixed(1)} ms, ` +
+  `summary() ${mr.summaryMs.toFixed(3)} ms; ratio ${mr.ratio.toFixed(0)}`);
 const o = await benchOffline(sizes);
 say(`store-and-forward through the emulator (SQLite): ${o.messages} messages for ${o.users} users: store ${o.storePerSec.toFixed(0)} msg/s (each 202 after commit), ` +
   `deliver ${o.deliverPerSec.toFixed(0)} msg/s, module peak RSS ${o.peakRssMB.toFixed(1)} MB`);

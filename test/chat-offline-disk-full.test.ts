@@ -3,16 +3,10 @@
 // waiting behind it). The module runs in this process on a Connection to the engine emulator, on
 // a store whose DELETE fails while `full` is set, as SQLite's does on a full disk.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { startChat } from '../src/chat/module.js';
-import { loadConfig } from '../src/config/index.js';
-import { Connection } from '../src/engine/connection.js';
-import { Emulator } from '../src/emulator/index.js';
+import { test } from 'node:test';
 import { YateChatError } from '../src/errors.js';
 import { createMemoryStore, type MessageStore } from '../src/store/index.js';
+import { chatRig } from './fixtures/chat-rig.js';
 
 /** A memory store whose DELETE (delivered) fails like SQLite's on a full disk while `disk.full`. */
 function fillableStore(): { store: MessageStore; disk: { full: boolean; deletesRefused: number } } {
@@ -30,26 +24,6 @@ function fillableStore(): { store: MessageStore; disk: { full: boolean; deletesR
   return { store, disk };
 }
 
-async function rig(t: TestContext, store: MessageStore) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-full-'));
-  const file = path.join(dir, 'rules.json');
-  writeFileSync(file, JSON.stringify({ offline: { store: { kind: 'memory' }, retryIntervalSeconds: 3600 }, rateLimit: false }));
-  const emu = new Emulator({ timeout: 10000 });
-  emu.useRegfile({ users: ['123', '234', '555'] });
-  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, timeoutDelay: 300 });
-  const listener = await emu.listen({ type: 'tcp', port: 0 });
-  const conn = new Connection({ endpoint: { kind: 'tcp', host: '127.0.0.1', port: Number(listener.address) }, reconnect: false, logLevel: 'error' });
-  await conn.start();
-  const chat = await startChat(conn, loadConfig(file, { env: {} }), { store });
-  t.after(async () => {
-    await conn.close();
-    await chat.close();
-    await emu.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { emu, sip, chat };
-}
-
 async function until<T>(what: string, check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -62,7 +36,7 @@ async function until<T>(what: string, check: () => T | Promise<T>, ms = 10_000):
 
 test('on a full disk a delivered message whose DELETE fails is never sent again, the rest of the queue goes out, and it is deleted once the disk has room', async (t) => {
   const { store, disk } = fillableStore();
-  const { sip, chat } = await rig(t, store);
+  const { sip, chat } = await chatRig(t, { offline: { store: { kind: 'memory' }, retryIntervalSeconds: 3600 }, rateLimit: false }, { store });
   for (const body of ['first', 'second', 'third']) {
     assert.equal(await sip.receiveMessage({ path: 'generic', caller: '123', called: '555', type: 'text/plain', body }), 202);
   }

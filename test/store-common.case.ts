@@ -252,6 +252,24 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       ]);
     });
 
+    test('summary counts every message held and the oldest in storage order, kept as messages come and go (expired ones until purged)', async (t) => {
+      const { store, at } = await open(t, { expirySeconds: 60 });
+      assert.deepEqual(await store.summary(), { count: 0, oldest: null });
+      const a = await store.put(msg('zed', 'first'));
+      at(10_000);
+      await store.put(msg('bob', '1'));
+      await store.put(msg('Bob', '2'));
+      assert.deepEqual(await store.summary(), { count: 3, oldest: T0 });
+      await store.delivered(a.id);
+      assert.deepEqual(await store.summary(), { count: 2, oldest: T0 + 10_000 });
+      assert.equal(await store.purge('bob'), 1);
+      assert.deepEqual(await store.summary(), { count: 1, oldest: T0 + 10_000 });
+      at(200_000);
+      assert.deepEqual(await store.summary(), { count: 1, oldest: T0 + 10_000 }, 'expired, not purged yet');
+      await store.purgeExpired();
+      assert.deepEqual(await store.summary(), { count: 0, oldest: null });
+    });
+
     test('an id is never reused, even after the newest message is delivered', async (t) => {
       const { store } = await open(t);
       const a = await store.put(msg('alice', 'a'));
@@ -291,7 +309,8 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await rejectsWith(store.recipients(), 'STORE_FAILED');
       await rejectsWith(store.purge('alice'), 'STORE_FAILED');
       await rejectsWith(store.purgeExpired(), 'STORE_FAILED');
-      assert.equal(store.stats().failures, 8);
+      await rejectsWith(store.summary(), 'STORE_FAILED');
+      assert.equal(store.stats().failures, 9);
     });
   });
 }

@@ -6,6 +6,7 @@
 import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
+import type { StoreSummary } from '../store/index.js';
 import type { Kernel } from './core/kernel.js';
 import type { Outgoing } from './core/outgoing.js';
 import type { Stats } from './core/stats.js';
@@ -161,6 +162,10 @@ export interface ChatApi {
   /** Delete every message waiting for `user`; resolves with how many. Rejects OFFLINE_DISABLED,
    *  STORE_FAILED. */
   purge(user: string): Promise<number>;
+  /** What the offline store holds, from the counts it keeps (never a scan: what a metrics scrape
+   *  reads); expired messages count until the retry pass purges them. Rejects OFFLINE_DISABLED,
+   *  STORE_FAILED. */
+  stored(): Promise<StoreSummary>;
   /** Route and deliver a MESSAGE as if `from` sent it (the rules' routing, aliases and offline
    *  store; not the sender's checks). Rejects BAD_ARGUMENT for a request that cannot be sent. */
   send(req: SendRequest): Promise<SendResult>;
@@ -235,6 +240,9 @@ export function chatApi(parts: ApiParts): ChatApi {
     queue,
     async purge(user) {
       return store().purge(fromText(user));
+    },
+    async stored() {
+      return store().summary();
     },
     async send(req) {
       const from = fromText(req.from);

@@ -14,6 +14,7 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     failed: fail,
     count: fail,
     recipients: fail,
+    summary: fail,
     purge: fail,
     purgeExpired: fail,
     stats: newCounters,
