@@ -7,7 +7,7 @@
 // an existing file is split at blanks before parsing.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatConfigError, loadConfig } from '../config/index.js';
+import { formatConfigError, loadRules, RegexVerdicts } from '../config/index.js';
 import { parseEndpoint, type Endpoint } from '../engine/transport.js';
 import { VERSION } from '../version.js';
 import { runModule } from './run.js';
@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   if (first === 'check-config') {
     if (rest.length !== 1) return void process.stderr.write(`usage: yate-chat check-config RULES.json\n`), 64;
     try {
-      const c = loadConfig(rest[0]);
+      const c = await loadRules(rest[0], { verdicts: new RegexVerdicts() });
       process.stdout.write(`${c.file}: OK (mode ${c.mode}, offline ${c.offline.enabled ? c.offline.store.kind : 'off'})\n`);
       for (const w of c.warnings) process.stdout.write(`warning: ${w}\n`);
       return 0;

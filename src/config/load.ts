@@ -12,6 +12,7 @@ import { redactUrl } from '../redact.js';
 import { POSTGRES_URL, postgresUrlProblem } from '../store/postgres/url.js';
 import { rulesFileSchema, SECRET, show, TOKEN } from './schema.js';
 import type { Config, Listen } from './types.js';
+import type { RegexVerdicts } from './verdicts.js';
 
 export interface StorePathOptions {
   /** The system data folder, used when it exists and is writable. ["/var/lib/yate-chat"] */
@@ -24,6 +25,8 @@ export interface StorePathOptions {
 export interface LoadOptions extends StorePathOptions {
   /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL, YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET). [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Verdicts on deny regexes checked before, kept across loads (the running module's). [none: each regex is checked] */
+  readonly verdicts?: RegexVerdicts;
 }
 
 export type DefaultStorePath =
@@ -112,7 +115,10 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   const secrets = secretsFromEnv(env, issues);
   // A postgres store's url may hold a password: it can stay out of the rules file.
   const postgresUrl = postgresUrlFromEnv(env, issues);
-  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl, ...secrets });
+  const schema = rulesFileSchema({
+    baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl, ...secrets,
+    ...(options.verdicts ? { verdicts: options.verdicts } : {}),
+  });
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push({ field: formatPath(issue.path), message: issue.message });

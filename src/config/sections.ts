@@ -13,6 +13,7 @@ import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, positi
 import { isLocalOnly, listenName, parseListen } from './listen.js';
 import type { Compiled } from './pattern.js';
 import type { HttpConfig, KnownUsers, PresenceConfig } from './types.js';
+import type { RegexVerdicts } from './verdicts.js';
 
 /** What loadConfig knows that the schema needs. */
 export interface SchemaContext {
@@ -25,6 +26,8 @@ export interface SchemaContext {
   readonly webhookSecret?: string;
   /** A postgres store's url when the file names none (YATE_CHAT_PG_URL in the environment). */
   readonly postgresUrl?: string;
+  /** Verdicts on regexes checked before (verdicts.ts); without it each regex is checked here. */
+  readonly verdicts?: RegexVerdicts;
 }
 
 /** A value as it may appear in a message: a URL with *** for each of its secrets (redactUrl). */
@@ -184,7 +187,7 @@ export function offlineSchema(ctx: SchemaContext) {
 }
 
 /** presence: SUBSCRIBE/NOTIFY (RFC 3856 and 6665). */
-export function presenceSchema() {
+export function presenceSchema(ctx: Pick<SchemaContext, 'verdicts'> = {}) {
   return strict(
     {
       /**
@@ -205,9 +208,9 @@ export function presenceSchema() {
       deny: strict(
         {
           /** Patterns matched against the watcher (the authenticated user). [[]] */
-          watchers: patternList,
+          watchers: patternList(ctx.verdicts),
           /** Patterns matched against the presentity (the user watched). [[]] */
-          presentities: patternList,
+          presentities: patternList(ctx.verdicts),
         },
         'an object {"watchers": [...], "presentities": [...]}',
       ).default({ watchers: [], presentities: [] }),
