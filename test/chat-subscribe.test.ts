@@ -359,3 +359,17 @@ test('an in-dialog refresh takes a token from the watcher\'s rate bucket like a 
     assert.equal((await subscribe(lab, { expires: 0, toTag: first.dlgtag })).code, 200, 'an unsubscribe is never refused for the rate');
   });
 });
+
+test('presence.allow limits who may watch a user: anyone else gets the 403 a name that does not exist gets; the user themselves, and users not named, follow presence.watchers', async () => {
+  const presence = { allow: { '234': ['555', '/^boss-/'] } };
+  await withLab({ rules: rules({ presence }) }, async (lab) => {
+    await lab.register('234', 5090);
+    assert.equal((await subscribe(lab, { caller: '123', callid: 'a1@h' })).code, 403, '123 is not on 234\'s list');
+    assert.equal((await subscribe(lab, { caller: '123', called: 'nobody', callid: 'a2@h' })).code, 403, 'the same answer as for no such user');
+    assert.equal((await subscribe(lab, { caller: '555', callid: 'a3@h', contact: 'sip:555@127.0.0.1:5081' })).code, 200);
+    assert.equal((await subscribe(lab, { caller: 'boss-1', callid: 'a4@h', contact: 'sip:boss-1@127.0.0.1:5082' })).code, 200);
+    assert.equal((await subscribe(lab, { caller: '234', callid: 'a5@h', contact: 'sip:234@127.0.0.1:5090' })).code, 200, 'a user may watch themselves');
+    assert.equal((await subscribe(lab, { caller: '234', called: '555', callid: 'a6@h', contact: 'sip:234@127.0.0.1:5090' })).code, 200, '555 names no list');
+    await lab.emu.log.waitForLog(/SUBSCRIBE 123 -> 234 presence => 403 234 does not let 123 watch \(presence\.allow\)/);
+  });
+});

@@ -283,3 +283,12 @@ test('formatConfigError describes errors that are not configuration errors too',
   assert.equal(formatConfigError(new Error('boom')), 'boom');
   assert.equal(formatConfigError('plain'), 'plain');
 });
+
+test('presence.allow maps users to watcher patterns, checked like deny patterns; a bad key or pattern is refused at its path', () => {
+  const config = load({ presence: { allow: { '234': ['555', '/^boss-/'] } } });
+  assert.deepEqual(config.presence.allow['234']!.map((p) => p.text), ['555', '/^boss-/']);
+  assert.equal(Object.getPrototypeOf(config.presence.allow), null);
+  assert.deepEqual(load({}).presence.allow, Object.create(null));
+  const issues = issuesOf({ presence: { allow: { 'a b': ['x'], '234': ['/(a+)+$/'], '555': 'x' } } });
+  assert.deepEqual(issues.map((i) => i.field).sort(), ['presence.allow["234"][0]', 'presence.allow["555"]', 'presence.allow["a b"]']);
+});

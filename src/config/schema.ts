@@ -156,7 +156,7 @@ export function rulesFileSchema(ctx: SchemaContext) {
       /** Local users known to exist even when not registered (offline.knownUsers, aliases). [] */
       users: userList.default([]),
       /** Presence subscriptions (SUBSCRIBE/NOTIFY, RFC 3856 and 6665). */
-      presence: presenceSchema(ctx).default({ ...DEFAULTS.presence, deny: { watchers: [], presentities: [] } }),
+      presence: presenceSchema(ctx).default({ ...DEFAULTS.presence, deny: { watchers: [], presentities: [] }, allow: Object.create(null) as Record<string, never> }),
       /** The HTTP face: GET /metrics, the /v1 API. Absent: no HTTP server. [none] */
       http: httpSchema(ctx).optional(),
       /**

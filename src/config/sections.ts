@@ -12,7 +12,7 @@ import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from './defaults.js';
 import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, positiveNumber, show, strict, tokenText, USER, userList, variant, word } from './leaves.js';
 import { isLocalOnly, listenName, parseListen } from './listen.js';
 import type { Compiled } from './pattern.js';
-import type { HttpConfig, KnownUsers, PresenceConfig } from './types.js';
+import type { HttpConfig, KnownUsers, Pattern, PresenceConfig } from './types.js';
 import type { RegexVerdicts } from './verdicts.js';
 
 /** What loadConfig knows that the schema needs. */
@@ -214,6 +214,23 @@ export function presenceSchema(ctx: Pick<SchemaContext, 'verdicts'> = {}) {
         },
         'an object {"watchers": [...], "presentities": [...]}',
       ).default({ watchers: [], presentities: [] }),
+      /**
+       * Per user: who may watch them. A user named here may be watched only by the watchers its
+       * patterns match (and by themselves); anyone else is refused with 403, the answer a name
+       * that does not exist gets. Users not named follow `watchers`. [{}]
+       */
+      allow: z
+        .record(
+          leaf<string>('a user name (no spaces, "@" or ":")', (v) => typeof v === 'string' && USER.test(v)),
+          patternList(ctx.verdicts),
+          {
+            error: (iss) =>
+              iss.code === 'invalid_key'
+                ? `expected a user name (no spaces, "@" or ":") as the key, got ${show(iss.input)}`
+                : `expected an object {"user": ["watcher", "/regex/"]}, got ${show(iss.input)}`,
+          },
+        )
+        .default({}),
       /** Shortest subscription accepted, seconds; a shorter Expires gets 423 with Min-Expires. [60] */
       minExpires: positiveInt(86400).default(DEFAULTS.presence.minExpires),
       /** Longest subscription granted, seconds; a longer Expires is cut to it. [3600] */
@@ -235,7 +252,11 @@ export function presenceSchema(ctx: Pick<SchemaContext, 'verdicts'> = {}) {
     if (p.minExpires > p.maxExpires) {
       tx.addIssue({ code: 'custom', path: ['maxExpires'], message: `expected at least minExpires (${p.minExpires}), got ${show(p.maxExpires)}`, input: p.maxExpires });
     }
-    return { ...p, defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)) };
+    return {
+      ...p,
+      allow: Object.assign(Object.create(null) as Record<string, readonly Pattern[]>, p.allow),
+      defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)),
+    };
   });
 }
 
