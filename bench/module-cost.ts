@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './stats.js';
+import type { Progress } from './progress.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LAUNCHER = path.join(ROOT, 'scripts/yate-chat');
@@ -110,7 +111,19 @@ export interface ModuleCostResult {
   readonly compareRatio?: number;
 }
 
-export async function benchModuleCost(opts: { messages?: number; warmup?: number; runs?: number; window?: number; gapMs?: number; rules?: Record<string, unknown>; compare?: Record<string, unknown> } = {}): Promise<ModuleCostResult[]> {
+export interface ModuleCostOptions {
+  readonly messages?: number;
+  readonly warmup?: number;
+  readonly runs?: number;
+  readonly window?: number;
+  readonly gapMs?: number;
+  readonly rules?: Record<string, unknown>;
+  readonly compare?: Record<string, unknown>;
+  /** Told each module run done (both paths, every kind, every repetition). */
+  readonly progress?: Progress;
+}
+
+export async function benchModuleCost(opts: ModuleCostOptions = {}): Promise<ModuleCostResult[]> {
   const count = opts.messages ?? 20000;
   const runs = opts.runs ?? 5;
   const window = opts.window ?? 16;
@@ -123,6 +136,7 @@ export async function benchModuleCost(opts: { messages?: number; warmup?: number
   const kinds = opts.compare ? (['yate-chat', 'compare', 'minimal'] as const) : (['yate-chat', 'minimal'] as const);
   const env = { ...process.env, YATE_CHAT_DATA: dir };
   const out: ModuleCostResult[] = [];
+  let done = 0;
   try {
     for (const p of ['generic', 'native'] as const) {
       const template = p === 'generic' ? recorded('seed-generic-message.txt', 'sip.message') : recorded('native-message.txt', 'call.route');
@@ -136,6 +150,7 @@ export async function benchModuleCost(opts: { messages?: number; warmup?: number
           const r = await drive(child, template, opts.warmup ?? Math.round(count / 4), count, window, expect, gapMs);
           if (r.fast !== count) throw new Error(`${which} ${p}: ${r.fast} of ${count} answers took the fast path`);
           us[which].push(r.cpuUsPerMessage);
+          opts.progress?.(++done);
         }
       }
       const floor = median(us.minimal);

@@ -2,8 +2,8 @@
 // after its commit, to SQLite or to PostgreSQL), then every user registers and all of them are
 // delivered.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { startLab } from '../src/demo/lab.js';
+import type { Progress } from './progress.js';
 
 export interface OfflineBenchResult {
   readonly messages: number;
@@ -19,7 +19,7 @@ function peakRss(pid: number | null): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export async function benchOffline(opts: { messages?: number; users?: number; concurrency?: number; postgresUrl?: string } = {}): Promise<OfflineBenchResult> {
+export async function benchOffline(opts: { messages?: number; users?: number; concurrency?: number; postgresUrl?: string; progress?: { stored: Progress; delivered: Progress } } = {}): Promise<OfflineBenchResult> {
   const messages = opts.messages ?? 100_000;
   const users = opts.users ?? 1_000;
   const concurrency = opts.concurrency ?? 8; // like a handful of Yate worker threads
@@ -36,7 +36,6 @@ export async function benchOffline(opts: { messages?: number; users?: number; co
     ysipchan: { answerDelay: 0 },
   });
   try {
-    void path;
     let next = 0;
     const t0 = performance.now();
     await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -44,6 +43,7 @@ export async function benchOffline(opts: { messages?: number; users?: number; co
         const i = next++;
         const code = await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: names[i % users]!, type: 'text/plain', body: `message ${i} `.padEnd(160, '.') });
         if (code !== 202) throw new Error(`message ${i} got ${code}, expected 202`);
+        opts.progress?.stored(i + 1);
       }
     }));
     const storeMs = performance.now() - t0;
@@ -52,6 +52,7 @@ export async function benchOffline(opts: { messages?: number; users?: number; co
     const until = Date.now() + 30 * 60_000;
     while (lab.sip.sent.filter((r) => r.code !== null).length < messages) {
       if (Date.now() > until) throw new Error(`only ${lab.sip.sent.length} of ${messages} delivered`);
+      opts.progress?.delivered(lab.sip.sent.filter((r) => r.code !== null).length);
       await new Promise((r) => setTimeout(r, 50));
     }
     const deliverMs = performance.now() - t1;

@@ -1,20 +1,30 @@
 // `npm run bench`: codec vs split2, engine round trip, module CPU per MESSAGE against the minimal
 // module, store and store-and-forward (SQLite, and PostgreSQL on a throwaway server when its
-// binaries are installed), cross-node delivery latency (PostgreSQL). Prints a
-// table for the README. Sizes can be lowered with BENCH_SCALE=0.1 for a quick look.
-import { existsSync } from 'node:fs';
+// binaries are installed), cross-node delivery latency (PostgreSQL). Prints its tables row by
+// row as each phase ends (stdout), with progress lines on the long phases (stderr); every figure
+// also goes to a JSON file with `npm run bench -- --json FILE`. Sizes can be lowered with
+// BENCH_SCALE=0.1 for a quick look.
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { findPostgres, startCluster } from '../test/pg/cluster.js';
 import { benchCodec } from './codec.js';
 import { benchCrossNode } from './cross-node.js';
 import { benchMetricsRead } from './metrics-read.js';
 import { benchModuleCost } from './module-cost.js';
 import { benchOffline } from './offline.js';
+import { progress } from './progress.js';
 import { benchRoundTrip } from './roundtrip.js';
 import { benchStore } from './store.js';
 
+const { values: flags } = parseArgs({ options: { json: { type: 'string' } } });
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const say = (s: string) => process.stdout.write(s + '\n');
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+/** Every figure, for --json. */
+const results: Record<string, unknown> = { scale, node: process.version, cpus: os.cpus().length, at: new Date().toISOString() };
+const row = (what: string, figure: string) => say(`| ${what} | ${figure} |`);
 
 /** The transcripts recorded from a real Yate, in the SOURCE tree (this runs from dist/bench/). */
 function transcriptsDir(): string {
@@ -23,51 +33,88 @@ function transcriptsDir(): string {
   return dir;
 }
 
+say(`npm run bench: scale ${scale} (BENCH_SCALE), node ${process.version}, ${os.cpus().length} CPUs; ratios against a baseline run in the same process, medians`);
+say('');
+say('| what | figure |');
+say('| --- | --- |');
+
 const c = await benchCodec(transcriptsDir(), { megabytes: 16 * Math.min(1, scale * 4) });
-say(`codec: ${(c.bytes / 1048576).toFixed(1)} MB, ${c.lines} transcript lines; split2 alone ${c.split2MBps.toFixed(1)} MB/s, ` +
-  `framing+decode+encode ${c.codecMBps.toFixed(1)} MB/s; ratio (codec time / split2 time, median of 7) ${c.ratio.toFixed(2)}`);
+results.codec = c;
+row(`codec: framing + decode + encode of every transcript line (${(c.bytes / 1048576).toFixed(1)} MB, ${n(c.lines)} lines) vs split2 alone on the same bytes`,
+  `${c.codecMBps.toFixed(1)} MB/s vs ${c.split2MBps.toFixed(1)} MB/s: ratio ${c.ratio.toFixed(2)} (median of 7)`);
+
 const rt = await benchRoundTrip({ rate: 500, seconds: Math.max(1, Math.round(5 * Math.min(1, scale * 4))) });
-say(`round trip: ${rt.count} messages at ${rt.rate}/s over pipes: p50 ${rt.p50.toFixed(2)} ms, p99 ${rt.p99.toFixed(2)} ms`);
-for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20_000 * scale)) })) {
-  say(`module CPU per MESSAGE, ${r.path} path, 16 in flight (${r.messages} offered, median of 5, no Yate): yate-chat ${r.yateChatUs.toFixed(1)} us, ` +
-    `minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)}`);
+results.roundTrip = rt;
+row(`engine round trip: the emulator offers call.route to the real module over pipes at ${rt.rate}/s (${n(rt.count)} messages)`, `p50 ${rt.p50.toFixed(2)} ms, p99 ${rt.p99.toFixed(2)} ms`);
+
+const burst = Math.max(1000, Math.round(20_000 * scale));
+const cost = await benchModuleCost({ messages: burst, progress: progress('module CPU, 16 in flight: module runs', 20) });
+results.moduleCost = cost;
+for (const r of cost) {
+  row(`module CPU per MESSAGE, ${r.path} path, 16 in flight (${n(r.messages)} offered, median of 5, no Yate)`,
+    `yate-chat ${r.yateChatUs.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us: ratio ${r.ratio.toFixed(2)}`);
 }
 // One at a time, 1 ms apart: each MESSAGE wakes the module up, as a Yate below saturation offers them.
-for (const r of await benchModuleCost({ messages: Math.max(500, Math.round(5_000 * scale)), warmup: Math.round(20_000 * scale), runs: 3, window: 1, gapMs: 1 })) {
-  say(`module CPU per MESSAGE, ${r.path} path, one per wake-up (${r.messages} offered after ${Math.round(20_000 * scale)} to warm up, median of 3, no Yate): ` +
-    `yate-chat ${r.yateChatUs.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)}`);
+const warmup = Math.round(20_000 * scale);
+const single = await benchModuleCost({ messages: Math.max(500, Math.round(5_000 * scale)), warmup, runs: 3, window: 1, gapMs: 1, progress: progress('module CPU, one per wake-up: module runs', 12) });
+results.moduleCostOneByOne = single;
+for (const r of single) {
+  row(`module CPU per MESSAGE, ${r.path} path, one per wake-up (${n(r.messages)} offered after ${n(warmup)} to warm up, median of 3)`,
+    `yate-chat ${r.yateChatUs.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us: ratio ${r.ratio.toFixed(2)}`);
 }
 // The HTTP face off and on (listening, its process metrics sampling, no scrape meanwhile), run
 // interleaved with the minimal module: what having it costs a MESSAGE.
-for (const r of await benchModuleCost({ messages: Math.max(1000, Math.round(20_000 * scale)), compare: { http: { listen: '127.0.0.1:0', token: 'bench-token-0123456789' } } })) {
-  say(`module CPU per MESSAGE, ${r.path} path, HTTP face off / on, 16 in flight (${r.messages} offered, median of 5, interleaved, no Yate): ` +
-    `yate-chat ${r.yateChatUs.toFixed(1)} / ${r.compareUs!.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us; ratio ${r.ratio.toFixed(2)} / ${r.compareRatio!.toFixed(2)}`);
+const face = await benchModuleCost({ messages: burst, compare: { http: { listen: '127.0.0.1:0', token: 'bench-token-0123456789' } }, progress: progress('HTTP face off / on: module runs', 30) });
+results.httpFace = face;
+for (const r of face) {
+  row(`module CPU per MESSAGE, ${r.path} path, HTTP face off / on, 16 in flight (${n(r.messages)} offered, median of 5, interleaved)`,
+    `yate-chat ${r.yateChatUs.toFixed(1)} / ${r.compareUs!.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us: ratio ${r.ratio.toFixed(2)} / ${r.compareRatio!.toFixed(2)}`);
 }
+
 const sizes = { messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) };
-const s = await benchStore(sizes);
-say(`store (SQLite, one fsync'd commit per message): ${JSON.stringify(s)}`);
+const storeTick = (what: string) => ({ put: progress(`${what}: put`, sizes.messages), drain: progress(`${what}: delivered`, sizes.messages) });
+const s = await benchStore({ ...sizes, progress: storeTick('store (SQLite)') });
+results.storeSqlite = s;
+row(`SQLite store alone: ${n(s.messages)} messages for ${n(s.users)} users, one fsync'd commit each`,
+  `put ${n(s.storePerSec)} msg/s, drain (pending + delivered) ${n(s.drainPerSec)} msg/s, file ${(s.fileBytes / 1048576).toFixed(1)} MB`);
 const mr = await benchMetricsRead({ messages: sizes.messages });
-say(`/metrics store read (SQLite, ${mr.messages} messages for as many recipients, median of 7): recipients() GROUP BY ${mr.scanMs.toFixed(1)} ms, ` +
-  `summary() ${mr.summaryMs.toFixed(3)} ms; ratio ${mr.ratio.toFixed(0)}`);
-const o = await benchOffline(sizes);
-say(`store-and-forward through the emulator (SQLite): ${o.messages} messages for ${o.users} users: store ${o.storePerSec.toFixed(0)} msg/s (each 202 after commit), ` +
-  `deliver ${o.deliverPerSec.toFixed(0)} msg/s, module peak RSS ${o.peakRssMB.toFixed(1)} MB`);
+results.metricsRead = mr;
+row(`/metrics store read (SQLite): ${n(mr.messages)} messages for as many recipients, median of 7`,
+  `recipients() GROUP BY ${mr.scanMs.toFixed(1)} ms, summary() ${mr.summaryMs.toFixed(3)} ms: ratio ${n(mr.ratio)}`);
+const offlineTick = (what: string) => ({ stored: progress(`${what}: answered 202`, sizes.messages), delivered: progress(`${what}: delivered`, sizes.messages) });
+const o = await benchOffline({ ...sizes, progress: offlineTick('store-and-forward (SQLite)') });
+results.offlineSqlite = o;
+row(`store-and-forward through the emulator (SQLite): ${n(o.messages)} MESSAGEs to ${n(o.users)} offline users (each 202 after its commit), then all register`,
+  `store ${n(o.storePerSec)} msg/s, deliver ${n(o.deliverPerSec)} msg/s, module peak RSS ${o.peakRssMB.toFixed(1)} MB`);
+
 // PostgreSQL in the same run, on this machine (127.0.0.1), fsync and synchronous commit on.
 const found = findPostgres();
 if (!found.ok) {
+  say('');
   say(`PostgreSQL rows skipped: ${found.reason}`);
+  results.postgres = { skipped: found.reason };
 } else {
   const cluster = await startCluster({ durable: true });
   try {
-    const p = await benchStore({ ...sizes, postgresUrl: await cluster.createDatabase() });
-    say(`store (PostgreSQL ${found.bin}, one committed transaction per put, fsync on): ${JSON.stringify(p)}`);
-    const po = await benchOffline({ ...sizes, postgresUrl: await cluster.createDatabase() });
-    say(`store-and-forward through the emulator (PostgreSQL): ${po.messages} messages for ${po.users} users: store ${po.storePerSec.toFixed(0)} msg/s (each 202 after commit), ` +
-      `deliver ${po.deliverPerSec.toFixed(0)} msg/s, module peak RSS ${po.peakRssMB.toFixed(1)} MB`);
+    const p = await benchStore({ ...sizes, postgresUrl: await cluster.createDatabase(), progress: storeTick('store (PostgreSQL)') });
+    results.storePostgres = p;
+    row(`PostgreSQL store alone (${found.bin}, one committed transaction per put, fsync on): ${n(p.messages)} messages for ${n(p.users)} users`,
+      `put ${n(p.storePerSec)} msg/s, drain ${n(p.drainPerSec)} msg/s`);
+    const po = await benchOffline({ ...sizes, postgresUrl: await cluster.createDatabase(), progress: offlineTick('store-and-forward (PostgreSQL)') });
+    results.offlinePostgres = po;
+    row(`store-and-forward through the emulator (PostgreSQL): ${n(po.messages)} MESSAGEs to ${n(po.users)} offline users, then all register`,
+      `store ${n(po.storePerSec)} msg/s, deliver ${n(po.deliverPerSec)} msg/s, module peak RSS ${po.peakRssMB.toFixed(1)} MB`);
     const x = await benchCrossNode(await cluster.createDatabase(), { messages: Math.max(50, Math.round(500 * scale)) });
-    say(`cross-node delivery (stored on node A, delivered by node B, where 555 registered; ${x.messages} messages one at a time): ` +
+    results.crossNode = x;
+    row(`cross-node delivery (PostgreSQL): stored on node A, delivered by node B where 555 registered, ${n(x.messages)} messages one at a time`,
       `from A's 202 to B's delivery p50 ${x.p50Ms.toFixed(1)} ms, p99 ${x.p99Ms.toFixed(1)} ms, max ${x.maxMs.toFixed(1)} ms`);
   } finally {
     await cluster.remove();
   }
+}
+
+if (flags.json) {
+  writeFileSync(flags.json, JSON.stringify(results, null, 2) + '\n');
+  say('');
+  say(`every figure as JSON: ${flags.json}`);
 }

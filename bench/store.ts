@@ -9,6 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openPostgresStore, openSqliteStore, type MessageStore } from '../src/store/index.js';
+import type { Progress } from './progress.js';
 
 export interface StoreBenchOptions {
   readonly messages?: number;
@@ -16,6 +17,8 @@ export interface StoreBenchOptions {
   readonly bodyBytes?: number;
   /** A PostgreSQL database to fill (empty): the PostgreSQL store instead of a SQLite file. */
   readonly postgresUrl?: string;
+  /** Told the puts, then the deliveries, done so far. */
+  readonly progress?: { readonly put: Progress; readonly drain: Progress };
 }
 
 export interface StoreBenchResult {
@@ -46,7 +49,7 @@ async function tableSize(url: string): Promise<number> {
   }
 }
 
-async function fill(store: MessageStore, messages: number, users: number, bodyBytes: number, size: () => Promise<number>): Promise<StoreBenchResult> {
+async function fill(store: MessageStore, messages: number, users: number, bodyBytes: number, size: () => Promise<number>, tell?: StoreBenchOptions['progress']): Promise<StoreBenchResult> {
   const filler = 'x\xe9\r\n'.repeat(Math.ceil(bodyBytes / 4));
   const user = (i: number) => `user${i % users}@example.org`;
 
@@ -54,6 +57,7 @@ async function fill(store: MessageStore, messages: number, users: number, bodyBy
   for (let i = 0; i < messages; i++) {
     const body = `${i}:`.concat(filler).slice(0, bodyBytes);
     await store.put({ recipient: user(i), sender: `sender${i % 97}`, senderUri: `sip:sender${i % 97}@example.org`, body, contentType: 'text/plain', params: { domain: 'example.org' } });
+    tell?.put(i + 1);
   }
   const storeMs = performance.now() - t0;
   const fileBytes = await size();
@@ -65,6 +69,7 @@ async function fill(store: MessageStore, messages: number, users: number, bodyBy
       await store.delivered(m.id);
       drained++;
     }
+    tell?.drain(drained);
   }
   const drainMs = performance.now() - t0;
   if (drained !== messages) throw new Error(`drained ${drained} of ${messages} messages`);
@@ -90,7 +95,7 @@ export async function benchStore(opts: StoreBenchOptions = {}): Promise<StoreBen
     const url = opts.postgresUrl;
     const store = await openPostgresStore({ url, ...limits });
     try {
-      return await fill(store, messages, users, bodyBytes, () => tableSize(url));
+      return await fill(store, messages, users, bodyBytes, () => tableSize(url), opts.progress);
     } finally {
       await store.close();
     }
@@ -100,7 +105,7 @@ export async function benchStore(opts: StoreBenchOptions = {}): Promise<StoreBen
   try {
     const store = await openSqliteStore({ path: file, ...limits });
     try {
-      return await fill(store, messages, users, bodyBytes, async () => sizeOf(file));
+      return await fill(store, messages, users, bodyBytes, async () => sizeOf(file), opts.progress);
     } finally {
       await store.close();
     }

@@ -2,7 +2,9 @@
 // A complete routing script on yate-chat's light entry: MESSAGEs to "helpdesk" are answered
 // 200 with an automatic reply sent back to the sender, senders on a deny list get 403, and
 // everything else goes on to the next handler (yate-chat, regexroute...). For ysipchan's
-// generic path ([methods] message=yes, [general] generate=yes). In extmodule.conf:
+// generic path ([methods] message=yes, [general] generate=yes). Compiled with tsc ("module":
+// "NodeNext"); auto-responder.mjs beside it is the same script in plain JavaScript. In
+// extmodule.conf:
 //   [scripts]
 //   /opt/my-routing/auto-responder.js=
 import { Connection, fromText } from 'yate-chat/extmodule';
@@ -38,5 +40,9 @@ await conn.install('sip.message', (msg) => {
 }, { priority: 50 });
 
 process.once('SIGTERM', () => void conn.close()); // Yate unloading us
-await conn.start();
-conn.log.info(`auto-responder for ${HELPDESK} ready`);
+try {
+  await conn.start();
+} catch (err) {
+  if (conn.state !== 'closed') throw err; // Yate closed the link during the start-up: nothing to do
+}
+if (conn.state === 'open') conn.log.info(`auto-responder for ${HELPDESK} ready`);

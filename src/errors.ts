@@ -1,4 +1,4 @@
-// Every error yate-chat raises carries a stable string `code` (listed in the README).
+// Every error yate-chat raises carries a stable string `code` (listed in docs/library.md, "Error codes").
 // Errors reach the caller whose request failed; nothing is thrown into the void.
 
 export type ErrorCode =

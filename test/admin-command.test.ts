@@ -1,7 +1,8 @@
 // rmanager's `chat ...` commands (engine.command), `help` (engine.help) and tab completion,
 // against the real module over pipes in the engine emulator.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../src/demo/lab.js';
@@ -269,6 +270,42 @@ test('chat reload keeps routing: a MESSAGE offered while the reload checks new r
     order.push(`MESSAGE: ${code}`);
     await reloading;
     assert.deepEqual(order, ['MESSAGE: 200', `reload: rules reloaded from ${lab.rulesFile}`]);
+  });
+});
+
+test('chat reload after a change of offline.store says a restart is needed and keeps the store it runs with', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    const dbPath = path.join(lab.dir, 'new.db');
+    writeFileSync(lab.rulesFile!, JSON.stringify({ offline: { store: { kind: 'sqlite', path: dbPath } }, deny: { callers: ['666'] } }));
+    assert.deepEqual(await chat(lab, 'chat reload'), [
+      `rules reloaded from ${lab.rulesFile}, but not these changes, which the module reads only at start:`,
+      '  offline.store',
+      'they keep their old values until the module restarts (a Yate restart; in socket mode, the yate-chat service\'s)',
+    ]);
+    // What could be applied was: 666 is refused now. The store is still the one it started with.
+    assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '666', called: '234', type: 'text/plain', body: 'hi' }), 403);
+    assert.match(await lab.emu.rmanager.status('yate-chat'), /,store=memory,/);
+    assert.equal(existsSync(dbPath), false, 'no new store opened');
+    // Back to the rules it started with: nothing waits for a restart any more.
+    writeFileSync(lab.rulesFile!, JSON.stringify({ offline: { store: { kind: 'memory' } } }));
+    assert.deepEqual(await chat(lab, 'chat reload'), [`rules reloaded from ${lab.rulesFile}`]);
+  });
+});
+
+test('chat reload names every start-only field the file changes: the store\'s limits, the retry period, presence.subscribe and http', async () => {
+  await withLab({}, async (lab) => {
+    writeFileSync(lab.rulesFile!, JSON.stringify({
+      offline: { store: { kind: 'memory' }, quotaPerRecipient: 5, retryIntervalSeconds: 30 },
+      presence: { subscribe: false },
+      http: { listen: '127.0.0.1:0' },
+      log: 'debug',
+    }));
+    const out = await chat(lab, 'chat reload');
+    assert.equal(out[1], '  offline.quotaPerRecipient, offline.retryIntervalSeconds, presence.subscribe, http');
+    // Presence subscriptions are still served: the handler stays installed until a restart.
+    await lab.register('234', 5070);
+    assert.equal(await lab.sip.receiveSubscribe({ caller: '123', called: '234', contact: 'sip:123@127.0.0.1:5071', callid: 'sub-1@127.0.0.1', fromTag: 'w1' }), 200);
   });
 });
 

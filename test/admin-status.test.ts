@@ -3,6 +3,8 @@
 // `status NAME` is answered only by the module it names.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { toText } from '../src/protocol/bytes.js';
 import { withLab } from './fixtures/chat-lab.js';
 
 
@@ -120,5 +122,30 @@ test('a PUBLISH is counted in the presence field', async () => {
 test('the status line says when the offline store is off', async () => {
   await withLab({ rules: { offline: { enabled: false } } }, async (lab) => {
     assert.equal(ourFields(await lab.emu.rmanager.status('yate-chat')).get('store'), 'off');
+  });
+});
+
+test('a store that cannot be opened is said in the ready line and in status: store_state=unavailable, subscriptions kept in memory only', async () => {
+  // The issue-22 set-up: a store folder the module's user cannot create (here: under a regular file).
+  const unusable = fileURLToPath(new URL('../../package.json/yate-chat.db', import.meta.url));
+  await withLab({ rules: { offline: { store: { kind: 'sqlite', path: unusable } } } }, async (lab) => {
+    const banner = toText((await lab.emu.log.waitForLog(/yate-chat \S+ ready/)).text);
+    assert.ok(banner.includes(`store=sqlite:${unusable} STORE UNAVAILABLE (store ${unusable}: open failed: `), banner);
+    assert.match(banner, /: messages for offline users get 500 PRESENCE SUBSCRIPTIONS IN MEMORY ONLY \(the store could not be opened for them\), bufsize=/);
+    const f = ourFields(await lab.emu.rmanager.status('yate-chat'));
+    assert.equal(f.get('store'), `sqlite:${unusable}`);
+    assert.equal(f.get('store_state'), 'unavailable');
+    assert.equal(f.get('subscriptions_kept'), 'memory_only');
+  });
+});
+
+test('a store that opens is store_state=ok with subscriptions kept in it; off is off', async () => {
+  await withLab({}, async (lab) => {
+    const f = ourFields(await lab.emu.rmanager.status('yate-chat'));
+    assert.deepEqual([f.get('store_state'), f.get('subscriptions_kept')], ['ok', 'in_store']);
+  });
+  await withLab({ rules: { offline: { enabled: false }, presence: { subscribe: false } } }, async (lab) => {
+    const f = ourFields(await lab.emu.rmanager.status('yate-chat'));
+    assert.deepEqual([f.get('store_state'), f.get('subscriptions_kept')], ['off', 'off']);
   });
 });

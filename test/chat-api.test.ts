@@ -25,6 +25,7 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
   assert.deepEqual({ ...before, rttP50Ms: null, offered: 0, emitted: 0 }, {
     mode: 'confirmed', received: 0, handed: 0, delivered: 0, stored: 0, offlineDelivered: 0, rejected: 0, rejectedByCode: {},
     rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0, subscriptions: 0,
+    storeProblem: null, subscriptionStore: 'memory', subscriptionProblem: null, offlineRefused: 0, offlineGaveUp: 0,
   });
   await sip.receiveRegister({ user: '234', contact: 'sip:234@127.0.0.1:5070' });
   assert.equal(await sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);
@@ -35,6 +36,18 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
   assert.deepEqual(Object.keys(s.rejectedByCode), ['404', '415'], 'codes ascending');
   assert.ok(s.offered > before.offered, 'Yate offered the module messages');
   assert.equal(typeof s.rttP50Ms, 'number', 'the 999 lookup was a dispatch Yate answered');
+});
+
+test('health() is ok while the link to Yate is up and the store usable, and says the engine is down once the link is gone', async (t) => {
+  const { chat, conn } = await rig(t);
+  assert.deepEqual(chat.health(), { ok: true, engine: 'up', store: 'ok', subscriptions: 'ok' });
+  await conn.close();
+  assert.deepEqual(chat.health(), { ok: false, engine: 'down', store: 'ok', subscriptions: 'ok' });
+});
+
+test('health() with the offline store off and no subscriptions is ok: nothing to be unavailable', async (t) => {
+  const { chat } = await rig(t, { offline: { enabled: false }, presence: { subscribe: false } });
+  assert.deepEqual(chat.health(), { ok: true, engine: 'up', store: 'off', subscriptions: 'off' });
 });
 
 test('presence() gives each user\'s latest PUBLISH as text, one user\'s alone, and [] for nobody', async (t) => {
@@ -136,6 +149,10 @@ test('send() rejects BAD_ARGUMENT for a request that cannot be sent, and sends n
     [{ from: '123', to: '234', text: '' }, /no text/],
     [{ from: '123', to: '234', text: 'x', type: 'text/plain\r\nX-Evil: 1' }, /not a content type/],
     [{ from: '123', to: '234', text: 'x', type: 'plain' }, /not a content type/],
+    [{ from: '123', to: '234', text: 'x', headers: { 'X-Priority': '1' } }, /"X-Priority" is not a header that describes the body/],
+    [{ from: '123', to: '234', text: 'x', headers: { 'content-language': 'en\r\nX-Evil: 1' } }, /Content-Language: expected/],
+    [{ from: '123', to: '234', text: 'eA==x', bodyEncoding: 'base64' }, /not base64/],
+    [{ from: '123', to: '234', text: 'x', bodyEncoding: 'hex' as 'base64' }, /bodyEncoding must be "base64"/],
   ];
   for (const [req, message] of bad) {
     await assert.rejects(chat.send(req), (err) => code(err, 'BAD_ARGUMENT') && message.test((err as Error).message), JSON.stringify(req));

@@ -128,9 +128,9 @@ test('knownUsers {list} keeps messages only for the users listed', async () => {
   });
 });
 
-test('a delivery that fails at registration stops the run and leaves it and the rest for the next registration', async () => {
+test('a delivery that fails for now (a store code) at registration stops the run and leaves it and the rest for the next registration', async () => {
   let failSecond = true;
-  const responder = (r: SipRequest) => (r.body === 'm2' && failSecond ? ((failSecond = false), 500) : undefined);
+  const responder = (r: SipRequest) => (r.body === 'm2' && failSecond ? ((failSecond = false), 503) : undefined);
   await withLab({ ysipchan: { responder } }, async (lab) => {
     for (const body of ['m1', 'm2', 'm3']) assert.equal(await send(lab, 'generic', { called: '555', body }), 202);
     await lab.register('555', 5075);
@@ -139,12 +139,62 @@ test('a delivery that fails at registration stops the run and leaves it and the 
       return /"m2" \(attempts 1\)/.test(text) ? text : '';
     });
     assert.deepEqual(left.split('\r\n').filter(Boolean).map((l) => /"(m\d)" \(attempts (\d)\)$/.exec(l)?.slice(1)), [['m2', '1'], ['m3', '0']]);
-    assert.deepEqual(sentTo(lab, 'sip:555@').map((r) => [r.body, r.code]), [['m1', 200], ['m2', 500]]);
+    assert.deepEqual(sentTo(lab, 'sip:555@').map((r) => [r.body, r.code]), [['m1', 200], ['m2', 503]]);
 
     await lab.register('555', 5075);
     const all = await delivered(lab, contact('555', 5075), 4);
-    assert.deepEqual(all.map((r) => [r.body, r.code]), [['m1', 200], ['m2', 500], ['m2', 200], ['m3', 200]]);
+    assert.deepEqual(all.map((r) => [r.body, r.code]), [['m1', 200], ['m2', 503], ['m2', 200], ['m3', 200]]);
     await queueEmpty(lab);
+  });
+});
+
+test('a stored message the device refuses for good (415) is dropped and the text behind it goes out in the same run', async () => {
+  const responder = (r: SipRequest) => (r.type === 'message/imdn+xml' ? 415 : undefined);
+  await withLab({ ysipchan: { responder } }, async (lab) => {
+    const receipt = Buffer.from('x\x9c\x00deflated receipt', 'latin1').toString('base64');
+    assert.equal(await send(lab, 'generic', { called: '555', type: 'message/imdn+xml', body: receipt, encoding: 'base64', headers: [['content-encoding', 'deflate']] }), 202);
+    assert.equal(await send(lab, 'generic', { called: '555', body: 'the text behind it' }), 202);
+    await lab.register('555', 5075);
+    const [first, second] = await delivered(lab, contact('555', 5075), 2);
+    assert.deepEqual([first!.type, first!.code, second!.body, second!.code], ['message/imdn+xml', 415, 'the text behind it', 200]);
+    await queueEmpty(lab);
+    assert.match(await command(lab, 'chat stats'), /offline_delivered: 1\r\n[\s\S]*offline_refused: 1\r\noffline_gave_up: 0\r\n/);
+    await lab.emu.log.waitForLog(/offline message \d+ from 123 for 555 \[message\/imdn\+xml\] refused for good by the device \(415, not in offline\.storeCodes\): dropped/);
+    // Not tried again at the next registration.
+    await lab.register('555', 5075);
+    await command(lab, 'chat stats');
+    assert.equal(sentTo(lab, 'sip:555@').length, 2);
+  });
+});
+
+test('a stored message that keeps failing with a store code is given up after offline.maxAttempts, and the next one goes out', async () => {
+  const responder = (r: SipRequest) => (r.body === 'unlucky' ? 480 : undefined);
+  await withLab({ rules: rules({ offline: { maxAttempts: 2 } }), ysipchan: { responder } }, async (lab) => {
+    assert.equal(await send(lab, 'generic', { called: '555', body: 'unlucky' }), 202);
+    assert.equal(await send(lab, 'native', { called: '555', body: 'lucky' }), 202);
+    await lab.register('555', 5075);
+    await until('the first attempt to be counted', async () => /"unlucky" \(attempts 1\)/.test(await command(lab, 'chat queue 555')));
+    await lab.register('555', 5075);
+    await until('the second attempt to give it up', async () => /offline_gave_up: 1\r\n/.test(await command(lab, 'chat stats')));
+    assert.match(await command(lab, 'chat queue 555'), /^#\d+ \S+ from 123 "lucky" \(attempts 0\)\r\n$/);
+    await lab.register('555', 5075);
+    const all = await delivered(lab, contact('555', 5075), 3);
+    assert.deepEqual(all.map((r) => [r.body, r.code]), [['unlucky', 480], ['unlucky', 480], ['lucky', 200]]);
+    await queueEmpty(lab);
+    await lab.emu.log.waitForLog(/offline message \d+ from 123 for 555 \[text\/plain\] not delivered \(480\) after 2 attempts \(offline\.maxAttempts\): dropped/);
+  });
+});
+
+test('a stored message ysipchan cannot send (its own error, not the device\'s answer) is never taken for a refusal', async () => {
+  await withLab({}, async (lab) => {
+    assert.equal(await send(lab, 'generic', { called: '555', body: 'wait for me' }), 202);
+    // A contact no transport reaches: ysipchan says notransport (503 here), the device said nothing.
+    assert.equal(await lab.sip.receiveRegister({ user: '555', contact: 'sip:555@phone.invalid:5075' }), 200);
+    await until('the failed attempt to be counted', async () => /"wait for me" \(attempts 1\)/.test(await command(lab, 'chat queue 555')));
+    await lab.register('555', 5075);
+    const [req] = await delivered(lab, contact('555', 5075), 1);
+    assert.deepEqual([req!.body, req!.code], ['wait for me', 200]);
+    assert.match(await command(lab, 'chat stats'), /offline_refused: 0\r\noffline_gave_up: 0\r\n/);
   });
 });
 
@@ -240,10 +290,14 @@ test('stored messages for a user who registers over TCP go out on that connectio
   });
 });
 
-test('an "is typing" indication (application/im-iscomposing+xml) for an offline user is not kept: 480', async () => {
-  await withLab({}, async (lab) => {
+test('an "is typing" indication (application/im-iscomposing+xml) for a user who is not reachable is not kept: 480 on both paths, also when the device stops answering', async () => {
+  await withLab({ rules: rules({ delivery: { inPlace: false } }), ysipchan: { responder: () => 408 } }, async (lab) => {
     const composing = '<?xml version="1.0"?><isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing"><state>active</state></isComposing>';
-    assert.equal(await send(lab, 'generic', { called: '555', type: 'application/im-iscomposing+xml', body: composing }), 480);
+    await lab.register('234', 5070);
+    for (const path of PATHS) {
+      assert.equal(await send(lab, path, { called: '555', type: 'application/im-iscomposing+xml', wire: composing }), 480, path);
+      assert.equal(await send(lab, path, { called: '234', type: 'application/im-iscomposing+xml', wire: composing }), 480, path);
+    }
     assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
   });
 });

@@ -61,11 +61,13 @@ for (const path of PATHS) {
       // The sender came over TCP, in a dialog, with a charset and a User-Agent.
       assert.equal(await send(lab, path, {
         transport: 'TCP', connectionId: 'tcp:10.0.0.9:5061', contentType: 'text/plain;charset=utf-8',
-        headers: [['user-agent', 'Phone/1.0']],
+        headers: [['user-agent', 'Phone/1.0']], callid: 'c4ll@10.0.0.9',
       }), 200);
       const [req] = lab.sip.sent;
       const names = req!.headers.map(([h]) => h);
-      assert.deepEqual(names.sort(), ['From', 'To'], names.join(','));
+      // Only what is ours, and the Call-ID the sender chose (its receipts name the message by it).
+      assert.deepEqual(names.sort(), ['Call-ID', 'From', 'To'], names.join(','));
+      assert.equal(header(req!, 'Call-ID'), 'c4ll@10.0.0.9');
       assert.equal(req!.type, 'text/plain;charset=utf-8');
       // The recipient's registration picks the connection; the sender's transport is gone.
       assert.equal(req!.connectionId, 'udp-b');
@@ -106,7 +108,8 @@ test('seed mode: the sender gets 200 at once and exactly the seed\'s msg.execute
     await lab.register('234', 5070);
     const body = 'seed: 50% off\r\nline two';
     const routed = dispatched(lab, 'msg.execute', (m) => m.getParam('xsip_body') === body);
-    assert.equal(await send(lab, 'generic', { body }), 200);
+    const callId = 'seed-1@127.0.0.1';
+    assert.equal(await send(lab, 'generic', { body, callid: callId }), 200);
 
     // What the module wrote: a fire-and-forget msg.execute (empty id) to lateroute, carrying the
     // body as ysipchan's relay reads it (the seed's own msg.execute rule renamed type/text).
@@ -118,7 +121,7 @@ test('seed mode: the sender gets 200 at once and exactly the seed\'s msg.execute
     assert.equal(line.id, '');
     assert.deepEqual(line.params.filter(([n]) => n !== 'yatechat_origin'), [
       ['caller', '123'], ['called', '234'], ['domain', '127.0.0.1'], ['callto', 'lateroute/234'],
-      ['xsip_type', 'text/plain'], ['xsip_body', body], ['sip_From', '"Sender 123" <sip:123@127.0.0.1>'],
+      ['xsip_type', 'text/plain'], ['xsip_body', body], ['sip_Call-ID', callId], ['sip_From', '"Sender 123" <sip:123@127.0.0.1>'],
     ]);
 
     // lateroute (75) turned it into the route; ysipchan's relay (100) sent it without waiting,

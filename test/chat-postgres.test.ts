@@ -120,8 +120,9 @@ function defineTests(cluster: PgCluster): void {
   test('a watcher subscribed on node B is notified of every device 234 publishes on node A, and of a device removed through B, once each', async () => {
     await withNodes(cluster, {}, async (a, b) => {
       const pidf = (basic: string, note: string) => PIDF.replace('>open<', `>${basic}<`).replace('in the lab', note);
-      const publish = (lab: Lab, body: string, headers: [string, string][] = []) =>
-        lab.sip.receivePublish({ caller: '234', called: '234', ...(body ? { type: 'application/pidf+xml', body } : {}), headers: [['event', 'presence'], ...headers] });
+      // Another source port is another device.
+      const publish = (lab: Lab, body: string, headers: [string, string][] = [], port = 5072) =>
+        lab.sip.receivePublish({ caller: '234', called: '234', port, ...(body ? { type: 'application/pidf+xml', body } : {}), headers: [['event', 'presence'], ...headers] });
       const notifies = () => b.sip.sent.filter((r) => r.method === 'NOTIFY');
       const nth = (n: number) => until(`B's NOTIFY #${n}`, () => notifies().filter((r) => r.code !== null)[n - 1]);
       const tuples = (req: SipRequest) => [...req.bodyBytes!.matchAll(/<tuple id="([^"]*)"><status>(?:<basic>(\w+)<\/basic>)?<\/status>(?:<note>([^<]*)<\/note>)?/g)].map((m) => `${m[2]} ${m[3] ?? ''}`.trim());
@@ -133,7 +134,7 @@ function defineTests(cluster: PgCluster): void {
       assert.equal(await publish(a, pidf('open', 'at my desk')), 200);
       const deskTag = a.sip.incoming.at(-1)!.message.getParam('osip_SIP-ETag')!;
       assert.deepEqual(tuples(await nth(2)), ['open at my desk']);
-      assert.equal(await publish(a, pidf('closed', 'phone in the drawer')), 200);
+      assert.equal(await publish(a, pidf('closed', 'phone in the drawer'), [], 5091), 200);
       const both = await nth(3);
       assert.deepEqual(tuples(both), ['open at my desk', 'closed phone in the drawer'], 'both devices of 234, open first');
       assert.equal(new Set(ids(both)).size, 2);

@@ -27,6 +27,18 @@ test('each PUBLISH without SIP-If-Match is a device of its own; SIP-If-Match mod
   assert.deepEqual(book.all('234', 7000).map((p) => p.note), ['meeting room']);
 });
 
+test('a new PUBLISH without SIP-If-Match from a device already publishing replaces that device\'s publication, keeping its tuple id', () => {
+  const book = new PresenceBook();
+  const first = book.publish('555', doc('unknown'), 600, 1000, undefined, 'source UDP 127.0.0.1:5073') as { etag: string; id: string };
+  const other = book.publish('555', doc('closed', 'desk'), 600, 1500, undefined, 'source UDP 127.0.0.1:5074') as { id: string };
+  const second = book.publish('555', doc('open'), 600, 2000, undefined, 'source UDP 127.0.0.1:5073') as { etag: string; id: string };
+  assert.equal(second.id, first.id);
+  assert.notEqual(second.etag, first.etag);
+  assert.equal(second.id, PresenceBook.deviceId('source UDP 127.0.0.1:5073'));
+  assert.deepEqual(book.all('555', 3000).map((p) => [p.basic, p.id]), [['open', first.id], ['closed', other.id]]);
+  assert.equal(book.refresh('555', first.etag, 600, 3000), 'nomatch', 'the replaced tag is gone');
+});
+
 test('a user keeps at most MAX_PUBLICATIONS devices, the oldest dropped first; nextExpiry is the soonest', () => {
   const book = new PresenceBook();
   for (let i = 0; i < MAX_PUBLICATIONS + 2; i++) book.publish('234', doc('open', `d${i}`), 100 + i, 1000);

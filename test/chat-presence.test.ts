@@ -6,12 +6,13 @@ import { command, lastIncoming, withLab } from './fixtures/chat-lab.js';
 
 const PIDF = '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:123@127.0.0.1"><tuple id="t1"><status><basic>open</basic></status></tuple></presence>';
 
-function publish(lab: Lab, o: { body?: string; ifMatch?: string; expires?: number } = {}): Promise<number> {
+function publish(lab: Lab, o: { body?: string; ifMatch?: string; expires?: number; port?: number; contact?: string } = {}): Promise<number> {
   const headers: [string, string][] = [['event', 'presence']];
   if (o.ifMatch) headers.push(['sip-if-match', o.ifMatch]);
   if (o.expires !== undefined) headers.push(['expires', String(o.expires)]);
+  if (o.contact) headers.push(['contact', o.contact]);
   return lab.sip.receivePublish({
-    caller: '123', called: '123', headers,
+    caller: '123', called: '123', headers, ...(o.port ? { port: o.port } : {}),
     ...(o.body !== undefined ? { type: 'application/pidf+xml', body: o.body } : {}),
   });
 }
@@ -43,6 +44,30 @@ test('a body-less PUBLISH with Expires 0 and the current tag removes the presenc
     const tag = lastIncoming(lab).getParam('osip_SIP-ETag')!;
     assert.equal(await publish(lab, { ifMatch: tag, expires: 0 }), 200);
     assert.equal(await command(lab, 'chat presence 123'), 'no presence for 123\r\n');
+  });
+});
+
+test('a device that publishes again without SIP-If-Match (baresip: unknown, then open) has one publication, the latest; another device its own', async () => {
+  const doc = (basic: string) => PIDF.replace('>open<', `>${basic}<`);
+  await withLab({}, async (lab) => {
+    assert.equal(await publish(lab, { body: doc('unknown'), port: 5073 }), 200);
+    assert.equal(await publish(lab, { body: doc('open'), port: 5073 }), 200);
+    assert.match(await command(lab, 'chat presence 123'), /^123 open since \S+\r\n$/);
+    await lab.emu.log.waitForLog(/PUBLISH 123 published again by the same device presence open => 200/);
+    assert.equal(await publish(lab, { body: doc('closed'), port: 5074 }), 200);
+    assert.match(await command(lab, 'chat presence 123'), /^123 closed since \S+\r\n123 open since \S+\r\n$/);
+  });
+});
+
+test('a Contact with +sip.instance names the device whatever port it publishes from; without one, the Contact URI does', async () => {
+  await withLab({}, async (lab) => {
+    const instance = '<sip:123@10.0.0.7:5060>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"';
+    assert.equal(await publish(lab, { body: PIDF, port: 6000, contact: instance }), 200);
+    assert.equal(await publish(lab, { body: PIDF, port: 6001, contact: instance.replace('5060', '5062') }), 200);
+    assert.equal((await command(lab, 'chat presence 123')).split('\r\n').filter(Boolean).length, 1);
+    assert.equal(await publish(lab, { body: PIDF, port: 6002, contact: '<sip:123@10.0.0.8:5060>' }), 200);
+    assert.equal(await publish(lab, { body: PIDF, port: 6003, contact: '<sip:123@10.0.0.8:5060>;expires=600' }), 200);
+    assert.equal((await command(lab, 'chat presence 123')).split('\r\n').filter(Boolean).length, 2);
   });
 });
 

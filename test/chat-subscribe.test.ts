@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Lab } from '../src/demo/lab.js';
 import type { SipRequest, SubscribeOptions } from '../src/emulator/index.js';
+import { localOf } from '../src/chat/presence/contact.js';
 import { readPidf } from '../src/chat/presence/pidf-read.js';
 import { command, header, rules, until, withLab } from './fixtures/chat-lab.js';
 
@@ -31,11 +32,12 @@ function nthNotify(lab: Lab, n: number): Promise<SipRequest> {
   return until(`NOTIFY #${n}`, () => notifies(lab).filter((r) => r.code !== null)[n - 1]);
 }
 
-function publish(lab: Lab, body: string, o: { ifMatch?: string; expires?: number } = {}): Promise<number> {
+/** A PUBLISH from 234's device at `o.port` (another port is another device; default 5072). */
+function publish(lab: Lab, body: string, o: { ifMatch?: string; expires?: number; port?: number } = {}): Promise<number> {
   const headers: [string, string][] = [['event', 'presence']];
   if (o.ifMatch) headers.push(['sip-if-match', o.ifMatch]);
   if (o.expires !== undefined) headers.push(['expires', String(o.expires)]);
-  return lab.sip.receivePublish({ caller: '234', called: '234', headers, type: 'application/pidf+xml', body });
+  return lab.sip.receivePublish({ caller: '234', called: '234', headers, type: 'application/pidf+xml', body, ...(o.port ? { port: o.port } : {}) });
 }
 
 const tuples = (req: SipRequest) => [...req.bodyBytes!.matchAll(/<tuple id="[^"]*"><status>(?:<basic>(\w+)<\/basic>)?<\/status>(?:<note>([^<]*)<\/note>)?/g)].map((m) => `${m[1]} ${m[2] ?? ''}`.trim());
@@ -72,7 +74,7 @@ test('each change of the presentity makes a NOTIFY with a higher CSeq: register,
     assert.deepEqual(tuples(await nthNotify(lab, 2)), ['open online']);
     assert.equal(await publish(lab, pidf('open', 'at my desk')), 200);
     assert.deepEqual(tuples(await nthNotify(lab, 3)), ['open at my desk']);
-    assert.equal(await publish(lab, pidf('closed', 'phone in the drawer')), 200);
+    assert.equal(await publish(lab, pidf('closed', 'phone in the drawer'), { port: 5091 }), 200);
     assert.deepEqual(tuples(await nthNotify(lab, 4)), ['open at my desk', 'closed phone in the drawer'], 'open devices first');
     await lab.sip.receiveRegister({ user: '234', contact: 'sip:234@127.0.0.1:5090', expires: 0 });
     assert.deepEqual(tuples(await nthNotify(lab, 5)), ['closed offline'], 'unregistered: closed, whatever was published');
@@ -231,6 +233,47 @@ test('Expires 0 outside a dialog is a fetch: one terminated NOTIFY with the stat
     assert.deepEqual(tuples(n), ['open online']);
     assert.equal(await command(lab, 'chat presence'), 'no presence known\r\n');
   });
+});
+
+test('our Contact is the local address and port the SUBSCRIBE arrived on, not the request URI without a port, in the 200, every NOTIFY and a refresh', async () => {
+  await withLab({ ysipchan: { localAddress: '127.0.0.1:34567' } }, async (lab) => {
+    await lab.register('123', 5080);
+    const a = await subscribe(lab, { expires: 600, uri: 'sip:234@127.0.0.1' });
+    assert.equal(a.headers.get('Contact'), '<sip:234@127.0.0.1:34567>');
+    assert.equal(header(await nthNotify(lab, 1), 'Contact'), '<sip:234@127.0.0.1:34567>');
+    const r = await subscribe(lab, { expires: 600, uri: 'sip:234@127.0.0.1', toTag: a.dlgtag });
+    assert.deepEqual([r.code, r.headers.get('Contact')], [200, '<sip:234@127.0.0.1:34567>']);
+    assert.equal(header(await nthNotify(lab, 2), 'Contact'), '<sip:234@127.0.0.1:34567>');
+  });
+});
+
+test('a listener bound to every address gives the port; the host is the one the watcher wrote, and TCP says so', async () => {
+  await withLab({ ysipchan: { localAddress: '0.0.0.0:5070' }, rules: rules({ presence: { watchers: 'anyone' } }) }, async (lab) => {
+    await lab.register('123', 5080);
+    const udp = await subscribe(lab, { uri: 'sip:234@chat.example.com', to: '<sip:234@chat.example.com>' });
+    assert.equal(udp.headers.get('Contact'), '<sip:234@chat.example.com:5070>');
+    const tcp = await subscribe(lab, { uri: 'sip:234@[2001:db8::5]:5060', transport: 'TCP', connectionId: 'tcp-1', callid: 'sub-2@127.0.0.1' });
+    assert.equal(tcp.headers.get('Contact'), '<sip:234@[2001:db8::5]:5070;transport=tcp>');
+  });
+});
+
+test('when Yate does not say where the SUBSCRIBE arrived, our Contact is its request URI as written, and Yate\'s log says so once', async () => {
+  await withLab({}, async (lab) => {
+    // A module before ysipchan that answers every status request itself, with nothing in it.
+    lab.emu.install('engine.status', 50, (m) => (m.getParam('module') ?? '').startsWith('sip transports'));
+    await lab.register('123', 5080);
+    assert.equal((await subscribe(lab, { uri: 'sip:234@127.0.0.1' })).headers.get('Contact'), '<sip:234@127.0.0.1>');
+    assert.equal((await subscribe(lab, { uri: 'sip:234@127.0.0.1:5060', callid: 'sub-2@127.0.0.1' })).headers.get('Contact'), '<sip:234@127.0.0.1:5060>');
+    await lab.emu.log.waitForLog(/ysipchan did not say the local address of its transport general/);
+    assert.equal(lab.emu.log.grep(/did not say the local address/).length, 1);
+  });
+});
+
+test('ysipchan\'s transport status line is read for its local address, IPv4 or IPv6', () => {
+  assert.deepEqual(localOf('module=sip,protocol=SIP;name=general,protocol=UDP,status=Connected,statustime=208,local=127.0.0.1:57922,lines=,references=2,reason=\r\n'), { host: '127.0.0.1', port: '57922' });
+  assert.deepEqual(localOf('module=sip,protocol=SIP;name=tcp-7,protocol=TCP,local=[2001:db8::1]:5061,remote=[2001:db8::2]:40000'), { host: '[2001:db8::1]', port: '5061' });
+  assert.equal(localOf('module=sip,protocol=SIP;\r\n'), null);
+  assert.equal(localOf('name=x,local=nonsense'), null);
 });
 
 test('malformed SUBSCRIBEs get a clear code: no Contact 400, an Accept without PIDF 406, a bad Expires 400', async () => {

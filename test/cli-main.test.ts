@@ -1,8 +1,8 @@
 // The yate-chat command as a person (terminal) and as Yate (one argument, stdio) run it: the real
 // dist/src/cli/main.js and scripts/yate-chat in child processes, no emulator.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** Is util-linux's script(1) here (to run a command on a pseudo-terminal)? */
+function hasScript(): boolean {
+  try {
+    return spawnSync('script', ['--version']).status === 0;
+  } catch {
+    return false;
+  }
+}
+
 // ---------------------------------------------------------------- terminal commands
 
 test('--version and -v print the package.json version', async () => {
@@ -75,23 +84,47 @@ test('--version and -v print the package.json version', async () => {
   }
 });
 
-test('--help and -h print the usage on stdout', async () => {
-  for (const flag of ['--help', '-h']) {
-    const r = await cli(flag);
-    assert.equal(r.code, 0, flag);
+test('help, --help and -h print the commands, options, exit codes and environment on stdout and exit 0', async () => {
+  for (const args of [['help'], ['--help'], ['-h'], ['help  '.trim()]]) {
+    const r = await cli(...args);
+    assert.equal(r.code, 0, args.join(' '));
     assert.ok(r.stdout.startsWith(`yate-chat ${VERSION} `), r.stdout);
-    assert.match(r.stdout, /^usage:$/m);
-    for (const form of ['yate-chat [RULES.json]', 'yate-chat --connect tcp://HOST:PORT [RULES]', 'yate-chat check-config RULES.json', 'yate-chat demo']) {
+    for (const heading of ['usage:', 'options:', 'exit codes:']) assert.match(r.stdout, new RegExp(`^${heading}$`, 'm'));
+    assert.match(r.stdout, /^environment \(/m);
+    for (const form of ['yate-chat [RULES.json]', 'yate-chat --connect tcp://HOST:PORT [RULES]', 'yate-chat check-config RULES.json', 'yate-chat demo', 'yate-chat demo --http']) {
       assert.ok(r.stdout.includes(form), form);
     }
+    for (const code of ['0', '1', '2', '3', '64', '127']) assert.match(r.stdout, new RegExp(`^  ${code} +\\S`, 'm'), `exit code ${code}`);
     assert.equal(r.stderr, '');
   }
 });
 
+test('help names every environment variable yate-chat and its launcher read', async () => {
+  const { stdout } = await cli('help');
+  const read = new Set<string>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/\bYATE_CHAT_[A-Z_]+\b/g)) read.add(m[0]);
+    }
+  };
+  walk(path.join(root, 'src'));
+  for (const m of readFileSync(LAUNCHER, 'utf8').matchAll(/\bYATE_CHAT_[A-Z_]+\b/g)) read.add(m[0]);
+  assert.ok(read.size >= 6, [...read].join(' '));
+  for (const name of [...read, 'PGPASSWORD']) assert.match(stdout, new RegExp(`^  ${name} `, 'm'), name);
+});
+
 test('check-config accepts the example rules file and exits 0', async () => {
-  const r = await cli('check-config', EXAMPLE);
+  // The sample's store folder (/var/lib/yate-chat) is the admin's to create: checked here in a
+  // folder of the test's own, so that parallel runs never create and remove the same one.
+  const sample = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { offline: { store: { path: string } } };
+  sample.offline.store.path = path.join(dir, 'sample-store', 'yate-chat.db');
+  const copy = file('sample.json', JSON.stringify(sample));
+  const r = await cli('check-config', copy);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.split('\n')[0], `${EXAMPLE}: OK (mode confirmed, offline sqlite)`);
+  assert.equal(r.stdout.split('\n')[0], `${copy}: OK (mode confirmed, offline sqlite)`);
+  assert.match(r.stdout.split('\n')[1]!, /^store: sqlite:\S+: uid \d+.* can create and write it$/);
   assert.equal(r.stderr, '');
 });
 
@@ -139,12 +172,22 @@ test('check-config without exactly one file exits 64 with its usage', async () =
   }
 });
 
-test('an unknown option exits 64 with the reason and the usage on stderr', async () => {
-  const r = await cli('--bogus');
+test('an unknown option exits 64 with the reason in one clean line and the usage on stderr', async () => {
+  for (const [flag, said] of [['--bogus', '--bogus'], ['-x', '-x']]) {
+    const r = await cli(flag!);
+    assert.equal(r.code, 64);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n')[0], `yate-chat: unknown option ${said} (yate-chat help lists the commands and options)`);
+    assert.match(r.stderr, /^usage:$/m);
+  }
+  const r = await cli('--connect');
+  assert.equal(r.stderr.split('\n')[0], 'yate-chat: option --connect needs a value (yate-chat help lists the commands and options)');
+});
+
+test('--http and --listen outside the demo are usage errors', async () => {
+  const r = await cli('--http', MEMORY_RULES);
   assert.equal(r.code, 64);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^yate-chat: Unknown option '--bogus'/);
-  assert.match(r.stderr, /usage:/);
+  assert.match(r.stderr, /^yate-chat: --http and --listen belong to yate-chat demo/);
 });
 
 test('two rules files exit 64 without starting', async () => {
@@ -196,6 +239,39 @@ test('one argument with spaces is split into options: --connect waits for Yate, 
     await exited;
     assert.equal(stdout, '', cmd);
   }
+});
+
+test('SIGTERM while socket mode still waits for Yate\'s listener ends it cleanly: exit 0, not 143', async () => {
+  const port = await closedPort();
+  const child = spawn(process.execPath, [MAIN, '--connect', `tcp://127.0.0.1:${port}`, MEMORY_RULES], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, YATE_CHAT_DATA: dir },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
+  const until = Date.now() + 10000;
+  while (!/retrying in \d+ ms/.test(stderr)) {
+    assert.ok(Date.now() < until, `no retry notice on stderr: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGTERM');
+  assert.deepEqual(await exited, [0, null]);
+});
+
+test('run by hand in a terminal, it says on stderr that it waits for Yate and what a person wants instead', { skip: !hasScript() && 'no script(1) to give it a terminal' }, async () => {
+  // script(1) runs it on a pseudo-terminal: stdin is a TTY, as in a shell.
+  const child = spawn('script', ['-qec', `${process.execPath} ${MAIN} ${MEMORY_RULES}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, YATE_CHAT_DATA: dir } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const until = Date.now() + 10000;
+  while (!/yate-chat help/.test(out)) {
+    assert.ok(Date.now() < until, `no hint: ${JSON.stringify(out)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.match(out, /yate-chat: waiting for Yate on stdin\. This is the extmodule protocol, meant for Yate's \[scripts\] line; a person wants `yate-chat help`, `yate-chat demo` or `yate-chat check-config FILE`/);
+  child.stdin.write('\x04'); // Ctrl-D: the end of stdin, as Yate closing the pipe
+  assert.equal(await exited, 0);
 });
 
 test('one argument with spaces and blanks around it works as options too', async () => {

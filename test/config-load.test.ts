@@ -36,6 +36,7 @@ test('without a file the defaults are returned and they work', () => {
         maxMessages: 100000,
         maxBodyBytes: 4096,
         retryIntervalSeconds: 60,
+        maxAttempts: 30,
         storeCodes: [408, 480, 503, 504],
         knownUsers: 'registered',
       },
@@ -139,6 +140,20 @@ test('several problems are reported together in one error', () => {
   assert.ok(isYateChatError(err, 'CONFIG_INVALID'));
 });
 
+test('problems across fields come with every other problem, not after them: a bad domain, an alias loop, a webhook without a secret that is also an alias', () => {
+  const err = refusal(writeRules({ domain: 'not a host', aliases: { a: 'b', b: 'a', bot: '234' }, webhooks: { bot: 'http://127.0.0.1:8091/hook' } }));
+  assert.deepEqual(err.issues.map((i) => i.field), ['domain', 'aliases.a', 'aliases.b', 'webhookSecret', 'webhooks.bot']);
+  assert.match(err.issues[3]!.message, /^expected a secret to sign webhook requests with/);
+});
+
+test('a rules file that cannot be read is said to be unreadable, not invalid', () => {
+  const missing = path.join(tempDir(), 'gone.json');
+  const err = refusal(missing);
+  assert.equal(err.unreadable, true);
+  assert.equal(err.message, `Rules file ${missing} cannot be read (1 problem):\n  - cannot read the rules file: no such file`);
+  assert.equal(refusal(writeRules({ mode: 'loud' })).unreadable, false);
+});
+
 test('invalid JSON is reported with its line and column', () => {
   const file = writeRules('{\n  "mode": "seed",\n  "log": "info"\n  "maxBodyBytes": 10\n}\n');
   const err = refusal(file);
@@ -210,7 +225,7 @@ test('a missing file is refused naming its path', () => {
   const err = refusal(file);
   assert.equal(err.file, file);
   assert.deepEqual(err.issues, [{ field: '', message: 'cannot read the rules file: no such file' }]);
-  assert.equal(err.message, `Rules file ${file} is invalid (1 problem):\n  - cannot read the rules file: no such file`);
+  assert.equal(err.message, `Rules file ${file} cannot be read (1 problem):\n  - cannot read the rules file: no such file`);
 });
 
 test('a folder given as the rules file is refused naming its path', () => {

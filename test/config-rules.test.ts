@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import {
   acceptsContentType,
   baseMimeType,
@@ -174,4 +175,18 @@ test('the base type of a received Content-Type drops parameters and refuses malf
     ['Text/Plain;charset=utf-8', 'a/b/c', '/plain', 'text/', 'te xt/plain', ';x=y'].map(baseMimeType),
     ['text/plain', null, null, null, null, null],
   );
+});
+
+test('the base type is read as split, trim, lower-case and a check for white space would read it, for any text', () => {
+  // The one-pass reader against the plain definition it replaced (this runs on every MESSAGE).
+  const reference = (ct: string): string | null => {
+    if (!ct) return null;
+    const base = (ct.split(';', 1)[0] ?? '').trim().toLowerCase();
+    const slash = base.indexOf('/');
+    if (slash <= 0 || slash === base.length - 1 || base.indexOf('/', slash + 1) !== -1 || /\s/.test(base)) return null;
+    return base;
+  };
+  const piece = fc.constantFrom('text', 'Plain', '/', ';', ' ', '\t', '\r\n', '\u00a0', '\u2028', '\ufeff', 'é', 'À', 'x=y', 'charset=utf-8', '*');
+  fc.assert(fc.property(fc.array(piece, { maxLength: 8 }).map((a) => a.join('')), (ct) => baseMimeType(ct) === reference(ct)), { numRuns: 5000 });
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 24 }), (ct) => baseMimeType(ct) === reference(ct)), { numRuns: 5000 });
 });

@@ -25,8 +25,9 @@ interface Model {
   run: number;
   seq: number;
   readonly dialogs: Dialog[];
-  /** user -> live etags, oldest first (at most 8: the oldest is dropped). */
-  readonly etags: Map<string, string[]>;
+  /** user -> its live publications, oldest first: one per device (a new PUBLISH without
+   *  SIP-If-Match replaces its device's), the device being the port it was sent from. */
+  readonly etags: Map<string, { etag: string; device: number }[]>;
   /** Every etag ever given (to refresh one that is gone: 412). */
   readonly spent: string[];
   readonly codes: Map<number, number>;
@@ -118,9 +119,10 @@ class InDialog implements fc.AsyncCommand<Model, Real> {
   toString = () => `InDialog(#${this.pick}, ${this.expires})`;
 }
 
-/** A PUBLISH with a body (a new publication), or, with `etag`, a body-less refresh or removal. */
+/** A PUBLISH with a body from one of two devices (a new publication, replacing that device's),
+ *  or, with `refresh`, a body-less refresh or removal of a publication the run was given. */
 class Publish implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly user: string, readonly expires: number | undefined, readonly refresh: number | null) {}
+  constructor(readonly user: string, readonly expires: number | undefined, readonly refresh: number | null, readonly device: number) {}
   check = (m: Readonly<Model>) => this.refresh === null || m.spent.length > 0;
   async run(m: Model, r: Real): Promise<void> {
     const u = this.user;
@@ -129,26 +131,29 @@ class Publish implements fc.AsyncCommand<Model, Real> {
     const headers: [string, string][] = [['event', 'presence']];
     if (etag !== null) headers.push(['sip-if-match', etag]);
     if (this.expires !== undefined) headers.push(['expires', String(this.expires)]);
-    const code = await r.lab.sip.receivePublish({ caller: u, called: u, headers, ...(etag === null ? { type: 'application/pidf+xml', body: PIDF(this.expires === 0 ? 'closed' : 'open') } : {}) });
+    const code = await r.lab.sip.receivePublish({ caller: u, called: u, headers, port: this.device, ...(etag === null ? { type: 'application/pidf+xml', body: PIDF(this.expires === 0 ? 'closed' : 'open') } : {}) });
     count(m, code);
     const answer = new Map(r.lab.sip.incoming.at(-1)!.answerHeaders.map(([h, v]) => [h, v]));
-    if (etag !== null && !mine.includes(etag)) {
+    const matched = etag === null ? undefined : mine.find((p) => p.etag === etag);
+    if (etag !== null && !matched) {
       assert.equal(code, 412, this.toString());
       return;
     }
     assert.equal(code, 200, this.toString());
     const granted = Number(answer.get('Expires'));
     assert.ok(granted >= 0 && granted <= LIMITS.maxPublishExpires, `Expires ${answer.get('Expires')}`);
-    const kept = etag === null ? (this.expires === 0 ? [] : mine) : mine.filter((e) => e !== etag);
+    // A refresh keeps its publication's device; a new one replaces its device's; Expires 0 without a tag removes all.
+    const device = matched ? matched.device : this.device;
+    const kept = etag === null ? (this.expires === 0 ? [] : mine.filter((p) => p.device !== device)) : mine.filter((p) => p.etag !== etag);
     if (this.expires !== 0) {
       const next = answer.get('SIP-ETag')!;
       assert.ok(next, 'a SIP-ETag');
-      kept.push(next);
+      kept.push({ etag: next, device });
       m.spent.push(next);
     }
-    m.etags.set(u, kept.slice(-8));
+    m.etags.set(u, kept);
   }
-  toString = () => `Publish(${this.user}, ${this.expires ?? 'no Expires'}${this.refresh === null ? '' : `, refresh #${this.refresh}`})`;
+  toString = () => `Publish(${this.user}, ${this.expires ?? 'no Expires'}${this.refresh === null ? `, from port ${this.device}` : `, refresh #${this.refresh}`})`;
 }
 
 class Register implements fc.AsyncCommand<Model, Real> {
@@ -166,7 +171,7 @@ const commands = [
   subscribe, subscribe, // twice as likely: the limits are reached
   fc.tuple(fc.constantFrom(...WATCHERS), fc.integer({ min: 2, max: 8 })).map(([w, k]) => new Burst(w, k)),
   fc.tuple(fc.nat(50), fc.constantFrom(0, 30, 600, 99999)).map(([i, e]) => new InDialog(i, e)),
-  fc.tuple(fc.constantFrom('alice', 'bob'), fc.constantFrom(undefined, 0, 60, 4294967295), fc.option(fc.nat(50), { nil: null })).map(([u, e, i]) => new Publish(u, e, i)),
+  fc.tuple(fc.constantFrom('alice', 'bob'), fc.constantFrom(undefined, 0, 60, 4294967295), fc.option(fc.nat(50), { nil: null }), fc.constantFrom(5072, 5073)).map(([u, e, i, d]) => new Publish(u, e, i, d)),
   fc.tuple(fc.constantFrom('alice', 'bob'), fc.boolean()).map(([u, on]) => new Register(u, on)),
 ];
 

@@ -3,9 +3,11 @@
 // gateway or a helpdesk tool gets.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { request } from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { command, contact, delivered, rules, sentTo, until, withLab } from './fixtures/chat-lab.js';
 import { httpAddress, withHttpLab } from './fixtures/http-lab.js';
 
@@ -87,9 +89,35 @@ test('bad fields are answered 400 with each field and what was expected', async 
       { field: 'to', message: 'expected a user name (like "234"), got "sip:234@example.com"' },
       { field: 'body', message: 'expected a non-empty string, got nothing' },
       { field: 'contentType', message: 'expected a MIME type like "text/plain" or "text/plain;charset=utf-8", got "plain"' },
-      { field: 'extra', message: 'unknown field (expected "from", "to", "body" or "contentType")' },
+      { field: 'extra', message: 'unknown field (expected "from", "to", "body", "contentType", "bodyEncoding", "contentEncoding", "contentLanguage", "contentDisposition")' },
     ]);
     assert.match(json.error, /^from: expected a user name/);
+  });
+});
+
+test('a binary body in base64 with its Content-Encoding (a deflated receipt) goes out byte for byte with the header, and is kept so when the user is offline', async () => {
+  const deflated = deflateSync(Buffer.from('<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>x</message-id></imdn>'));
+  const body = { from: '123', body: deflated.toString('base64'), contentType: 'message/imdn+xml', bodyEncoding: 'base64', contentEncoding: 'deflate', contentLanguage: 'en' };
+  await withHttpLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    assert.equal((await lab.api('/v1/messages', { body: { ...body, to: '234' } })).status, 200);
+    const [req] = await delivered(lab, contact('234', 5070), 1);
+    assert.deepEqual([req!.encoding, req!.bodyBytes, req!.headers.filter(([h]) => h.startsWith('Content-'))],
+      ['base64', deflated.toString('latin1'), [['Content-Encoding', 'deflate'], ['Content-Language', 'en']]]);
+    assert.equal((await lab.api('/v1/messages', { body: { ...body, to: '555' } })).status, 202);
+    const queue = (await (await lab.api('/v1/queue/555')).json()) as { messages: { bodyEncoding: string; headers: Record<string, string> }[] };
+    assert.deepEqual([queue.messages[0]!.bodyEncoding, queue.messages[0]!.headers], ['base64', { 'Content-Encoding': 'deflate', 'Content-Language': 'en' }]);
+  });
+});
+
+test('a body that is not base64 under bodyEncoding "base64", or a header value with a line break, is answered 400 naming the field', async () => {
+  await withHttpLab({}, async (lab) => {
+    const bad = await lab.api('/v1/messages', { body: { from: '123', to: '234', body: 'not base64!', bodyEncoding: 'base64' } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(((await bad.json()) as { problems: { field: string }[] }).problems.map((p) => p.field), ['body']);
+    const broken = await lab.api('/v1/messages', { body: { from: '123', to: '234', body: 'x', contentLanguage: 'en\r\nX-Evil: 1', bodyEncoding: 'hex' } });
+    assert.equal(broken.status, 400);
+    assert.deepEqual(((await broken.json()) as { problems: { field: string }[] }).problems.map((p) => p.field), ['bodyEncoding', 'contentLanguage']);
   });
 });
 
@@ -178,6 +206,26 @@ test('GET /v1/queue with the offline store off is 404 saying so', async () => {
     const res = await lab.api('/v1/queue/555');
     assert.equal(res.status, 404);
     assert.match(((await res.json()) as { error: string }).error, /offline store is off/);
+  });
+});
+
+test('GET /healthz needs no token and answers 200 with the link up and the store usable, naming nothing private', async () => {
+  await withHttpLab({}, async (lab) => {
+    const res = await fetch(`${lab.base}/healthz`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await res.json(), { status: 'ok', engine: 'up', store: 'ok', subscriptions: 'ok' });
+  });
+});
+
+test('GET /healthz answers 503 when the offline store cannot be used, still without its path', async () => {
+  const unusable = fileURLToPath(new URL('../../package.json/yate-chat.db', import.meta.url));
+  await withHttpLab({ offline: { store: { kind: 'sqlite', path: unusable } } }, async (lab) => {
+    const res = await fetch(`${lab.base}/healthz`);
+    assert.equal(res.status, 503);
+    const text = await res.text();
+    assert.deepEqual(JSON.parse(text), { status: 'unavailable', engine: 'up', store: 'unavailable', subscriptions: 'unavailable' });
+    assert.ok(!text.includes('package.json'), text);
   });
 });
 

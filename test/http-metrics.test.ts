@@ -7,7 +7,7 @@ import { Buckets } from '../src/chat/core/stats.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { httpStatusOf } from '../src/http/send.js';
 import { createMemoryStore, type MessageStore } from '../src/store/index.js';
-import { send } from './fixtures/chat-lab.js';
+import { send, until } from './fixtures/chat-lab.js';
 import { chatRig } from './fixtures/chat-rig.js';
 import { withHttpLab } from './fixtures/http-lab.js';
 
@@ -23,6 +23,21 @@ test('a value lands in the first bucket whose bound is at least it; above every 
   assert.deepEqual([...b.counts], [2, 2, 2]);
   assert.equal(b.count, 6);
   assert.equal(b.sum, 0.5 + 1 + 1.01 + 10 + 11 + 1e9);
+});
+
+test('/metrics counts stored messages dropped undelivered, by reason: refused by the device, out of attempts', async () => {
+  const responder = (r: { body: string | null }) => (r.body === 'refused' ? 415 : r.body === 'unlucky' ? 480 : undefined);
+  await withHttpLab({ offline: { maxAttempts: 1 } }, async (lab) => {
+    assert.equal(await send(lab, 'generic', { called: '555', body: 'refused' }), 202);
+    assert.equal(await send(lab, 'generic', { called: '555', body: 'unlucky' }), 202);
+    await lab.register('555', 5075);
+    const text = await until('both to be dropped', async () => {
+      const t = await (await fetch(`${lab.base}/metrics`)).text();
+      return sample(t, 'yatechat_offline_dropped_total{reason="attempts"}') === 1 ? t : null;
+    });
+    assert.equal(sample(text, 'yatechat_offline_dropped_total{reason="refused"}'), 1);
+    assert.equal(sample(text, 'yatechat_offline_delivered_total'), 0);
+  }, { ysipchan: { responder } });
 });
 
 test('each SIP outcome has its HTTP status', () => {

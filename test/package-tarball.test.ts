@@ -4,8 +4,8 @@
 // `yate-chat` command, a SQLite store, and the light entry in a fresh process. Nothing here
 // reads the checkout's files but through the tarball.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,17 +19,23 @@ function run(cwd: string, file: string, args: string[]): { code: number | null; 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('npm pack ships the build of src/, the launcher, the configs, the example and the docs, and no tests, benchmarks, CI or sources', () => {
+test('npm pack ships the build of src/, the launcher, the configs, the examples, the docs, LICENSE and CHANGELOG, and no tests, benchmarks, CI or sources', () => {
   const { files } = pack(os.tmpdir(), true);
   const paths = files.map((f) => f.path);
-  for (const p of ['package.json', 'README.md', 'scripts/yate-chat', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/extmodule.js',
+  for (const p of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'scripts/yate-chat', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/extmodule.js',
     'dist/src/extmodule.d.ts', 'dist/src/emulator/index.js', 'dist/src/cli/main.js', 'yate-conf/extmodule.conf', 'yate-conf/yate-chat.json',
-    'examples/auto-responder.ts', 'docs/yate-module.md']) {
+    'yate-conf/yate-chat.service', 'examples/auto-responder.ts', 'examples/auto-responder.mjs', 'docs/yate-module.md', 'docs/upgrade.md', 'docs/bench-yate.svg']) {
     assert.ok(paths.includes(p), `${p} is shipped`);
   }
-  const allowed = /^(package\.json|README\.md|scripts\/yate-chat|dist\/src\/.+\.(js|d\.ts)|yate-conf\/[^/]+|examples\/[^/]+\.ts|docs\/[^/]+\.md)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|scripts\/yate-chat|dist\/src\/.+\.(js|d\.ts)|yate-conf\/[^/]+|examples\/[^/]+\.(ts|mjs)|docs\/[^/]+\.(md|svg))$/;
   assert.deepEqual(paths.filter((p) => !allowed.test(p)), [], 'nothing else: no dist/test, dist/bench, test/, bench/, .ci/, src/*.ts, source maps');
-  assert.equal(files.find((f) => f.path === 'scripts/yate-chat')!.mode & 0o111, 0o111, 'the launcher keeps its run bits');
+  for (const exe of ['scripts/yate-chat', 'examples/auto-responder.mjs']) assert.equal(files.find((f) => f.path === exe)!.mode & 0o111, 0o111, `${exe} keeps its run bits`);
+});
+
+test('the shipped package.json has no install-time script, so npm 11 installs the tarball without asking about yate-chat', () => {
+  const scripts = (manifest as { scripts?: Record<string, string> }).scripts ?? {};
+  assert.deepEqual(['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => s in scripts), []);
+  assert.equal((manifest as { license?: string }).license, 'MIT');
 });
 
 test('from its tarball, yate-chat installs into a project and a global prefix: the installed command runs, stores in SQLite, and its light entry loads no SQLite or zod', async (t) => {
@@ -46,14 +52,22 @@ test('from its tarball, yate-chat installs into a project and a global prefix: t
   assert.deepEqual(run(project, bin, ['--version']), { code: 0, stdout: `${manifest.version}\n`, stderr: '' });
   writeFileSync(path.join(project, 'good.json'), JSON.stringify({ mode: 'seed', offline: { store: { path: 'chat.db' } } }));
   const good = run(project, bin, ['check-config', 'good.json']);
-  assert.deepEqual([good.code, good.stdout], [0, `${path.join(project, 'good.json')}: OK (mode seed, offline sqlite)\n`]);
+  assert.deepEqual([good.code, good.stdout.split('\n')[0]], [0, `${path.join(project, 'good.json')}: OK (mode seed, offline sqlite)`]);
+  assert.match(good.stdout.split('\n')[1]!, new RegExp(`^store: sqlite:${path.join(project, 'chat.db').replace(/[.]/g, '\\.')}: uid \\d+.* can create and write it$`));
+  const help = run(project, bin, ['help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /yate-chat check-config RULES\.json/);
   writeFileSync(path.join(project, 'bad.json'), '{"mode": "loud"}');
   const bad = run(project, bin, ['check-config', 'bad.json']);
   assert.deepEqual([bad.code, bad.stdout], [2, '']);
   assert.match(bad.stderr, /bad\.json/);
   assert.match(bad.stderr, /mode/);
-  const sample = run(project, bin, ['check-config', path.join(dir, 'yate-conf/yate-chat.json')]);
-  assert.equal(sample.code, 0, `the shipped sample rules are valid: ${sample.stderr}`);
+  // The shipped sample rules, with their store (the admin's /var/lib/yate-chat) moved into the project.
+  const sample = JSON.parse(readFileSync(path.join(dir, 'yate-conf/yate-chat.json'), 'utf8')) as { offline: { store: { path: string } } };
+  sample.offline.store.path = path.join(project, 'sample-store', 'yate-chat.db');
+  writeFileSync(path.join(project, 'sample.json'), JSON.stringify(sample));
+  const checked = run(project, bin, ['check-config', 'sample.json']);
+  assert.equal(checked.code, 0, `the shipped sample rules are valid: ${checked.stderr}`);
 
   // The full entry: a message kept in SQLite and read back, through the installed binding.
   const script = `import { openStore } from 'yate-chat';
@@ -77,4 +91,17 @@ test('from its tarball, yate-chat installs into a project and a global prefix: t
   assert.deepEqual(run(os.tmpdir(), global.bin, ['--version']), { code: 0, stdout: `${manifest.version}\n`, stderr: '' });
   const check = run(os.tmpdir(), global.bin, ['check-config', path.join(project, 'good.json')]);
   assert.equal(check.code, 0, check.stderr);
+
+  // The HTTP face and a webhook to try without Yate, from the installed package.
+  const demo = spawn(global.bin, ['demo', '--http', '--listen', '127.0.0.1:0']);
+  let shown = '';
+  demo.stdout.on('data', (d: Buffer) => (shown += d.toString()));
+  const ended = new Promise((resolve) => demo.on('close', resolve));
+  for (const until = Date.now() + 30000; !/What happens is printed below/.test(shown); await new Promise((r) => setTimeout(r, 50))) {
+    assert.ok(Date.now() < until, shown);
+  }
+  const url = /its HTTP face on (\S+)$/m.exec(shown)![1]!;
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  demo.kill('SIGTERM');
+  assert.equal(await ended, 0);
 });

@@ -79,11 +79,22 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(new Set(ids).size, ids.length);
     });
 
-    test('a message stored without params or encoding comes back with {} and an empty encoding', async (t) => {
+    test('a message stored without params, headers or encoding comes back with {}, {} and an empty encoding', async (t) => {
       const { store } = await open(t);
       await store.put(msg('alice', 'hi'));
       const [m] = await store.pending('alice');
-      assert.deepEqual([m?.params, m?.bodyEncoding], [{}, '']);
+      assert.deepEqual([m?.params, m?.headers, m?.bodyEncoding], [{}, {}, '']);
+    });
+
+    test('the headers a message carries come back byte for byte, in order, with a binary body', async (t) => {
+      const { store } = await open(t);
+      const deflated = '\x78\x9c\x00\xff\r\n%z:\x01';
+      const headers = { 'Call-ID': 'a84b4c76e66710@pc33.example.com', 'Content-Encoding': 'deflate', 'Content-Language': 'de-\xe4', ['__proto__']: 'a key' };
+      const put = await store.put(msg('alice', deflated, { contentType: 'message/imdn+xml', bodyEncoding: '', headers }));
+      const [m] = await store.pending('alice');
+      assert.deepEqual(m, put);
+      assert.equal(m?.body, deflated);
+      assert.deepEqual(Object.entries(m!.headers), Object.entries(headers));
     });
 
     test('a receivedAt given by the caller is kept, and expiry counts from the store clock', async (t) => {
@@ -117,6 +128,17 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual((await store.pending('alice')).map((m) => m.id), [a.id]);
       assert.deepEqual((await store.pending('carol')).map((m) => m.id), [c.id]);
       assert.equal(store.stats().deliveredDeleted, 1);
+    });
+
+    test('dropped deletes that message undelivered and counts it apart from deliveries', async (t) => {
+      const { store } = await open(t);
+      const a = await store.put(msg('alice', 'refused for good'));
+      const b = await store.put(msg('alice', 'next'));
+      await store.dropped(a.id);
+      await store.dropped(a.id);
+      await store.dropped(987654);
+      assert.deepEqual((await store.pending('alice')).map((m) => m.id), [b.id]);
+      assert.deepEqual([store.stats().droppedDeleted, store.stats().deliveredDeleted], [1, 0]);
     });
 
     test('failed keeps the message and counts its attempts', async (t) => {
@@ -196,6 +218,7 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       const { store } = await open(t);
       await rejectsWith(store.put(msg('alice', 'snow \u2603 man')), 'BAD_ARGUMENT');
       await rejectsWith(store.put(msg('alice', 'ok', { params: { name: '\u0100' } })), 'BAD_ARGUMENT');
+      await rejectsWith(store.put(msg('alice', 'ok', { headers: { 'Content-Language': '\u0100' } })), 'BAD_ARGUMENT');
       await rejectsWith(store.pending('\u0101lice'), 'BAD_ARGUMENT');
       assert.equal(await store.count(), 0);
     });
@@ -292,8 +315,15 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await store.put(msg('alice', 'a'));
       await store.put(msg('alice', 'b'));
       assert.deepEqual(store.stats(), {
-        stored: 2, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0,
+        stored: 2, deliveredDeleted: 0, failedAttempts: 0, droppedDeleted: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0,
       });
+    });
+
+    test('health is ok while the store is open and says it is closed once closed', async (t) => {
+      const { store } = await open(t);
+      assert.deepEqual(store.health(), { ok: true });
+      await store.close();
+      assert.deepEqual(store.health(), { ok: false, reason: 'closed' });
     });
 
     test('after close every call rejects with STORE_FAILED and close again is harmless', async (t) => {
@@ -305,12 +335,13 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await rejectsWith(store.pending('alice'), 'STORE_FAILED');
       await rejectsWith(store.delivered(a.id), 'STORE_FAILED');
       await rejectsWith(store.failed(a.id), 'STORE_FAILED');
+      await rejectsWith(store.dropped(a.id), 'STORE_FAILED');
       await rejectsWith(store.count(), 'STORE_FAILED');
       await rejectsWith(store.recipients(), 'STORE_FAILED');
       await rejectsWith(store.purge('alice'), 'STORE_FAILED');
       await rejectsWith(store.purgeExpired(), 'STORE_FAILED');
       await rejectsWith(store.summary(), 'STORE_FAILED');
-      assert.equal(store.stats().failures, 9);
+      assert.equal(store.stats().failures, 10);
     });
   });
 }

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { isYateChatError } from '../src/errors.js';
 import { isStoreUnreachable, openPostgresStore, openStore, type SharedEvent, type SharedState } from '../src/store/index.js';
-import { PG_MIGRATIONS } from '../src/store/postgres/schema.js';
+import { PG_MIGRATIONS, migratePg } from '../src/store/postgres/schema.js';
 import { findPostgres, startCluster } from './pg/cluster.js';
 import { AWKWARD_BODIES, runStoreSuite } from './store-common.case.js';
 
@@ -67,6 +67,20 @@ if (!found.ok) {
       t.after(() => sql.end());
       assert.deepEqual((await sql.query('SELECT version FROM yate_chat.schema_version')).rows, [{ version: PG_MIGRATIONS.length }]);
       assert.deepEqual([a.lines, b.lines], [[], []]);
+    });
+
+    test('a database of version 3 keeps its messages through migration 4, and put stores headers after it', async (t) => {
+      const url = await cluster.createDatabase();
+      const sql = new pg.Client({ connectionString: url });
+      await sql.connect();
+      t.after(() => sql.end());
+      await migratePg(sql, 'test', PG_MIGRATIONS.slice(0, 3));
+      await sql.query(`INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, received_at, expires_at)
+        VALUES ('alice', 'bob', '<sip:bob@h>', 'text/plain', '', 'from before', 1, $1)`, [Date.now() + 60_000]);
+      const a = await node(t, url);
+      await a.store.put({ ...msg('alice', 'after'), headers: { 'Call-ID': 'x@y', 'Content-Encoding': 'deflate' } });
+      assert.deepEqual((await a.store.pending('alice')).map((m) => [m.body, m.headers]), [['from before', {}], ['after', { 'Call-ID': 'x@y', 'Content-Encoding': 'deflate' }]]);
+      assert.deepEqual((await sql.query('SELECT version FROM yate_chat.schema_version')).rows, [{ version: PG_MIGRATIONS.length }]);
     });
 
     test('what one node stores, another reads and delivers byte for byte, and ids keep growing', async (t) => {

@@ -193,6 +193,21 @@ describe('sqlite store migrations', () => {
     assert.equal(schemaVersion(check), MIGRATIONS.length);
   });
 
+  test('a file of version 3 keeps its messages through migration 4 and they come back without headers', async (t) => {
+    const file = path.join(tempDir(t), 'v3.db');
+    const raw = new Database(file);
+    migrate(raw, file, MIGRATIONS.slice(0, 3));
+    raw.prepare('INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)')
+      .run(Buffer.from('alice'), Buffer.from('bob'), Buffer.from('<sip:bob@h>'), Buffer.from('text/plain'), Buffer.from(''), Buffer.from('from before'), 1, Date.now() + 60_000);
+    raw.close();
+    const store = await openSqliteStore({ path: file });
+    t.after(() => store.close());
+    const [m] = await store.pending('alice');
+    assert.deepEqual([m?.body, m?.headers], ['from before', {}]);
+    await store.put({ ...msg('alice', 'after'), headers: { 'Content-Encoding': 'deflate' } });
+    assert.deepEqual((await store.pending('alice')).map((x) => x.headers), [{}, { 'Content-Encoding': 'deflate' }]);
+  });
+
   test('a file from a newer yate-chat is refused with STORE_FAILED and left untouched', async (t) => {
     const file = path.join(tempDir(t), 'newer.db');
     const raw = new Database(file);

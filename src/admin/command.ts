@@ -16,7 +16,7 @@ const HELP = [
   '  chat queue [USER]          stored offline messages (counts, or one user\'s list)',
   '  chat purge USER            delete a user\'s stored messages',
   '  chat send FROM TO TEXT     deliver TEXT to TO as if FROM sent it',
-  '  chat reload                re-read the rules file (a bad file keeps the old rules)',
+  '  chat reload                re-read the rules file (a bad file keeps the old rules; says what needs a restart)',
 ].join('\r\n');
 
 const crlf = (lines: string[]) => lines.map((l) => fromText(l) + '\r\n').join('');
@@ -88,9 +88,14 @@ async function run(chat: ChatModule, configPath: string | undefined, verdicts: R
     case 'reload': {
       if (!configPath) return ['no rules file was given at start; nothing to reload'];
       try {
-        // New regexes are checked in a worker: routing goes on meanwhile (load-rules.ts).
-        chat.reload(await loadRules(configPath, { verdicts }));
-        return [`rules reloaded from ${configPath}`];
+        // New regexes are checked in a worker: routing goes on meanwhile (config/load-rules.ts).
+        const { restartNeeded } = chat.reload(await loadRules(configPath, { verdicts }));
+        if (!restartNeeded.length) return [`rules reloaded from ${configPath}`];
+        return [
+          `rules reloaded from ${configPath}, but not these changes, which the module reads only at start:`,
+          `  ${restartNeeded.join(', ')}`,
+          'they keep their old values until the module restarts (a Yate restart; in socket mode, the yate-chat service\'s)',
+        ];
       } catch (err) {
         return ['reload failed, the old rules stay in force:', ...formatConfigError(err).split('\n')];
       }

@@ -26,6 +26,11 @@ export function statusLine(chat: ChatModule): string {
     ['offered', s.offered],
     ['emitted', s.emitted],
     ['subscriptions', s.subscriptions],
+    // Whether the stores can be used: the reason is in Yate's log (and the ready line).
+    ['store_state', s.store === null ? 'off' : s.storeProblem === null ? 'ok' : 'unavailable'],
+    ['subscriptions_kept', s.subscriptionStore === null ? 'off' : s.subscriptionProblem === null ? 'in_store' : 'memory_only'],
+    ['offline_refused', s.offlineRefused],
+    ['offline_gave_up', s.offlineGaveUp],
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

@@ -8,7 +8,7 @@ import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
 import type { StoreSummary } from '../store/index.js';
 import type { Kernel } from './core/kernel.js';
-import type { Outgoing } from './core/outgoing.js';
+import { bodyHeaders, type Outgoing } from './core/outgoing.js';
 import type { Stats } from './core/stats.js';
 import { DEFAULT_ANTILOOP } from './core/vocabulary.js';
 import type { Messaging } from './messaging/index.js';
@@ -27,6 +27,11 @@ export interface ChatStats {
   readonly delivered: number;
   readonly stored: number;
   readonly offlineDelivered: number;
+  /** Stored messages the recipient's device refused for good (a final code not in
+   *  offline.storeCodes): deleted undelivered. */
+  readonly offlineRefused: number;
+  /** Stored messages given up after offline.maxAttempts failed deliveries. */
+  readonly offlineGaveUp: number;
   /** Every refusal, whatever its code. */
   readonly rejected: number;
   /** Refusals per SIP code, codes ascending. */
@@ -44,6 +49,24 @@ export interface ChatStats {
   readonly emitted: number;
   /** Live presence subscriptions (SUBSCRIBE); 0 when presence.subscribe is off. */
   readonly subscriptions: number;
+  /** Why the offline store cannot be used now (it could not be opened, its server is away);
+   *  null when it can, or when it is off. */
+  readonly storeProblem: string | null;
+  /** Where presence subscriptions are kept (the store's name, or `memory`); null when
+   *  presence.subscribe is off. */
+  readonly subscriptionStore: string | null;
+  /** Why they are kept in memory only (the store could not be opened for them); else null. */
+  readonly subscriptionProblem: string | null;
+}
+
+/** What GET /healthz answers: can this module do its work now? Nothing private in it. */
+export interface ChatHealth {
+  /** The link to Yate is up and the offline store, when on, can be used. */
+  readonly ok: boolean;
+  readonly engine: 'up' | 'down';
+  readonly store: 'ok' | 'unavailable' | 'off';
+  /** `unavailable`: kept in memory only, lost at a restart (not counted against `ok`). */
+  readonly subscriptions: 'ok' | 'unavailable' | 'off';
 }
 
 /** A presence a user PUBLISHed (one per device: RFC 3903 publications). */
@@ -91,6 +114,8 @@ export interface QueuedMessage {
   readonly body: string;
   /** The body's size in bytes. */
   readonly bytes: number;
+  /** The SIP headers it will carry (Call-ID, Content-Encoding...); {} when none. */
+  readonly headers: Readonly<Record<string, string>>;
   /** Failed delivery attempts so far. */
   readonly attempts: number;
 }
@@ -112,6 +137,12 @@ export interface SendRequest {
   readonly text: string;
   /** Content type [text/plain]. */
   readonly type?: string;
+  /** `base64`: `text` is the body's bytes in base64 (a binary body, say a deflated IMDN receipt),
+   *  sent as Yate carries binary bodies (xsip_body_encoding); none: `text` is the body (UTF-8). */
+  readonly bodyEncoding?: 'base64';
+  /** Headers that describe the body (Content-Encoding, Content-Language, Content-Disposition;
+   *  names in any case), sent with it. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Who asks [rmanager]: `rmanager` is the admin (routed without the sender's checks); `http`
    *  is a sender like a SIP client, so the sender's checks apply as to a MESSAGE from `from`
    *  (content type, size, deny lists, its rate limit). Also the `path` it is counted under. */
@@ -170,7 +201,12 @@ export interface ChatApi {
    *  store; not the sender's checks). Rejects BAD_ARGUMENT for a request that cannot be sent. */
   send(req: SendRequest): Promise<SendResult>;
   metrics(): ChatMetrics;
+  /** The engine link and the stores, now (no I/O). */
+  health(): ChatHealth;
 }
+
+/** A whole base64 text (RFC 4648 alphabet, padded). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Content type of a sent message: type/subtype, optional parameters, nothing that breaks a line. */
 const CONTENT_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:\s*;[^\x00-\x1f\x7f]*)?$/;
@@ -184,6 +220,9 @@ export interface ApiParts {
   readonly book: PresenceBook;
   /** null when presence.subscribe is off. */
   readonly watchers: Watchers | null;
+  /** Where subscriptions are kept, and why in memory only when the store failed them; null
+   *  when presence.subscribe is off. */
+  readonly subscriptionStore: { readonly name: string; readonly problem: string | null } | null;
   readonly view: { domainOf(user: string): string };
 }
 
@@ -203,13 +242,15 @@ export function chatApi(parts: ApiParts): ChatApi {
     const who = fromText(user);
     const messages = (await s.pending(who, limit)).map((m): QueuedMessage => ({
       id: m.id, from: toText(m.sender), receivedAt: m.receivedAt, expiresAt: m.expiresAt, contentType: toText(m.contentType),
-      bodyEncoding: m.bodyEncoding, body: toText(m.body), bytes: m.body.length, attempts: m.attempts,
+      bodyEncoding: m.bodyEncoding, body: toText(m.body), bytes: m.body.length, attempts: m.attempts, headers: m.headers,
     }));
     return { user, total: messages.length < limit ? messages.length : await s.count(who), messages };
   }
+  const storeHealth = () => parts.queue?.store.health() ?? null;
   return {
     stats() {
       const { stats, config, conn } = k;
+      const health = storeHealth();
       const byCode = [...stats.rejected].sort((a, b) => a[0] - b[0]);
       return {
         mode: config.mode,
@@ -218,6 +259,8 @@ export function chatApi(parts: ApiParts): ChatApi {
         delivered: stats.delivered,
         stored: stats.stored,
         offlineDelivered: stats.offlineDelivered,
+        offlineRefused: stats.offlineDropped.refused,
+        offlineGaveUp: stats.offlineDropped.attempts,
         rejected: byCode.reduce((sum, [, n]) => sum + n, 0),
         rejectedByCode: Object.fromEntries(byCode),
         rateLimited: stats.rateLimited,
@@ -227,7 +270,18 @@ export function chatApi(parts: ApiParts): ChatApi {
         offered: conn.counters.offered,
         emitted: conn.counters.emitted,
         subscriptions: parts.watchers?.size ?? 0,
+        storeProblem: health && !health.ok ? health.reason : null,
+        subscriptionStore: parts.subscriptionStore?.name ?? null,
+        subscriptionProblem: parts.subscriptionStore?.problem ?? null,
       };
+    },
+    health() {
+      const engine = k.conn.state === 'open' ? 'up' : 'down';
+      const s = storeHealth();
+      const store = s === null ? 'off' : s.ok ? 'ok' : 'unavailable';
+      const subs = parts.subscriptionStore;
+      const subscriptions = subs === null ? 'off' : subs.problem === null ? 'ok' : 'unavailable';
+      return { ok: engine === 'up' && store !== 'unavailable', engine, store, subscriptions };
     },
     presence(user) {
       const list = user === undefined ? book.list() : book.all(fromText(user));
@@ -256,8 +310,17 @@ export function chatApi(parts: ApiParts): ChatApi {
       if (!called) throw new YateChatError('BAD_ARGUMENT', `no recipient user in ${JSON.stringify(req.to)}`);
       if (!req.text) throw new YateChatError('BAD_ARGUMENT', 'no text to send');
       if (!CONTENT_TYPE.test(type)) throw new YateChatError('BAD_ARGUMENT', `not a content type: ${JSON.stringify(type)}`);
+      const base64 = req.bodyEncoding === 'base64';
+      if (req.bodyEncoding !== undefined && !base64) throw new YateChatError('BAD_ARGUMENT', `bodyEncoding must be "base64", got ${JSON.stringify(req.bodyEncoding)}`);
+      if (base64 && !BASE64.test(req.text)) throw new YateChatError('BAD_ARGUMENT', 'the body is not base64 (bodyEncoding "base64")');
+      const headers = bodyHeaders(req.headers ?? {});
+      if (typeof headers === 'string') throw new YateChatError('BAD_ARGUMENT', headers);
       const domain = given ?? k.config.domain ?? parts.view.domainOf(sender);
-      const out: Outgoing = { sender, domain, called, type: fromText(type), body: fromText(req.text), encoding: '', antiloop: DEFAULT_ANTILOOP };
+      const out: Outgoing = {
+        sender, domain, called, type: fromText(type), antiloop: DEFAULT_ANTILOOP, headers,
+        // A binary body goes as Yate carries one: its base64 text, and the encoding's name.
+        body: base64 ? req.text : fromText(req.text), encoding: base64 ? 'base64' : '',
+      };
       const r = await parts.messaging.submit(out, req.via === 'http' ? 'http' : 'rmanager');
       return { ...r, detail: toText(r.detail) };
     },

@@ -8,7 +8,7 @@
 // reenter stays off: nothing we emit needs to come back to us (our own call.route lookups and
 // deliveries would only cost a round trip each).
 import os from 'node:os';
-import type { Config } from '../config/index.js';
+import { reloadable, type Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
 import { redactUrl } from '../redact.js';
 import { createFailedStore, createMemorySubscriptions, openPostgresSubscriptions, openSqliteSubscriptions, openStore, type LinkLog, type MessageStore, type SubscriptionStore } from '../store/index.js';
@@ -27,8 +27,10 @@ export { PRIORITIES } from './core/vocabulary.js';
 export interface ChatModule extends ChatApi {
   /** The rules in force. */
   readonly config: Config;
-  /** Replace the rules (chat reload). The store stays as opened. */
-  reload(config: Config): void;
+  /** New rules (chat reload): every field the module reads as it works is applied; those read
+   *  only at start (the store, its limits, presence.subscribe, http: config/restart.ts) keep
+   *  their values, and the ones the new rules change are named: they need a restart. */
+  reload(config: Config): { readonly restartNeeded: readonly string[] };
   close(): Promise<void>;
 }
 
@@ -60,12 +62,10 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
 
   const offline = config.offline.enabled ? createOffline({ kernel: k, store: opts.store ?? (await openOfflineStore(config, conn)), view }) : null;
   const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null });
+  const kept = !config.presence.subscribe ? null : opts.subscriptions ? { store: opts.subscriptions, problem: null } : await openSubscriptionStore(conn, config);
   const presence = await createPresence(
     { kernel: k, view, clustered: !!offline?.queue.store.shared },
-    {
-      subscriptions: config.presence.subscribe ? opts.subscriptions ?? (await openSubscriptionStore(conn, config)) : null,
-      shared: offline?.queue.store.shared ?? null,
-    },
+    { subscriptions: kept?.store ?? null, shared: offline?.queue.store.shared ?? null },
   );
 
   const routed = { name: ROUTED, value: ROUTED_VALUE };
@@ -91,9 +91,16 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // Registrations made while the link was down went unseen: ask the routers until they refresh.
   conn.on('disconnect', () => view.clear());
   return {
-    ...chatApi({ kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view }),
+    ...chatApi({
+      kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view,
+      subscriptionStore: kept && { name: kept.store.name, problem: kept.problem },
+    }),
     get config() { return k.config; },
-    reload: (next) => handle.reload(next),
+    reload(next) {
+      const { config: applied, restartNeeded } = reloadable(k.config, next);
+      handle.reload(applied);
+      return { restartNeeded };
+    },
     async close() {
       await presence.close();
       await offline?.close();
@@ -104,19 +111,20 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
 /** Subscriptions live in the offline store's file or database (or memory), whether offline
  *  messages are on or not; in PostgreSQL each node keeps its own, under Yate's nodename (yate.conf
  *  [general] nodename, the host name by default). A store that cannot be opened leaves them in
- *  memory, with the reason in Yate's log. */
-async function openSubscriptionStore(conn: Connection, config: Config): Promise<SubscriptionStore> {
+ *  memory, with the reason in Yate's log, the ready line and `status`. */
+async function openSubscriptionStore(conn: Connection, config: Config): Promise<{ store: SubscriptionStore; problem: string | null }> {
   const where = config.offline.store;
-  if (where.kind === 'memory') return createMemorySubscriptions();
+  if (where.kind === 'memory') return { store: createMemorySubscriptions(), problem: null };
   try {
     if (where.kind === 'postgres') {
       const owner = (await conn.setlocal('engine.nodename').catch(() => '')) || os.hostname();
-      return await openPostgresSubscriptions({ url: where.url, owner, log: logTo(conn) });
+      return { store: await openPostgresSubscriptions({ url: where.url, owner, log: logTo(conn) }), problem: null };
     }
-    return await openSqliteSubscriptions({ path: where.path });
+    return { store: await openSqliteSubscriptions({ path: where.path }), problem: null };
   } catch (err) {
-    conn.log.error(`subscription store unavailable, presence subscriptions are kept in memory only (lost at restart): ${(err as Error).message}`);
-    return createMemorySubscriptions();
+    const problem = (err as Error).message;
+    conn.log.error(`subscription store unavailable, presence subscriptions are kept in memory only (lost at restart): ${problem}`);
+    return { store: createMemorySubscriptions(), problem };
   }
 }
 

@@ -7,27 +7,30 @@
 // an existing file is split at blanks before parsing.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatConfigError, loadRules, RegexVerdicts } from '../config/index.js';
 import { parseEndpoint, type Endpoint } from '../engine/transport.js';
 import { VERSION } from '../version.js';
+import { checkConfig } from './check-config.js';
+import { EXIT, HELP, USAGE } from './help.js';
 import { runModule } from './run.js';
-
-const USAGE = `yate-chat ${VERSION} — SIP MESSAGE and presence routing for Yate
-
-usage:
-  yate-chat [RULES.json]                       run as a Yate extmodule script (stdio)
-  yate-chat --connect tcp://HOST:PORT [RULES]  run against an extmodule [listener] socket
-  yate-chat --connect unix:PATH [RULES]
-  yate-chat check-config RULES.json            validate a rules file (exit 0 ok, 2 invalid)
-  yate-chat demo                               run the module against the engine emulator
-  yate-chat --version | --help
-
-extmodule.conf:  [scripts]  /path/to/yate-chat/scripts/yate-chat=/etc/yate/yate-chat.json
-`;
 
 export function splitSingleArgument(argv: readonly string[]): string[] {
   if (argv.length === 1 && /\s/.test(argv[0]!) && !existsSync(argv[0]!)) return argv[0]!.trim().split(/\s+/);
   return [...argv];
+}
+
+/** A usage error: the reason, where the rest is explained, and the short usage (stderr). */
+function usageError(reason: string): number {
+  process.stderr.write(`yate-chat: ${reason} (yate-chat help lists the commands and options)\n\n${USAGE}`);
+  return EXIT.USAGE;
+}
+
+/** node's parseArgs messages, in our words (its unknown-option text has an unbalanced quote). */
+function argumentProblem(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const option = /option '([^']+)'/i.exec(e.message ?? '')?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `option ${option.replace(/^-\w, /, '').replace(/ <value>$/, '')} needs a value`;
+  return e.message ?? String(err);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -38,41 +41,40 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         connect: { type: 'string', short: 'c' },
+        http: { type: 'boolean' },
+        listen: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
-    process.stderr.write(`yate-chat: ${(err as Error).message}\n\n${USAGE}`);
-    return 64;
+    return usageError(argumentProblem(err));
   }
   const { values, positionals } = parsed;
-  // --help/--version/check-config/demo are run by people in a terminal: stdout is theirs.
-  if (values.help) return void process.stdout.write(USAGE), 0;
-  if (values.version) return void process.stdout.write(`${VERSION}\n`), 0;
   const [first, ...rest] = positionals;
+  // help/--version/check-config/demo are run by people in a terminal: stdout is theirs.
+  if (values.help || first === 'help') return void process.stdout.write(HELP), EXIT.OK;
+  if (values.version) return void process.stdout.write(`${VERSION}\n`), EXIT.OK;
+  if (first !== 'demo' && (values.http || values.listen !== undefined)) return usageError(`--http and --listen belong to yate-chat demo`);
   if (first === 'check-config') {
-    if (rest.length !== 1) return void process.stderr.write(`usage: yate-chat check-config RULES.json\n`), 64;
-    try {
-      const c = await loadRules(rest[0], { verdicts: new RegexVerdicts() });
-      process.stdout.write(`${c.file}: OK (mode ${c.mode}, offline ${c.offline.enabled ? c.offline.store.kind : 'off'})\n`);
-      for (const w of c.warnings) process.stdout.write(`warning: ${w}\n`);
-      return 0;
-    } catch (err) {
-      process.stderr.write(formatConfigError(err) + '\n');
-      return 2;
-    }
+    if (rest.length !== 1) return void process.stderr.write(`usage: yate-chat check-config RULES.json\n`), EXIT.USAGE;
+    return checkConfig(rest[0]!);
   }
   if (first === 'demo') {
+    if (rest.length) return usageError(`demo takes no file: ${rest.join(' ')}`);
+    if (values.http || values.listen !== undefined) {
+      const { runHttpDemo } = await import('../demo/http.js');
+      return runHttpDemo({ listen: values.listen ?? '127.0.0.1:8090' });
+    }
     const { runDemo } = await import('../demo/index.js');
     return runDemo();
   }
-  if (positionals.length > 1) return void process.stderr.write(`yate-chat: one rules file at most\n\n${USAGE}`), 64;
+  if (positionals.length > 1) return usageError('one rules file at most');
   let endpoint: Endpoint = { kind: 'stdio' };
   try {
     if (values.connect) endpoint = parseEndpoint(values.connect);
   } catch (err) {
-    return void process.stderr.write(`yate-chat: ${(err as Error).message}\n`), 64;
+    return void process.stderr.write(`yate-chat: ${(err as Error).message}\n`), EXIT.USAGE;
   }
   return runModule({ endpoint, ...(first ? { configPath: first } : {}) });
 }
@@ -81,6 +83,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
     process.stderr.write(`yate-chat: ${err.stack ?? err.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = EXIT.START_FAILED;
   },
 );

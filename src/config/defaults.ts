@@ -35,6 +35,7 @@ export const DEFAULTS = {
     maxMessages: STORE_DEFAULTS.maxMessages,
     maxBodyBytes: STORE_DEFAULTS.maxBodyBytes,
     retryIntervalSeconds: 60,
+    maxAttempts: 30,
     storeCodes: [408, 480, 503, 504],
     knownUsers: 'registered' as KnownUsers,
   },

@@ -13,12 +13,14 @@ export interface FormatOptions {
   readonly prefix?: string;
 }
 
-/** The text of a ConfigError's message: a header naming the file, then one line per problem. */
-export function describeConfigProblems(file: string | null, issues: readonly ConfigIssue[]): string {
+/** The text of a ConfigError's message: a header naming the file (invalid, or not readable at
+ *  all), then one line per problem. */
+export function describeConfigProblems(file: string | null, issues: readonly ConfigIssue[], unreadable = false): string {
   const where = file === null ? 'The configuration (no rules file given)' : `Rules file ${file}`;
-  if (issues.length === 0) return `${where} is invalid.`;
+  const state = unreadable ? 'cannot be read' : 'is invalid';
+  if (issues.length === 0) return `${where} ${state}.`;
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-  return [`${where} is invalid (${count}):`, ...issues.map((i) => `  - ${describeIssue(i)}`)].join('\n');
+  return [`${where} ${state} (${count}):`, ...issues.map((i) => `  - ${describeIssue(i)}`)].join('\n');
 }
 
 /** One problem on one line: `field (line L, column C): message`. */

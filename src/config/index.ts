@@ -7,6 +7,7 @@ export { loadConfig, defaultStorePath, formatPath, type LoadOptions, type StoreP
 export { loadRules, LOAD_CHECK_MS, type RulesLoadOptions } from './load-rules.js';
 export { RegexVerdicts, type Verdict } from './verdicts.js';
 export { ConfigError, type ConfigIssue } from './error.js';
+export { reloadable, type Reloaded } from './restart.js';
 export { formatConfigError, describeConfigProblems, describeIssue, type FormatOptions } from './format.js';
 export {
   matchesPattern,

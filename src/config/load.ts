@@ -4,10 +4,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { crossFieldProblems } from './cross.js';
 import { ConfigError, type ConfigIssue } from './error.js';
 import { isCommentKey, readJson, stripComments, type JsonPath } from './json.js';
 import { isLocalOnly, listenName } from './listen.js';
-import { traceAlias, MAX_ALIAS_HOPS } from './rules.js';
 import { redactUrl } from '../redact.js';
 import { POSTGRES_URL, postgresUrlProblem } from '../store/postgres/url.js';
 import { rulesFileSchema, SECRET, show, TOKEN } from './schema.js';
@@ -90,8 +90,8 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const absFile = file ? path.resolve(file) : null;
   const issues: ConfigIssue[] = [];
-  const fail = (more: ConfigIssue[] = [], cause?: unknown): never => {
-    throw new ConfigError(absFile, [...issues, ...more], cause === undefined ? undefined : { cause });
+  const fail = (more: ConfigIssue[] = [], cause?: unknown, unreadable = false): never => {
+    throw new ConfigError(absFile, [...issues, ...more], { cause, unreadable });
   };
 
   const storeDefault = defaultStorePath(env, options);
@@ -108,11 +108,10 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
     data = stripComments(json.value);
   }
 
-  // Alias chains are checked on the raw strings, so a loop is reported along with any
-  // other problem in the file (the schema's output exists only when all else is valid).
-  const aliasIssues = aliasProblems(data);
-
   const secrets = secretsFromEnv(env, issues);
+  // Checks across fields run on the raw values, so they are reported along with any other
+  // problem in the file (the schema's output exists only when all else is valid).
+  const crossIssues = crossFieldProblems(data, secrets, formatPath);
   // A postgres store's url may hold a password: it can stay out of the rules file.
   const postgresUrl = postgresUrlFromEnv(env, issues);
   const schema = rulesFileSchema({
@@ -123,7 +122,7 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push({ field: formatPath(issue.path), message: issue.message });
   }
-  issues.push(...aliasIssues);
+  issues.push(...crossIssues);
   if (!parsed.success || issues.length > 0) return fail();
   const rules = parsed.data;
 
@@ -189,7 +188,7 @@ function httpWarnings(rules: { http?: { listen: Listen; token: string | null } |
   return out;
 }
 
-function readText(absFile: string, given: string, fail: (more: ConfigIssue[], cause?: unknown) => never): string {
+function readText(absFile: string, given: string, fail: (more: ConfigIssue[], cause?: unknown, unreadable?: boolean) => never): string {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(absFile);
@@ -198,7 +197,9 @@ function readText(absFile: string, given: string, fail: (more: ConfigIssue[], ca
     const why =
       code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
     const spaces = given !== given.trim() ? ` (the path given, ${JSON.stringify(given)}, has spaces at its start or end)` : '';
-    return fail([{ field: '', message: `cannot read the rules file: ${why}${spaces}` }], err);
+    // Permissions are the reader's: say who read (check-config run as Yate's user, say).
+    const who = code === 'EACCES' || code === 'EPERM' ? ` to uid ${process.geteuid?.() ?? '?'}` : '';
+    return fail([{ field: '', message: `cannot read the rules file: ${why}${who}${spaces}` }], err, true);
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -206,28 +207,6 @@ function readText(absFile: string, given: string, fail: (more: ConfigIssue[], ca
     return fail([{ field: '', message: 'expected UTF-8 text, got bytes that are not UTF-8' }], err);
   }
 }
-
-/** Aliases whose chain loops or is longer than MAX_ALIAS_HOPS. */
-function aliasProblems(data: unknown): ConfigIssue[] {
-  const raw = isObject(data) && isObject(data['aliases']) ? data['aliases'] : {};
-  const aliases = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  const problems: ConfigIssue[] = [];
-  for (const called of Object.keys(aliases)) {
-    const trace = traceAlias(aliases, called);
-    if (trace.ok) continue;
-    const chain = trace.chain.join(' -> ');
-    problems.push({
-      field: formatPath(['aliases', called]),
-      message:
-        trace.reason === 'loop'
-          ? `expected an alias chain that ends, got a loop: ${chain}`
-          : `expected at most ${MAX_ALIAS_HOPS} alias hops, got ${chain} -> ...`,
-    });
-  }
-  return problems;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** "__proto__" would be dropped silently by object handling; refuse it wherever it is. */
 function forbiddenKeys(value: unknown, at: JsonPath): ConfigIssue[] {

@@ -52,10 +52,34 @@ export function compileMimeRange(text: string): Compiled<string> {
  */
 export function baseMimeType(contentType: string | null | undefined): string | null {
   if (!contentType) return null;
-  const base = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
-  const slash = base.indexOf('/');
-  if (slash <= 0 || slash === base.length - 1 || base.indexOf('/', slash + 1) !== -1 || /\s/.test(base)) return null;
-  return base;
+  // One pass, no split or regex: this runs for every MESSAGE (its type, read three times).
+  const semi = contentType.indexOf(';');
+  let a = 0;
+  let b = semi < 0 ? contentType.length : semi;
+  while (a < b && isSpace(contentType.charCodeAt(a))) a++;
+  while (b > a && isSpace(contentType.charCodeAt(b - 1))) b--;
+  let slash = -1;
+  let upper = false;
+  for (let i = a; i < b; i++) {
+    const c = contentType.charCodeAt(i);
+    if (c === 0x2f) {
+      if (slash >= 0) return null;
+      slash = i;
+    } else if (isSpace(c)) return null;
+    else if (c >= 0x41 && c <= 0x5a) upper = true;
+    else if (c > 0x7f) upper = true; // let toLowerCase decide for anything beyond ASCII
+  }
+  if (slash <= a || slash === b - 1) return null;
+  const base = a === 0 && b === contentType.length ? contentType : contentType.slice(a, b);
+  return upper ? base.toLowerCase() : base;
+}
+
+/** What String.prototype.trim and /\s/ take for white space (ECMAScript WhiteSpace and
+ *  LineTerminator). */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**

@@ -171,16 +171,7 @@ export function rulesFileSchema(ctx: SchemaContext) {
       webhookTimeoutMs: leaf<number>('a whole number of milliseconds 100..30000', isInt(100, 30000)).default(DEFAULTS.webhookTimeoutMs),
     },
     'a JSON object',
-  ).superRefine((rules, tx) => {
-    // Checks across fields: only once every field on its own is valid.
-    const addresses = Object.keys(rules.webhooks);
-    if (addresses.length && rules.webhookSecret === undefined && ctx.webhookSecret === undefined) {
-      tx.addIssue({ code: 'custom', path: ['webhookSecret'], input: undefined, message: 'expected a secret to sign webhook requests with (here or in YATE_CHAT_WEBHOOK_SECRET), got nothing' });
-    }
-    for (const a of addresses) {
-      if (Object.hasOwn(rules.aliases, a)) tx.addIssue({ code: 'custom', path: ['webhooks', a], input: a, message: `expected an address that is not also an alias, got ${show(a)} (aliases.${a} routes it elsewhere)` });
-    }
-  });
+  );
 }
 
 

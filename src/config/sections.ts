@@ -164,6 +164,12 @@ export function offlineSchema(ctx: SchemaContext) {
       /** Seconds between delivery attempts for a recipient who seems back (a whole number). [60] */
       retryIntervalSeconds: positiveInt(86400).default(DEFAULTS.offline.retryIntervalSeconds),
       /**
+       * Failed deliveries of one stored message (a store code, no answer, no slot) after which it
+       * is given up: deleted undelivered, with a line in Yate's log, and counted; the next one
+       * goes out. A final refusal (a code not in storeCodes) ends it at once. [30]
+       */
+      maxAttempts: positiveInt(10_000).default(DEFAULTS.offline.maxAttempts),
+      /**
        * Final SIP codes of a failed delivery that mean "store it for later" (whole numbers
        * 300..699). Any other failure is passed to the sender. [[408, 480, 503, 504]]
        */

@@ -33,6 +33,8 @@ export interface OfflineConfig {
   readonly maxMessages: number;
   readonly maxBodyBytes: number;
   readonly retryIntervalSeconds: number;
+  /** Failed deliveries after which a stored message is given up (deleted, logged, counted). */
+  readonly maxAttempts: number;
   /** Delivery failure codes that mean "keep it for later"; sorted, no duplicates. */
   readonly storeCodes: readonly number[];
   readonly knownUsers: KnownUsers;

@@ -39,11 +39,15 @@ export class Params implements Iterable<[string, string]> {
 
   /** Replace the first `name` or append it (Yate's NamedList::setParam). */
   set(name: string, value: string | number | boolean): this {
-    const v = String(value);
-    this.#touch(name);
-    const i = this.#list.findIndex((q) => q[0] === name);
-    if (i >= 0) this.#list[i] = [name, v];
-    else this.#list.push([name, v]);
+    const v = typeof value === 'string' ? value : String(value);
+    const list = this.#list;
+    let i = 0;
+    while (i < list.length && list[i]![0] !== name) i++;
+    // One scan both finds the pair and tells what it was before the first write (#touch).
+    this.#version++;
+    if (!this.#touched.has(name)) this.#touched.set(name, i < list.length ? list[i]![1] : undefined);
+    if (i < list.length) list[i] = [name, v];
+    else list.push([name, v]);
     return this;
   }
 

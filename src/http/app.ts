@@ -1,6 +1,7 @@
 // The HTTP face's routes (hono). Every answer is JSON, except /metrics (Prometheus text):
 //
 //   GET  /metrics               no token
+//   GET  /healthz               no token: 200 when the link to Yate is up and the store usable, else 503
 //   POST /v1/messages           send a MESSAGE as `from` (send.ts); the real outcome
 //   GET  /v1/presence[/USER]    what `chat presence` shows
 //   GET  /v1/queue[/USER]       what `chat queue` shows
@@ -22,7 +23,7 @@ import type { Registry } from 'prom-client';
 import type { ChatModule } from '../chat/index.js';
 import type { Logger } from '../engine/logger.js';
 import { isYateChatError } from '../errors.js';
-import { httpStatusOf, problemsOf, SendBody } from './send.js';
+import { BODY_HEADER_FIELDS, httpStatusOf, problemsOf, SendBody } from './send.js';
 
 /** Largest request body read: a 16 KiB message body, JSON-escaped, fits. */
 export const MAX_REQUEST_BYTES = 128 * 1024;
@@ -55,6 +56,14 @@ export function createApp({ chat, metrics, token, log, loopback }: AppDeps): Hon
 
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
+  // For load balancers and monitoring: no token, and nothing private in it (no store name, path
+  // or address, no reason text: those are in Yate's log and `status yate-chat`).
+  app.get('/healthz', (c) => {
+    const h = chat.health();
+    c.header('cache-control', 'no-store');
+    return c.json({ status: h.ok ? 'ok' : 'unavailable', engine: h.engine, store: h.store, subscriptions: h.subscriptions }, h.ok ? 200 : 503);
+  });
+
   if (token !== null) {
     app.use('/v1/*', bearerAuth({
       token,
@@ -77,13 +86,18 @@ export function createApp({ chat, metrics, token, log, loopback }: AppDeps): Hon
       const problems = problemsOf(parsed.error);
       return c.json({ error: problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems }, 400);
     }
-    const { from, to, body, contentType } = parsed.data;
+    const { from, to, body, contentType, bodyEncoding } = parsed.data;
+    const headers: Record<string, string> = {};
+    for (const [field, header] of Object.entries(BODY_HEADER_FIELDS)) {
+      const value = parsed.data[field as keyof typeof BODY_HEADER_FIELDS];
+      if (value !== undefined) headers[header] = value;
+    }
     try {
-      const r = await chat.send({ from, to, text: body, ...(contentType ? { type: contentType } : {}), via: 'http' });
+      const r = await chat.send({ from, to, text: body, ...(contentType ? { type: contentType } : {}), ...(bodyEncoding ? { bodyEncoding: 'base64' as const } : {}), headers, via: 'http' });
       for (const [h, v] of Object.entries(r.headers ?? {})) c.header(h, v);
       return c.json({ code: r.code, detail: r.detail }, httpStatusOf(r.code, !!r.rateLimited) as Status);
     } catch (err) {
-      if (isYateChatError(err, 'BAD_ARGUMENT')) return c.json({ error: err.message, problems: [{ field: 'from', message: err.message }] }, 400);
+      if (isYateChatError(err, 'BAD_ARGUMENT')) return c.json({ error: err.message, problems: [{ field: /base64/.test(err.message) ? 'body' : 'from', message: err.message }] }, 400);
       throw err;
     }
   });
@@ -104,6 +118,7 @@ export function createApp({ chat, metrics, token, log, loopback }: AppDeps): Hon
       messages: q.messages.map((m) => ({
         id: m.id, from: m.from, receivedAt: iso(m.receivedAt), expiresAt: iso(m.expiresAt), contentType: m.contentType,
         ...(m.bodyEncoding ? { bodyEncoding: m.bodyEncoding } : {}), body: m.body, bytes: m.bytes, attempts: m.attempts,
+        ...(Object.keys(m.headers).length ? { headers: m.headers } : {}),
       })),
     };
   }));

@@ -79,6 +79,15 @@ export function createMetrics(chat: ChatModule): Registry {
     new Gauge({ name, help, registers, collect() { this.set(read()); } });
   const counter = (name: string, help: string, read: () => number) =>
     new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } });
+  /** A counter per value of `label`, read from a record of counts. */
+  const counters = (name: string, help: string, label: string, read: () => Readonly<Record<string, number>>) =>
+    new Counter({
+      name, help, labelNames: [label], registers,
+      collect() {
+        this.reset();
+        for (const [value, n] of Object.entries(read())) this.inc({ [label]: value }, n);
+      },
+    });
 
   // The store is read once per scrape (within a second), for both of its gauges, from the counts
   // it keeps (ChatApi.stored: never a scan; issue 21: a GROUP BY over every row stalled the event
@@ -114,24 +123,12 @@ export function createMetrics(chat: ChatModule): Registry {
   gauge('yatechat_rate_limit_senders', 'Senders the rate limiter remembers', () => m().rateLimitSenders);
   counter('yatechat_stored_total', 'Messages kept in the offline store', () => m().stats.stored);
   counter('yatechat_offline_delivered_total', 'Stored messages delivered', () => m().stats.offlineDelivered);
-  new Counter({
-    name: 'yatechat_webhook_calls_total', help: 'Webhook calls by outcome (ok: 2xx, refused: another status, failed: no connection, timeout)',
-    labelNames: ['outcome'], registers,
-    collect() {
-      this.reset();
-      for (const [outcome, n] of Object.entries(m().stats.webhooks)) this.inc({ outcome }, n);
-    },
-  });
-  new Counter({
-    name: 'yatechat_engine_messages_total', help: 'Messages Yate offered the module (each holds a Yate thread until answered) and messages it emitted (each run by a Yate worker)',
-    labelNames: ['direction'], registers,
-    collect() {
-      this.reset();
-      const { offered, emitted } = m();
-      this.inc({ direction: 'offered' }, offered);
-      this.inc({ direction: 'emitted' }, emitted);
-    },
-  });
+  counters('yatechat_offline_dropped_total', 'Stored messages ended undelivered (refused: the device refused it for good; attempts: offline.maxAttempts failed deliveries)',
+    'reason', () => m().stats.offlineDropped);
+  counters('yatechat_webhook_calls_total', 'Webhook calls by outcome (ok: 2xx, refused: another status, failed: no connection, timeout)',
+    'outcome', () => m().stats.webhooks);
+  counters('yatechat_engine_messages_total', 'Messages Yate offered the module (each holds a Yate thread until answered) and messages it emitted (each run by a Yate worker)',
+    'direction', () => ({ offered: m().offered, emitted: m().emitted }));
   processMetrics(registry);
   return registry;
 }

@@ -12,15 +12,25 @@ const CONTENT_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:\s*;[^\x00-\x1
 const text = (expected: string, test: (s: string) => boolean) =>
   z.custom<string>((v) => typeof v === 'string' && test(v), { error: (iss) => `expected ${expected}, got ${show(iss.input)}` });
 
+/** A header value: one line of at most 256 characters. */
+const headerValue = text('a header value (one line, at most 256 characters)', (s) => s.trim().length > 0 && s.length <= 256 && /^[^\x00-\x1f\x7f]*$/.test(s));
+
 export const SendBody = z.strictObject(
   {
     from: text('a user name, optionally @domain (like "123" or "123@sip.example.com")', (s) => s.length <= 256 && USER.test(s.split('@', 1)[0]!) && s.split('@').length <= 2 && !s.endsWith('@')),
     to: text('a user name (like "234")', (s) => s.length <= 256 && USER.test(s)),
     body: text('a non-empty string', (s) => s.length > 0),
     contentType: text('a MIME type like "text/plain" or "text/plain;charset=utf-8"', (s) => s.length <= 256 && CONTENT_TYPE.test(s)).optional(),
+    bodyEncoding: text('"base64" (the body is binary, given in base64)', (s) => s === 'base64').optional(),
+    contentEncoding: headerValue.optional(),
+    contentLanguage: headerValue.optional(),
+    contentDisposition: headerValue.optional(),
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : `expected a JSON object {"from", "to", "body", "contentType"}, got ${show(iss.input)}`) },
 );
+
+/** The SIP headers the optional fields stand for. */
+export const BODY_HEADER_FIELDS = { contentEncoding: 'Content-Encoding', contentLanguage: 'Content-Language', contentDisposition: 'Content-Disposition' } as const;
 
 export interface Problem {
   readonly field: string;
@@ -31,12 +41,12 @@ export interface Problem {
 export function problemsOf(error: z.ZodError): Problem[] {
   return error.issues.flatMap((i): Problem[] =>
     i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ field: k, message: 'unknown field (expected "from", "to", "body" or "contentType")' }))
+      ? i.keys.map((k) => ({ field: k, message: `unknown field (expected "from", "to", "body", "contentType", "bodyEncoding", ${Object.keys(BODY_HEADER_FIELDS).map((f) => `"${f}"`).join(', ')})` }))
       : [{ field: i.path.join('.') || 'body', message: i.message }],
   );
 }
 
-/** The HTTP status for a message's SIP code (README, "The HTTP face"). */
+/** The HTTP status for a message's SIP code (docs/http.md, "The send API"). */
 export function httpStatusOf(code: number, rateLimited: boolean): number {
   if (rateLimited) return 429;
   if (code === 202) return 202;

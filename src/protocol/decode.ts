@@ -28,8 +28,10 @@ function malformed(line: string, reason: string): MalformedLine {
 
 const CONTROL = /[\x00-\x1f]/;
 
-function field(line: string, raw: string, what: string, name = false): string | MalformedLine {
-  if (raw.indexOf('%') < 0 && !CONTROL.test(raw)) return raw; // most fields: nothing to undo
+/** A field as written: `clean` says the whole line holds no byte below 0x20 (checked once, not
+ *  per field), so a field without '%' is taken as it is. */
+function field(line: string, raw: string, what: string, name = false, clean = false): string | MalformedLine {
+  if (raw.indexOf('%') < 0 && (clean || !CONTROL.test(raw))) return raw; // most fields: nothing to undo
   const u = unescape(raw, name);
   return u.ok ? u.value : malformed(line, `bad escape in ${what} at offset ${u.offset}`);
 }
@@ -53,10 +55,11 @@ function trimBlanks(s: string): string {
 function decodeChange(line: string, body: string, eqInNames: boolean): AnswerChange | MalformedLine {
   const sep = body.indexOf(':');
   if (sep < 0) return malformed(line, 'missing return value field');
-  const name = field(line, body.slice(0, sep), 'name');
+  const clean = !CONTROL.test(body);
+  const name = field(line, body.slice(0, sep), 'name', false, clean);
   if (typeof name !== 'string') return name;
   const chunks = body.slice(sep + 1).split(':');
-  const retval = field(line, chunks[0] ?? '', 'return value');
+  const retval = field(line, chunks[0] ?? '', 'return value', false, clean);
   if (typeof retval !== 'string') return retval;
   const params: ParamOp[] = [];
   for (let i = 1; i < chunks.length; i++) {
@@ -65,13 +68,13 @@ function decodeChange(line: string, body: string, eqInNames: boolean): AnswerCha
     // Names escape '=' and values keep it raw, so the first raw '=' separates them.
     const eq = chunk.indexOf('=');
     if (eq === 0) return malformed(line, `parameter without a name: "${chunk}"`);
-    const pname = field(line, eq < 0 ? chunk : chunk.slice(0, eq), 'parameter name', eqInNames);
+    const pname = field(line, eq < 0 ? chunk : chunk.slice(0, eq), 'parameter name', eqInNames, clean);
     if (typeof pname !== 'string') return pname;
     if (eq < 0) {
       params.push([pname, null]);
       continue;
     }
-    const pvalue = field(line, chunk.slice(eq + 1), `parameter "${pname}"`);
+    const pvalue = field(line, chunk.slice(eq + 1), `parameter "${pname}"`, false, clean);
     if (typeof pvalue !== 'string') return pvalue;
     params.push([pname, pvalue]);
   }

@@ -42,3 +42,8 @@ export class StoreUnreachable extends YateChatError {
 }
 
 export const isStoreUnreachable = (err: unknown): err is StoreUnreachable => err instanceof StoreUnreachable;
+
+/** Whether a store can be used now, and if not, why (never a secret: names are redacted). */
+export type StoreHealth = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export const HEALTHY: StoreHealth = Object.freeze({ ok: true });

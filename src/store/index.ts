@@ -17,7 +17,7 @@ import type { SubscriptionStore } from './subscriptions/types.js';
 export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, StoreSummary, MessageStore, StoreLimits } from './messages/types.js';
 export { MAX_EXPIRY_SECONDS, STORE_DEFAULTS } from './messages/types.js';
 export type { StoreClock } from './common.js';
-export { isStoreUnreachable } from './common.js';
+export { isStoreUnreachable, type StoreHealth } from './common.js';
 export type { Publication, SharedEvent, SharedState } from './shared.js';
 export type { LinkLog } from './postgres/link.js';
 
@@ -26,6 +26,7 @@ export { openSqliteStore, type SqliteStoreOptions } from './messages/sqlite.js';
 export type { PostgresStoreOptions } from './messages/postgres.js';
 export { createFailedStore } from './messages/failed.js';
 export { MIGRATIONS, type Migration } from './sqlite/migrations.js';
+export { checkSqliteAccess, type StoreAccess } from './sqlite/access.js';
 
 export type { StoredSubscription, SubscriptionStore } from './subscriptions/types.js';
 export { createMemorySubscriptions } from './subscriptions/memory.js';

@@ -31,7 +31,9 @@ function executable(file: string): boolean {
   }
 }
 
-function onPath(name: string, envPath: string): string | undefined {
+/** The executable `name` in the first folder of `envPath` that has one (the real-client drivers
+ *  find their clients with it too). */
+export function onPath(name: string, envPath: string = process.env.PATH ?? ''): string | undefined {
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) continue;
     const file = path.join(dir, name);

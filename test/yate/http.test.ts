@@ -1,6 +1,6 @@
 // On a real Yate, with the rules' `http` on: the send API delivers to a registered phone and
 // answers 200 with "code": 200, refuses a request without the token with 401, and /metrics
-// counts it; a MESSAGE from a phone to a webhook address reaches a real local receiver, and
+// counts it, GET /healthz answers 200 without a token; a MESSAGE from a phone to a webhook address reaches a real local receiver, and
 // the receiver's reply comes back to the phone as a MESSAGE from that address.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -43,6 +43,9 @@ for (const sipPath of PATHS) {
       assert.equal(refused.status, 401);
       assert.equal((await send({ authorization: 'Bearer not-the-token-0123456789' })).status, 401);
       assert.equal(bob.received.filter((r) => r.method === 'MESSAGE').length, 1, 'nothing sent without the token');
+
+      const health = await fetch(`${base}/healthz`);
+      assert.deepEqual([health.status, await health.json()], [200, { status: 'ok', engine: 'up', store: 'ok', subscriptions: 'ok' }]);
 
       const metrics = await (await fetch(`${base}/metrics`)).text();
       assert.match(metrics, /^yatechat_messages_total\{path="http",code="200"\} 1$/m);

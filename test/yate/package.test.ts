@@ -2,7 +2,7 @@
 // [scripts] line naming PREFIX/bin/yate-chat), and the routing script of examples/ on the light
 // entry, each started by Yate from extmodule.conf.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -12,8 +12,9 @@ import { BANNER_STDIO, withYate } from './engine.js';
 import { header, uriOf } from './sip-wire.js';
 import { needsYate, registeredUa, sleep, uaFor, yateInstall } from './suite.js';
 
-/** The compiled example (dist/test/yate -> dist/examples). */
-const EXAMPLE = fileURLToPath(new URL('../../examples/auto-responder.js', import.meta.url));
+/** The JavaScript example as it is in the source tree (dist/test/yate -> the checkout's examples/):
+ *  no build, exec'd by Yate through its shebang and run bit, as a user's copy would be. */
+const EXAMPLE = fileURLToPath(new URL('../../../examples/auto-responder.mjs', import.meta.url));
 
 test('yate-chat installed from its tarball with npm install -g runs from a [scripts] line naming PREFIX/bin/yate-chat and delivers', needsYate, async (t) => {
   const tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'yate-chat-installed-')));
@@ -33,8 +34,7 @@ test('yate-chat installed from its tarball with npm install -g runs from a [scri
   });
 });
 
-test('the auto-responder example on a [scripts] line answers helpdesk 200 with a reply to the sender, refuses a denied sender 403, and leaves other MESSAGEs alone', needsYate, async (t) => {
-  chmodSync(EXAMPLE, 0o755); // a [scripts] path is exec'd: compiled, the example needs its run bit
+test('the JavaScript auto-responder example, run by node as it is from a [scripts] line, answers helpdesk 200 with a reply to the sender, refuses a denied sender 403, and leaves other MESSAGEs alone', needsYate, async (t) => {
   const users = { '123': 'pw123', '234': 'pw234', '666': 'pw666' };
   await withYate(yateInstall(), { sipPath: 'generic', users, scriptLine: { launcher: EXAMPLE, argument: '' } }, async (yate) => {
     await yate.waitForLog(/auto-responder for helpdesk ready/, 15000);

@@ -12,13 +12,15 @@ export interface SocketModule {
   stop(): Promise<void>;
 }
 
-export function startSocketModule(yate: RunningYate): SocketModule {
+/** Starts `command args` (default: the launcher with --connect to this Yate's listener and its rules). */
+export function startSocketModule(yate: RunningYate, argv?: readonly string[]): SocketModule {
   if (!yate.connectTo) throw new Error('this Yate was started without an extmodule [listener]');
-  const proc = spawn(LAUNCHER, ['--connect', yate.connectTo, yate.rulesPath], {
+  const [command, ...args] = argv ?? [LAUNCHER, '--connect', yate.connectTo, yate.rulesPath];
+  const proc = spawn(command!, args, {
     cwd: yate.dir, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, YATE_CHAT_NODE: process.execPath },
   });
   const pid = proc.pid;
-  if (pid === undefined) throw new Error(`cannot start ${LAUNCHER}`);
+  if (pid === undefined) throw new Error(`cannot start ${command}`);
   live.add(pid);
   let err = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));

@@ -2,8 +2,11 @@
 // started by the test. It delivers; Yate stops and starts again with the same configs; the
 // same module process reconnects by itself, installs its handlers again and delivers again.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { withYate, type RunningYate } from './engine.js';
+import { unitExecStart } from '../fixtures/systemd-unit.js';
+import { LAUNCHER, REPO, withYate, type RunningYate } from './engine.js';
 import { startSocketModule } from './socket-module.js';
 import { needsYate, registeredUa, uaFor, until, yateInstall } from './suite.js';
 
@@ -42,3 +45,25 @@ for (const listener of ['unix', 'tcp'] as const) {
     });
   });
 }
+
+test('socket mode as yate-chat.service starts it: the unit\'s ExecStart line, run without systemd, connects to the unix listener and delivers; SIGTERM ends it with exit 0', needsYate, async (t) => {
+  const argv = unitExecStart(readFileSync(path.join(REPO, 'yate-conf/yate-chat.service'), 'utf8'));
+  // The unit's paths are an installed system's: the command npm made (a link to the launcher
+  // run here), Yate's listener socket and the rules file. This test's Yate has its own.
+  const [command, connect, socket, rules, ...more] = argv;
+  assert.deepEqual([path.basename(command!), connect, more], ['yate-chat', '--connect', []]);
+  assert.match(socket!, /^unix:\//);
+  assert.match(rules!, /\.json$/);
+  await withYate(yateInstall(), { script: false, listener: 'unix' }, async (yate) => {
+    const mod = startSocketModule(yate, [LAUNCHER, connect!, yate.connectTo!, yate.rulesPath]);
+    t.after(() => mod.stop());
+    await yate.waitForLog(/yate-chat \S+ ready on unix:/, 20000);
+    await linked(yate);
+    const bob = await registeredUa(t, yate, '234');
+    const alice = await uaFor(t, yate, '123');
+    assert.equal((await alice.message('234', 'from the service')).code, 200);
+    await bob.waitForRequest((r) => r.body.toString() === 'from the service');
+    await mod.stop(); // systemctl stop: SIGTERM
+    assert.equal(mod.exitCode(), 0, `exit 0, so Restart=on-failure leaves it stopped: ${mod.stderr()}`);
+  });
+});

@@ -5,7 +5,7 @@
 import { isYateChatError } from '../../errors.js';
 import { Params } from '../../engine/params.js';
 import type { Kernel } from './kernel.js';
-import type { Outgoing } from './outgoing.js';
+import { carriedParams, type Outgoing } from './outgoing.js';
 import { dispatch, generate } from './router.js';
 import { bestCode, fromHeader, sipDate, sipUri, type Target } from './sip.js';
 import { MARK, YSIPCHAN_ERROR_CODES } from './vocabulary.js';
@@ -14,6 +14,8 @@ function messageParams(k: Kernel, out: Outgoing): Params {
   const p = new Params();
   p.set('xsip_type', out.type).set('xsip_body', out.body);
   if (out.encoding) p.set('xsip_body_encoding', out.encoding);
+  // Call-ID and the headers describing the body, as the sender wrote them (outgoing.ts).
+  for (const [n, v] of carriedParams(out.headers)) p.set(n, v);
   // ysipchan already counted this hop (antiloop = Max-Forwards - 1) and sends Max-Forwards = antiloop.
   p.set('antiloop', Math.max(0, out.antiloop));
   p.set(MARK, k.marker);
@@ -41,17 +43,27 @@ function generateParams(k: Kernel, uri: string, target: Target, out: Outgoing): 
   return p;
 }
 
-/** Deliver to one target; resolves with the SIP final code. Never rejects. */
-export async function sendToTarget(k: Kernel, target: Target, out: Outgoing): Promise<number> {
+/** What one delivery came to: the SIP final code, and whether the far end said it (a code of
+ *  its own) or it stands for what happened here (ysipchan could not send, no answer at all,
+ *  Yate too slow, no slot): only the far end can refuse a message for good. */
+export interface Attempt {
+  readonly code: number;
+  readonly farEnd: boolean;
+}
+
+const here = (code: number): Attempt => ({ code, farEnd: false });
+
+/** Deliver to one target. Never rejects. */
+export async function attempt(k: Kernel, target: Target, out: Outgoing): Promise<Attempt> {
   try {
     const uri = sipUri(target.callto);
     if (uri) {
       const o = await generate(k, generateParams(k, uri, target, out));
-      if ('code' in o) return o.code;
+      if ('code' in o) return { code: o.code, farEnd: true };
       // The transaction ended with no answer at all: not a delivery.
-      if ('noAnswer' in o) return 500;
-      if ('error' in o) return YSIPCHAN_ERROR_CODES[o.error] ?? 500;
-      return 500;
+      if ('noAnswer' in o) return here(500);
+      if ('error' in o) return here(YSIPCHAN_ERROR_CODES[o.error] ?? 500);
+      return here(500);
     }
     // Another driver (jabber/..., a gateway): hand it over the way Yate routes calls.
     const p = messageParams(k, out);
@@ -59,19 +71,25 @@ export async function sendToTarget(k: Kernel, target: Target, out: Outgoing): Pr
     for (const [n, v] of Object.entries(target.params)) p.set(n, v);
     const r = await k.slots.run(() => dispatch(k, 'msg.execute', p, k.config.delivery.sendTimeoutMs));
     const code = Number.parseInt(r.message.get('code') ?? '', 10);
-    return Number.isInteger(code) && code >= 100 ? code : r.processed ? 200 : 404;
+    return Number.isInteger(code) && code >= 100 ? { code, farEnd: true } : here(r.processed ? 200 : 404);
   } catch (err) {
-    if (isYateChatError(err, 'LINE_TOO_LONG')) return 413;
-    if (isYateChatError(err, 'OVERLOADED')) return 503;
+    if (isYateChatError(err, 'LINE_TOO_LONG')) return here(413);
+    if (isYateChatError(err, 'OVERLOADED')) return here(503);
     k.log.warn(`delivery to ${target.callto} failed: ${(err as Error).message}`);
     // Yate never answered (delivery.sendTimeoutMs): a request timeout, as ysipchan would say.
-    return isYateChatError(err, 'ENGINE_TIMEOUT') ? 408 : 503;
+    return here(isYateChatError(err, 'ENGINE_TIMEOUT') ? 408 : 503);
   }
 }
 
 /** Deliver to every target (a user's devices) at once; resolves with the best code. */
 export async function sendToAll(k: Kernel, targets: readonly Target[], out: Outgoing): Promise<number> {
-  if (!targets.length) return 404;
-  const codes = await Promise.all(targets.map((t) => sendToTarget(k, t, out)));
-  return bestCode(codes);
+  return (await attemptAll(k, targets, out)).code;
+}
+
+/** Deliver to every target at once: the best code, said by the far end when a far end said it. */
+export async function attemptAll(k: Kernel, targets: readonly Target[], out: Outgoing): Promise<Attempt> {
+  if (!targets.length) return here(404);
+  const all = await Promise.all(targets.map((t) => attempt(k, t, out)));
+  const code = bestCode(all.map((a) => a.code));
+  return { code, farEnd: all.some((a) => a.farEnd && a.code === code) };
 }

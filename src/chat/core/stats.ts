@@ -47,6 +47,9 @@ export class Stats {
   delivered = 0;
   stored = 0;
   offlineDelivered = 0;
+  /** Stored messages ended undelivered: refused for good by the recipient's device (a final
+   *  code not in offline.storeCodes), or out of attempts (offline.maxAttempts). */
+  readonly offlineDropped = { refused: 0, attempts: 0 };
   rateLimited = 0;
   publishes = 0;
   readonly rejected = new Map<number, number>();

@@ -16,13 +16,15 @@
 //                              registration's oconnection_id (yatevoip/yate issue 19)
 //   id                         an in-dialog request: sendMethod would send inside that dialog
 //   host, port, line, user, authname, password, osip-prefix, message-prefix, xsip_flags
-// and From (the authenticated sender), To (the recipient's address of record), wait=true and
-// ROUTED are set. The body (xsip_body) is already there and is not sent back.
+// and From (the authenticated sender), To (the recipient's address of record), the headers that
+// travel with the message (core/outgoing.ts: its Call-ID and those describing the body, as the
+// sender wrote them), wait=true and ROUTED are set. The body (xsip_body, and xsip_body_encoding
+// for a body Yate carries encoded) is already there and goes out byte for byte.
 //
 // If ysipchan cannot send (error=noconn, offline, ...) the message goes on down the handler
 // list to ours (routed.ts), which the ROUTED param selects by install filter.
 import type { Message } from '../../engine/message.js';
-import type { Outgoing } from '../core/outgoing.js';
+import { carriedParams, type Outgoing } from '../core/outgoing.js';
 import { fromHeader, sipUri, type Target } from '../core/sip.js';
 import { ROUTED, ROUTED_VALUE } from '../core/vocabulary.js';
 
@@ -45,6 +47,7 @@ function prepare(msg: Message, target: Target, out: Outgoing): void {
   } else {
     msg.set('user', out.sender);
   }
+  for (const [n, v] of carriedParams(out.headers)) msg.set(n, v);
   if (out.type !== msg.get('xsip_type')) msg.set('xsip_type', out.type);
   if (target.params.oconnection_id) msg.set('connection_id', target.params.oconnection_id);
   if (target.params.line) msg.set('line', target.params.line);

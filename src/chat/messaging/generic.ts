@@ -11,7 +11,7 @@ import type { Handler } from '../../engine/handlers.js';
 import type { Message } from '../../engine/message.js';
 import { writeRefusal } from '../core/answer.js';
 import { logMessage } from '../core/logline.js';
-import type { Outgoing } from '../core/outgoing.js';
+import { carriedParams, type Outgoing } from '../core/outgoing.js';
 import { fromHeader } from '../core/sip.js';
 import { PATH } from '../core/stats.js';
 import { MARK } from '../core/vocabulary.js';
@@ -61,6 +61,7 @@ function seed(m: Room, msg: Message, out: Outgoing, t0: number): boolean {
     k.conn.enqueue('msg.execute', [
       ['caller', out.sender], ['called', out.called], ['domain', out.domain], ['callto', `lateroute/${out.called}`],
       ['xsip_type', out.type], ['xsip_body', out.body], ...(out.encoding ? [['xsip_body_encoding', out.encoding] as [string, string]] : []),
+      ...carriedParams(out.headers),
       ...(out.domain ? [['sip_From', fromHeader(out.sender, out.domain, out.senderName)] as [string, string]] : []),
       [MARK, k.marker],
     ]);

@@ -5,7 +5,7 @@ import type { Message } from '../../engine/message.js';
 import { rateKey } from '../core/admission.js';
 import { antiloopOf, domainOf, whoSent } from '../core/inbound.js';
 import type { Kernel } from '../core/kernel.js';
-import type { Outgoing } from '../core/outgoing.js';
+import { carriedHeaders, type Outgoing } from '../core/outgoing.js';
 import type { Ask } from './decide.js';
 
 /** The message fields every path reads the same way. The sender is the user ysipchan
@@ -24,6 +24,7 @@ export function outgoingOf(msg: Message, k: Pick<Kernel, 'config' | 'checkedHost
     body: msg.get('xsip_body') ?? msg.get('text') ?? '',
     encoding: msg.get('xsip_body_encoding') || msg.get('body_encoding') || '',
     antiloop: antiloopOf(msg.get('antiloop')),
+    headers: carriedHeaders((n) => msg.get(n)),
   };
 }
 

@@ -13,7 +13,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { toText } from '../../protocol/bytes.js';
 import { VERSION } from '../../version.js';
-import type { Outgoing } from '../core/outgoing.js';
+import { BODY_HEADERS, type Outgoing } from '../core/outgoing.js';
 
 export const SIGNATURE_HEADER = 'X-Yate-Chat-Signature';
 
@@ -28,6 +28,9 @@ export interface WebhookPayload {
   readonly contentType: string;
   /** `base64`, `hex`: how `body` is encoded; absent for text. */
   readonly bodyEncoding?: string;
+  /** The headers that describe the body (Content-Encoding, Content-Language,
+   *  Content-Disposition) as the sender wrote them; absent when none. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** When the sender sent it (ISO 8601, UTC). */
   readonly date: string;
 }
@@ -48,8 +51,15 @@ export function payloadOf(out: Outgoing, to: string, now = Date.now()): WebhookP
     body: out.encoding ? out.body : toText(out.body),
     contentType: toText(out.type),
     ...(out.encoding ? { bodyEncoding: out.encoding } : {}),
+    ...headersOf(out),
     date: new Date(out.sentAt ?? now).toISOString(),
   };
+}
+
+function headersOf(out: Outgoing): { headers?: Record<string, string> } {
+  const given = out.headers ?? {};
+  const headers = Object.fromEntries(BODY_HEADERS.filter((h) => Object.hasOwn(given, h)).map((h) => [h, toText(given[h]!)]));
+  return Object.keys(headers).length ? { headers } : {};
 }
 
 /** `sha256=<hex>`: HMAC-SHA256 of `body` (its UTF-8 bytes) with `secret`. */

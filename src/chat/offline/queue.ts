@@ -1,16 +1,30 @@
 // Store-and-forward (what Kamailio's msilo does for SIP operators): a MESSAGE that cannot be
 // delivered now is committed to the store, the sender gets 202 Accepted, and it goes out when
-// the recipient registers (or a periodic retry finds a route), oldest first, each deleted only
-// after a 2xx. One delivery run per recipient at a time, so a registration and a retry never
-// send the same message twice; with a store several Yate nodes share, one node at a time too
-// (lease.ts). Two kinds of stored messages are passed over by the runs (issue 21): one kept while
-// its first delivery is still under way (hold: the sender was told 202 before the far end
-// answered), and one delivered whose DELETE failed (a full disk): remembered until the DELETE
-// succeeds, so it never goes out twice and the rest of the queue does not wait behind it.
+// the recipient registers (or a periodic retry finds a route), oldest first, with the headers it
+// came with (its Call-ID, those describing its body), each deleted after a 2xx. One delivery run
+// per recipient at a time, so a registration and a retry never send the same message twice;
+// with a store several Yate nodes share, one node at a time too (lease.ts).
+//
+// What ends a message other than its delivery, so that no message holds back the ones behind it
+// (issue 19: a Linphone receipt that baresip answered 415 blocked a text for seven days):
+//   the device refuses it for good   a final code of the far end's own that is not in
+//                                     offline.storeCodes: dropped, logged, counted; the run goes
+//                                     on with the next message
+//   offline.maxAttempts failures     dropped, logged, counted; the run stops (the device is not
+//                                     reachable now), the next message goes out at the next run
+//   any other failure                 counted on the message (attempts); the run stops
+// A code yate-chat or ysipchan stands in with (no answer at all, nothing sent, Yate too slow)
+// is never a refusal: only the attempts bound ends such a message.
+//
+// Two kinds of stored messages are passed over by the runs (issue 21): one kept while its first
+// delivery is still under way (hold: the sender was told 202 before the far end answered), and
+// one delivered whose DELETE failed (a full disk): remembered until the DELETE succeeds, so it
+// never goes out twice and the rest of the queue does not wait behind it.
 import { baseMimeType } from '../../config/index.js';
+import { toText } from '../../protocol/bytes.js';
 import { isYateChatError } from '../../errors.js';
 import { isStoreUnreachable, type MessageStore, type StoredMessage } from '../../store/index.js';
-import { sendToAll } from '../core/deliver.js';
+import { attemptAll, type Attempt } from '../core/deliver.js';
 import type { Kernel } from '../core/kernel.js';
 import type { Held, Outgoing } from '../core/outgoing.js';
 import { lookupRoute } from '../core/router.js';
@@ -129,6 +143,7 @@ export class OfflineQueue {
         bodyEncoding: out.encoding,
         receivedAt: out.sentAt ?? now,
         params: { domain: out.domain, called: out.called, ...(out.senderName ? { senderName: out.senderName } : {}) },
+        headers: out.headers ?? {},
       });
       this.#k.stats.stored++;
       return { code: 202, id: stored.id };
@@ -239,8 +254,9 @@ export class OfflineQueue {
     }, BUSY_RETRY_MS).unref();
   }
 
-  /** Sends `user`'s messages oldest first until none is left (true) or one fails, no route is
-   *  found or the lease is lost (false). */
+  /** Sends `user`'s messages oldest first until none is left (true) or one fails for now, no
+   *  route is found or the lease is lost (false). A message refused for good is dropped and the
+   *  run goes on. */
   async #deliver(user: string, known: Target[] | undefined, lease: DeliveryLease | null): Promise<boolean> {
     for (const id of [...this.#delivered]) await this.#deleteDelivered(id);
     // Those passed over are read too (and left out), so that they cannot hide the rest.
@@ -256,18 +272,39 @@ export class OfflineQueue {
     while (batch.length) {
       for (const m of batch) {
         if (lease?.lost) return false;
-        const code = await sendToAll(this.#k, targets, outgoingOf(m, this.#k));
-        if (code < 200 || code >= 300) {
-          await this.store.failed(m.id);
-          this.#k.log.info(`offline message ${m.id} for ${user} not delivered (${code}); kept for later`);
+        const sent = await attemptAll(this.#k, targets, outgoingOf(m, this.#k));
+        if (sent.code >= 200 && sent.code < 300) {
+          this.#k.stats.offlineDelivered++;
+          await this.#deleteDelivered(m.id);
+        } else if (!(await this.#failed(user, m, sent))) {
           return false;
         }
-        this.#k.stats.offlineDelivered++;
-        await this.#deleteDelivered(m.id);
       }
       ({ batch, passedOver } = await next());
     }
     return !passedOver;
+  }
+
+  /** `m` was not delivered: drop it (true: the run goes on) when the device refused it for good;
+   *  else count the attempt, or give it up when that was the last one (false: the run stops). */
+  async #failed(user: string, m: StoredMessage, sent: Attempt): Promise<boolean> {
+    const { offline } = this.#k.config;
+    const what = `offline message ${m.id} from ${toText(m.sender)} for ${toText(user)} [${toText(m.contentType)}]`;
+    if (sent.farEnd && sent.code >= 300 && !offline.storeCodes.includes(sent.code)) {
+      await this.store.dropped(m.id);
+      this.#k.stats.offlineDropped.refused++;
+      this.#k.log.warn(`${what} refused for good by the device (${sent.code}, not in offline.storeCodes): dropped, the next one goes out`);
+      return true;
+    }
+    if (m.attempts + 1 >= offline.maxAttempts) {
+      await this.store.dropped(m.id);
+      this.#k.stats.offlineDropped.attempts++;
+      this.#k.log.warn(`${what} not delivered (${sent.code}) after ${m.attempts + 1} attempts (offline.maxAttempts): dropped`);
+      return false;
+    }
+    await this.store.failed(m.id);
+    this.#k.log.info(`${what} not delivered (${sent.code}); kept for later (attempt ${m.attempts + 1} of ${offline.maxAttempts})`);
+    return false;
   }
 }
 
@@ -283,5 +320,6 @@ function outgoingOf(m: StoredMessage, k: Kernel): Outgoing {
     encoding: m.bodyEncoding,
     antiloop: DEFAULT_ANTILOOP,
     sentAt: m.receivedAt,
+    headers: m.headers,
   };
 }

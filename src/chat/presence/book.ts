@@ -4,6 +4,7 @@
 // each with a note of bounded size. Watchers (watchers.ts) compose a user's publications. With a
 // shared store (cluster.ts) each node writes there each publication it records or removes (a
 // change listener) and takes the user's whole set as the store holds it (apply).
+import { createHash } from 'node:crypto';
 import { toText } from '../../protocol/bytes.js';
 import type { Publication } from '../../store/index.js';
 import { readPidf } from './pidf-read.js';
@@ -43,14 +44,23 @@ export class PresenceBook {
     return () => this.#listeners.delete(fn);
   }
 
+  /** The publication id of `device` (the same on every node: a shared store keeps one row per
+   *  user and id, so a device's new publication replaces its earlier one there too). */
+  static deviceId(device: string): string {
+    return `d${createHash('sha1').update(device, 'latin1').digest('hex').slice(0, 12)}`;
+  }
+
   /**
-   * A PUBLISH with a PIDF body. Without `ifMatch`: a new publication (a device); with it: that
-   * publication modified, or 'nomatch' when the tag is not a live one (412). Expires 0 records
-   * nothing: it removes the matched publication, or without a tag all of the user's.
+   * A PUBLISH with a PIDF body. Without `ifMatch`: a new publication, which replaces the earlier
+   * one of the same `device` (a client that lost its entity tag, or never kept it: RFC 3903's
+   * spirit; publish.ts says what names a device); with it: that publication modified, or
+   * 'nomatch' when the tag is not a live one (412). Expires 0 records nothing: it removes the
+   * matched publication, or without a tag all of the user's.
    */
-  publish(user: string, body: string, expiresSeconds: number | null, now = Date.now(), ifMatch?: string): Presence | null | 'nomatch' {
+  publish(user: string, body: string, expiresSeconds: number | null, now = Date.now(), ifMatch?: string, device?: string): Presence | null | 'nomatch' {
     const mine = this.#live(user, now);
-    const old = ifMatch === undefined ? undefined : mine?.get(ifMatch);
+    const deviceId = device === undefined ? undefined : PresenceBook.deviceId(device);
+    const old = ifMatch !== undefined ? mine?.get(ifMatch) : deviceId === undefined || expiresSeconds === 0 ? undefined : [...(mine?.values() ?? [])].find((p) => p.id === deviceId);
     if (ifMatch !== undefined && !old) return 'nomatch';
     const removed = expiresSeconds !== 0 ? [] : old ? [old.id] : [...(mine?.values() ?? [])].map((p) => p.id);
     if (old) mine!.delete(old.etag);
@@ -65,7 +75,7 @@ export class PresenceBook {
       at: now,
       expiresAt: now + (expiresSeconds ?? DEFAULT_PUBLISH_EXPIRES) * 1000,
       etag: this.#etag(now, seq),
-      id: old?.id ?? `p${this.#node}${seq.toString(36)}`,
+      id: old?.id ?? deviceId ?? `p${this.#node}${seq.toString(36)}`,
     };
     return this.#settle(user, p, []);
   }

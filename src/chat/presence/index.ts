@@ -6,10 +6,12 @@
 //   pidf-read.ts      reading a PIDF body (linear)          pidf-write.ts  the PIDF a NOTIFY carries
 //   subscribe.ts      sip.subscribe (Event: presence)       watchers.ts  the subscriptions, NOTIFYs
 //   notify.ts         one NOTIFY in a subscription's dialog  cluster.ts  several nodes, one store
+//   contact.ts        our Contact in those dialogs: where the SUBSCRIBE reached Yate
 import type { Handler } from '../../engine/handlers.js';
 import type { SharedState, SubscriptionStore } from '../../store/index.js';
 import { PresenceBook } from './book.js';
 import { startPresenceCluster } from './cluster.js';
+import { ContactFinder } from './contact.js';
 import { onSipPublish } from './publish.js';
 import type { PresenceDeps } from './room.js';
 import { onSipSubscribe } from './subscribe.js';
@@ -46,7 +48,7 @@ export async function createPresence(deps: PresenceDeps, opts: PresenceOptions):
     watchers,
     handlers: {
       'sip.publish': onSipPublish({ kernel: deps.kernel, book, changed }),
-      ...(watchers ? { 'sip.subscribe': onSipSubscribe(deps.kernel, watchers) } : {}),
+      ...(watchers ? { 'sip.subscribe': onSipSubscribe(deps.kernel, watchers, new ContactFinder(deps.kernel)) } : {}),
     },
     registered: (user) => watchers?.registered(user),
     async close() {

@@ -5,7 +5,9 @@
 // latest state per user is kept with an entity tag and expiry, answered with SIP-ETag and
 // Expires, and a body-less PUBLISH carrying SIP-If-Match refreshes it (or removes it with
 // Expires: 0), one with a body modifies it; each device publishes under its own tag; an
-// unknown tag gets 412. Every change is told to the user's watchers (SUBSCRIBE, watchers.ts).
+// unknown tag gets 412. A new publication (no SIP-If-Match) replaces the earlier one of the same
+// device (deviceOf: baresip publishes `unknown`, then `open`, both without SIP-If-Match; a phone
+// restarted has lost its tag). Every change is told to the user's watchers (watchers.ts).
 import { baseMimeType } from '../../config/index.js';
 import type { Handler } from '../../engine/handlers.js';
 import type { Message } from '../../engine/message.js';
@@ -15,7 +17,7 @@ import { setRefusal } from '../core/answer.js';
 import { whoSent } from '../core/inbound.js';
 import type { Kernel } from '../core/kernel.js';
 import { PIDF_TYPE } from '../core/vocabulary.js';
-import { DEFAULT_PUBLISH_EXPIRES, type PresenceBook, type Presence } from './book.js';
+import { DEFAULT_PUBLISH_EXPIRES, PresenceBook, type Presence } from './book.js';
 
 export interface PublishDeps {
   readonly kernel: Kernel;
@@ -56,6 +58,24 @@ export function grantedExpires(asked: string | undefined, max: number): number {
   return Math.min(Number(text), max);
 }
 
+/**
+ * What names the device a PUBLISH came from: the `+sip.instance` of its Contact (RFC 5626), else
+ * that Contact's URI, else (no Contact, the usual PUBLISH: Linphone and baresip send none) where
+ * it came from, transport, address and port: a phone sends from the port it listens on, and two
+ * devices never share one source address at once.
+ */
+export function deviceOf(msg: Message): string {
+  const contact = msg.get('sip_contact')?.trim();
+  if (contact) {
+    const instance = /[;\s]\+sip\.instance\s*=\s*"?<?([^">;\s]+)/i.exec(contact)?.[1];
+    if (instance) return `instance ${instance}`;
+    return `contact ${(/<([^>]*)>/.exec(contact)?.[1] ?? contact.split(';')[0]!).trim()}`;
+  }
+  const transport = (msg.get('ip_transport') ?? 'UDP').toUpperCase();
+  const conn = transport === 'UDP' ? '' : ` ${msg.get('connection_id') ?? ''}`;
+  return `source ${transport} ${msg.get('ip_host') ?? ''}:${msg.get('ip_port') ?? ''}${conn}`;
+}
+
 export function onSipPublish(d: PublishDeps): Handler {
   const k = d.kernel;
   return (msg) => {
@@ -83,7 +103,9 @@ export function onSipPublish(d: PublishDeps): Handler {
       const p = d.book.refresh(user, ifMatch!, expires);
       return p === 'nomatch' ? unknownTag(d, msg, user, 'refresh') : answer(d, msg, user, p, 'refreshed');
     }
-    const p = d.book.publish(user, body, expires, Date.now(), ifMatch || undefined);
-    return p === 'nomatch' ? unknownTag(d, msg, user, 'modification') : answer(d, msg, user, p, ifMatch ? 'modified' : 'published');
+    const device = deviceOf(msg);
+    const again = !ifMatch && d.book.all(user).some((p) => p.id === PresenceBook.deviceId(device));
+    const p = d.book.publish(user, body, expires, Date.now(), ifMatch || undefined, device);
+    return p === 'nomatch' ? unknownTag(d, msg, user, 'modification') : answer(d, msg, user, p, ifMatch ? 'modified' : again ? 'published again by the same device' : 'published');
   };
 }

@@ -6,7 +6,8 @@
 // or another module serves it, and sipfeatures answers 489 to events nobody serves.
 //
 // The answer (ysipchan copies `code` and every `osip_*` param into the SIP response):
-//   200 + Expires (granted, within presence.minExpires..maxExpires) + Contact, then at once the
+//   200 + Expires (granted, within presence.minExpires..maxExpires) + Contact (an address that
+//       reaches Yate from the watcher: contact.ts), then at once the
 //       first NOTIFY (watchers.ts); a refresh (in-dialog) the same; Expires 0 ends it with a
 //       final NOTIFY, terminated (outside a dialog: a fetch, one NOTIFY, nothing kept);
 //   400 no Contact, no From tag, or a header we would have to send back that is not clean;
@@ -28,6 +29,7 @@ import { domainOf } from '../core/inbound.js';
 import type { Kernel } from '../core/kernel.js';
 import { fromHeader } from '../core/sip.js';
 import { PIDF_TYPE } from '../core/vocabulary.js';
+import type { ContactFinder } from './contact.js';
 import type { Reservation, Watchers } from './watchers.js';
 
 /** `presence` or `presence;id=...` (the event package, RFC 6665 section 8.2.1). */
@@ -73,7 +75,7 @@ export function mayWatch(rules: Pick<PresenceConfig, 'allow'>, watcher: string, 
   return rules.allow[presentity]!.some((p) => matchesPattern(p, watcher));
 }
 
-export function onSipSubscribe(k: Kernel, watchers: Watchers): Handler {
+export function onSipSubscribe(k: Kernel, watchers: Watchers, contacts: Pick<ContactFinder, 'contactFor'>): Handler {
   return async (msg) => {
     const event = msg.get('sip_event');
     if (!isPresenceEvent(event)) return false; // not ours: untouched, on to the next handler
@@ -135,7 +137,8 @@ export function onSipSubscribe(k: Kernel, watchers: Watchers): Handler {
       localUri: old?.localUri ?? fromHeader(presentity, domain),
       remoteUri: withoutTag(from),
       target,
-      contact: old?.contact ?? `<${ours || `sip:${presentity}${domain ? '@' + domain : ''}`}>`,
+      // Asked again for a refresh: the 200 and the NOTIFYs after it correct what an older version kept.
+      contact: await contacts.contactFor(msg, presentity, ours, domain),
       transport: transportOf(msg),
       cseq: old?.cseq ?? 0,
       createdAt: old?.createdAt ?? now,

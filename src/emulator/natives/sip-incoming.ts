@@ -39,6 +39,9 @@ export interface IncomingOptions {
   contentType?: string;
   /** Set for a non-text body: xsip_body_encoding, and `body` is given already encoded. */
   encoding?: 'base64' | 'hex';
+  /** The body as the request carried it (a byte string), instead of `body`/`encoding`: carried
+   *  as text or base64 the way ysipchan decides it (wireBody). */
+  wire?: string;
   /** Authenticated user (default: the caller); '' = not authenticated -> 401. */
   username?: string;
   callername?: string;
@@ -117,6 +120,24 @@ function lookupInt(m: Message, name: string, def: number): number {
   const v = m.getParam(name);
   if (v === undefined) return def;
   return Object.prototype.hasOwnProperty.call(DICT_ERRORS, v) ? DICT_ERRORS[v]! : toInteger(v, def);
+}
+
+/**
+ * How ysipchan carries a request's body in a message (copySipBody after MimeBody::build, engine/
+ * Mime.cpp): application/* is binary unless it is dtmf, dtmf-relay, json, yaml, x-yaml or ends
+ * in +xml or +json (application/sdp is not carried at all: not emulated); text/*, any other type
+ * ending in +xml and message/sipfrag are text; every other type (message/cpim among them) is
+ * binary. A text body holding a NUL byte falls back to binary. Binary bodies are carried base64
+ * ([general] body_encoding's default).
+ */
+export function wireBody(type: string, bytes: string): { body: string; encoding?: 'base64' } {
+  const t = type.toLowerCase();
+  const app = t.startsWith('application/') ? t.slice(12) : null;
+  const text = app !== null
+    ? ['dtmf', 'dtmf-relay', 'json', 'yaml', 'x-yaml'].includes(app) || /\+(xml|json)$/.test(app)
+    : t.startsWith('text/') || (t.length >= 7 && t.endsWith('+xml')) || t === 'message/sipfrag';
+  if (text && !bytes.includes('\0')) return { body: bytes };
+  return { body: Buffer.from(bytes, 'latin1').toString('base64'), encoding: 'base64' };
 }
 
 export class IncomingSip {
@@ -209,8 +230,11 @@ export class IncomingSip {
       .addParam('sip_to', o.to ?? `<sip:${o.called}@${domain}>`);
     for (const [k, v] of o.headers ?? []) m.addParam('sip_' + k, v);
     if (o.type) {
-      m.addParam('sip_content-type', o.contentType ?? o.type).addParam('xsip_type', o.type).addParam('xsip_body', o.body ?? '');
-      if (o.encoding) m.addParam('xsip_body_encoding', o.encoding);
+      const carried = o.wire === undefined ? { body: o.body ?? '', encoding: o.encoding } : wireBody(o.type, o.wire);
+      m.addParam('sip_content-type', o.contentType ?? o.type).addParam('xsip_type', o.type);
+      // copySipBody: xsip_type, then xsip_body_encoding (binary only), then xsip_body.
+      if (carried.encoding) m.addParam('xsip_body_encoding', carried.encoding);
+      m.addParam('xsip_body', carried.body);
     }
     let ok = await this.emu.dispatcher.dispatch(m);
     let code = 0;

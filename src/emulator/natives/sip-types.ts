@@ -52,6 +52,8 @@ export interface YsipchanOptions {
   /** [methods] subscribe=yes: SUBSCRIBE is an allowed method, dispatched as sip.subscribe
    *  (default false: the SIP engine answers it 501). */
   subscribe?: boolean;
+  /** The SIP listener's local address as `engine.status` reports it (default 127.0.0.1:5060). */
+  localAddress?: string;
   /** Code the SIP engine answers when a handler does not decide one (default 405). */
   defaultError?: number;
 }

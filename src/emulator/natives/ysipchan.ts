@@ -3,7 +3,10 @@
 //
 // Handlers (tracked "sip:PRIO"): call.route 100 (the Driver's Route relay; routes nothing here),
 // msg.execute 100 (the Driver's MsgExecute relay, see below), xsip.generate 110 (SipHandler, only
-// with [general] generate=yes), engine.status 110.
+// with [general] generate=yes), engine.status 110: the module's line, and for `module=sip
+// transports NAME` (SIPDriver::msgStatusTransport) the return value REPLACED by that transport's
+// line with `local=` (every transport here is the UDP listener at `localAddress`; not processed,
+// as SIPDriver::received answers it). Other `module=sip ...` selections are not emulated.
 //
 // SIPDriver::sendMethod, used by xsip.generate (method from `method`; none -> not handled):
 //   - an `id` param names a channel: none exists here -> error=noconn, not processed
@@ -55,6 +58,11 @@ export class Ysipchan extends IncomingSip {
     }, track);
     d.install('engine.status', 110, (m) => {
       const mod = m.getParam('module') ?? '';
+      const transport = /^sip\s+transports\s+(\S.*)$/.exec(mod)?.[1]?.trim();
+      if (transport && !/^(udp|tcp|tls|all)$/i.test(transport)) {
+        m.retval = `module=sip,protocol=SIP;name=${transport},protocol=UDP,status=Connected,statustime=0,local=${this.opts.localAddress ?? '127.0.0.1:5060'},lines=,references=1,reason=\r\n`;
+        return false;
+      }
       if (mod && mod !== 'sip') return false;
       m.retval += 'name=sip,type=varchans,format=Status|Address|Peer;routed=0,routing=0,total=0,chans=0,transactions=0\r\n';
       return false;

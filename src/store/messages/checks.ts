@@ -22,7 +22,10 @@ export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
 }
 
 /** A message with every optional field filled in, checked against the limits. */
-export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params'> & { readonly params: Record<string, string> };
+export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params' | 'headers'> & {
+  readonly params: Record<string, string>;
+  readonly headers: Record<string, string>;
+};
 
 export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number): CheckedMessage {
   const body = byteString('body', msg.body);
@@ -31,11 +34,8 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
   }
   const receivedAt = msg.receivedAt ?? now;
   if (!Number.isSafeInteger(receivedAt)) throw new YateChatError('BAD_ARGUMENT', 'message receivedAt must be an integer (ms since the epoch)');
-  const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(msg.params ?? {})) {
-    // defineProperty: a key named __proto__ stays a plain key.
-    Object.defineProperty(params, byteString('param name', k), { value: byteString(`param ${k}`, v), enumerable: true, writable: true, configurable: true });
-  }
+  const params = byteRecord('param', msg.params);
+  const headers = byteRecord('header', msg.headers);
   return {
     recipient: byteString('recipient', msg.recipient),
     sender: byteString('sender', msg.sender),
@@ -46,7 +46,18 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
     receivedAt,
     expiresAt: now + limits.expirySeconds * 1000,
     params,
+    headers,
   };
+}
+
+/** A fresh record of byte strings (`what` names a bad entry): a key named __proto__ stays a
+ *  plain key (defineProperty). */
+function byteRecord(what: string, from: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(from ?? {})) {
+    Object.defineProperty(out, byteString(`${what} name`, k), { value: byteString(`${what} ${k}`, v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 export function checkLimit(limit: number | undefined): number | undefined {
@@ -73,7 +84,7 @@ export function copyParams(params: Readonly<Record<string, string>>): Record<str
 export type Counters = { -readonly [K in keyof StoreStats]: StoreStats[K] };
 
 export function newCounters(): Counters {
-  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 };
+  return { stored: 0, deliveredDeleted: 0, failedAttempts: 0, droppedDeleted: 0, expiredPurged: 0, purged: 0, quotaRejected: 0, tooLargeRejected: 0, fullRejected: 0, failures: 0 };
 }
 
 /** Counts a refusal or failure in the stats, then hands the error back for rethrowing. */

@@ -12,12 +12,14 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     pending: fail,
     delivered: fail,
     failed: fail,
+    dropped: fail,
     count: fail,
     recipients: fail,
     summary: fail,
     purge: fail,
     purgeExpired: fail,
     stats: newCounters,
+    health: () => ({ ok: false, reason: cause }),
     close: () => Promise.resolve(),
   };
 }

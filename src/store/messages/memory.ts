@@ -2,17 +2,17 @@
 // For tests of other parts and for running without persistence.
 
 import { YateChatError } from '../../errors.js';
-import { byteString, type StoreClock } from '../common.js';
+import { byteString, HEALTHY, type StoreClock } from '../common.js';
 import { checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreLimits, StoredMessage } from './types.js';
 
 export type MemoryStoreOptions = Partial<StoreLimits> & StoreClock;
 
 /** A stored message as kept here: attempts change in place. */
-type Row = Omit<StoredMessage, 'attempts' | 'params'> & { attempts: number; readonly params: Record<string, string> };
+type Row = Omit<StoredMessage, 'attempts' | 'params' | 'headers'> & { attempts: number; readonly params: Record<string, string>; readonly headers: Record<string, string> };
 
 function copy(row: Row): StoredMessage {
-  return { ...row, params: copyParams(row.params) };
+  return { ...row, params: copyParams(row.params), headers: copyParams(row.headers) };
 }
 
 export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
@@ -103,6 +103,14 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         counters.failedAttempts++;
       }),
 
+    dropped: (id: number) =>
+      op(() => {
+        const row = byId.get(id);
+        if (!row) return;
+        remove(row);
+        counters.droppedDeleted++;
+      }),
+
     count: (recipient?: string) =>
       op(() => {
         const now = clock();
@@ -156,6 +164,8 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
       }),
 
     stats: () => ({ ...counters }),
+
+    health: () => (closed ? { ok: false, reason: 'closed' } : HEALTHY),
 
     close: async () => {
       closed = true;

@@ -89,13 +89,13 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const now = clock();
       const m = checked(() => checkMessage(msg, limits, now));
       const recipient = bytes(m.recipient);
-      const json = paramsColumn(m.params);
-      const params = json === null ? null : bytes(json);
+      const column = (json: string | null): Buffer | null => (json === null ? null : bytes(json));
       const { id, dropped } = await op('put', async (db) => {
         try {
           const { rows } = await db.query<{ id: number; dropped: number }>(
-            'SELECT id, dropped FROM yate_chat.put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
-            [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt,
+            'SELECT id, dropped FROM yate_chat.put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
+            [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), column(paramsColumn(m.params)),
+              column(paramsColumn(m.headers)), m.receivedAt, m.expiresAt,
               now, limits.quotaPerRecipient, limits.maxMessages, LOCK_SPACE, recipientKey(recipient), CHANNEL, notification(node, 'm', m.recipient)],
           );
           return rows[0]!;
@@ -129,6 +129,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
     failed: async (id: number) => {
       const r = await op('failed', (db) => db.query('UPDATE yate_chat.messages SET attempts = attempts + 1 WHERE id = $1', [id]));
       counters.failedAttempts += r.rowCount ?? 0;
+    },
+
+    dropped: async (id: number) => {
+      const r = await op('dropped', (db) => db.query('DELETE FROM yate_chat.messages WHERE id = $1', [id]));
+      counters.droppedDeleted += r.rowCount ?? 0;
     },
 
     count: async (recipient?: string) => {
@@ -176,6 +181,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
     },
 
     stats: () => ({ ...counters }),
+
+    health: () => link.health(),
 
     close: async () => {
       listeners.clear();

@@ -15,12 +15,14 @@ export interface MessageRow {
   body_encoding: Buffer;
   body: Buffer;
   params: string | Buffer | null;
+  /** JSON like params (migration 4 in SQLite, 4 in PostgreSQL); NULL when none. */
+  headers: string | Buffer | null;
   received_at: number;
   expires_at: number;
   attempts: number;
 }
 
-/** The `params` column for a message's params: JSON, or NULL when there are none. */
+/** The `params` (or `headers`) column for a message's params: JSON, or NULL when there are none. */
 export function paramsColumn(params: Readonly<Record<string, string>>): string | null {
   return Object.keys(params).length > 0 ? JSON.stringify(params) : null;
 }
@@ -39,5 +41,6 @@ export function rowToMessage(row: MessageRow): StoredMessage {
     expiresAt: row.expires_at,
     attempts: row.attempts,
     params: row.params === null ? {} : jsonStrings('params', row.params),
+    headers: row.headers === null || row.headers === undefined ? {} : jsonStrings('headers', row.headers),
   };
 }

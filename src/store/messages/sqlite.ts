@@ -5,7 +5,7 @@
 
 import type Database from 'better-sqlite3';
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
-import { byteString, type StoreClock } from '../common.js';
+import { byteString, HEALTHY, type StoreClock } from '../common.js';
 import { closeDatabase, openPrepared, runOn, type SqliteFileOptions } from '../sqlite/open.js';
 import { checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import { paramsColumn, rowToMessage, type MessageRow } from './rows.js';
@@ -15,9 +15,9 @@ export interface SqliteStoreOptions extends SqliteFileOptions, Partial<StoreLimi
 
 function prepare(db: Database.Database) {
   return {
-    insert: db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string | null, number, number]>(
-      `INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insert: db.prepare<[Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, string | null, string | null, number, number]>(
+      `INSERT INTO messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, headers, received_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     dropExpiredOf: db.prepare<[Buffer, number]>('DELETE FROM messages WHERE recipient = ? AND expires_at <= ?'),
     countOf: db.prepare<[Buffer, number], number>('SELECT count(*) FROM messages WHERE recipient = ? AND expires_at > ?').pluck(),
@@ -71,8 +71,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
       purged = q.purgeExpired.run(now).changes;
       if ((q.total.get() ?? 0) >= limits.maxMessages) throw fullError(limits.maxMessages);
     }
-    const params = paramsColumn(m.params);
-    const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), params, m.receivedAt, m.expiresAt);
+    const info = q.insert.run(recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body),
+      paramsColumn(m.params), paramsColumn(m.headers), m.receivedAt, m.expiresAt);
     return { stored: { id: Number(info.lastInsertRowid), ...m, attempts: 0 }, dropped: dropped + purged };
   });
 
@@ -104,6 +104,11 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
         counters.failedAttempts += q.failed.run(id).changes;
       }),
 
+    dropped: (id: number) =>
+      op('dropped', () => {
+        counters.droppedDeleted += q.remove.run(id).changes;
+      }),
+
     count: (recipient?: string) =>
       op('count', () =>
         recipient === undefined ? (q.countAll.get(clock()) ?? 0) : (q.countOf.get(bytes(byteString('recipient', recipient)), clock()) ?? 0),
@@ -132,6 +137,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
       }),
 
     stats: () => ({ ...counters }),
+
+    health: () => (db.open ? HEALTHY : { ok: false, reason: 'closed' }),
 
     close: async () => {
       try {

@@ -5,6 +5,7 @@
 // The interface is async although SQLite is synchronous, so that a network backend (PostgreSQL
 // shared by several Yate nodes) can implement it unchanged. All strings are byte strings
 // (one char per byte, 0..255; see protocol/bytes.ts) and come back byte for byte.
+import type { StoreHealth } from '../common.js';
 import type { SharedState } from '../shared.js';
 
 /** What the pipeline hands to `put`. */
@@ -24,6 +25,9 @@ export interface NewMessage {
   readonly receivedAt?: number;
   /** Extra routing information needed back on delivery (domain, caller display name...). */
   readonly params?: Readonly<Record<string, string>>;
+  /** SIP headers the message carries to its recipient as the sender wrote them (name -> value:
+   *  Call-ID, Content-Encoding...). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A message as stored. Fresh objects every time: mutating one never changes the store. */
@@ -44,6 +48,8 @@ export interface StoredMessage {
   readonly attempts: number;
   /** `{}` when the message was stored without params. */
   readonly params: Readonly<Record<string, string>>;
+  /** `{}` when the message was stored without headers. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface RecipientSummary {
@@ -70,6 +76,8 @@ export interface StoreStats {
   readonly deliveredDeleted: number;
   /** Calls of `failed` that found their message. */
   readonly failedAttempts: number;
+  /** Messages deleted undelivered by `dropped`. */
+  readonly droppedDeleted: number;
   /** Expired messages deleted (by `purgeExpired`, or by `put` making room for its recipient). */
   readonly expiredPurged: number;
   /** Messages deleted by `purge(recipient)`. */
@@ -101,6 +109,9 @@ export interface MessageStore {
   delivered(id: number): Promise<void>;
   /** Counts a failed attempt and keeps the message. Unknown ids are ignored. */
   failed(id: number): Promise<void>;
+  /** Deletes the message undelivered (refused for good, or out of attempts). Unknown or already
+   *  deleted ids are ignored. */
+  dropped(id: number): Promise<void>;
   /** Unexpired messages waiting for `recipient`, or for everyone. */
   count(recipient?: string): Promise<number>;
   /** Every recipient with unexpired messages, in byte order of the recipient. */
@@ -114,9 +125,14 @@ export interface MessageStore {
   /** Deletes every message expired at `now` (default: the store's clock); resolves with how many. */
   purgeExpired(now?: number): Promise<number>;
   stats(): StoreStats;
+  /** Can it be used now? Read without touching the disk or the server: a store that could not
+   *  be opened, is closed, or (PostgreSQL) has lost its server says why. For `status`, the
+   *  ready line and GET /healthz. */
+  health(): StoreHealth;
   /** Idempotent. Every later call rejects STORE_FAILED. */
   close(): Promise<void>;
 }
+
 
 /** Limits shared by every backend. */
 export interface StoreLimits {

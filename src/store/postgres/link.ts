@@ -16,7 +16,7 @@
 import pg from 'pg';
 import { YateChatError } from '../../errors.js';
 import { redactUrl } from '../../redact.js';
-import { StoreUnreachable } from '../common.js';
+import { HEALTHY, StoreUnreachable, type StoreHealth } from '../common.js';
 import { POSTGRES_URL, postgresUrlProblem } from './url.js';
 
 export const CHANNEL = 'yate_chat';
@@ -131,6 +131,12 @@ export class PgLink {
 
   get up(): boolean {
     return this.#up;
+  }
+
+  /** Up, or why not (the server's answer or the connection error; the url is never in it). */
+  health(): StoreHealth {
+    if (this.#closed) return { ok: false, reason: 'closed' };
+    return this.#up ? HEALTHY : { ok: false, reason: this.#cause };
   }
 
   /** First contact: up (schema ready, listening) or down (said once, asking). Never rejects. */

@@ -175,6 +175,44 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX subscriptions_owner_expires_at ON yate_chat.subscriptions (owner, expires_at);
     `,
   },
+  {
+    version: 4,
+    description: 'messages.headers: the SIP headers a stored message carries to its recipient (Call-ID, Content-Encoding...); put() takes them',
+    sql: `
+      -- JSON object of byte strings, like params; NULL when none (and for every older row).
+      ALTER TABLE yate_chat.messages ADD COLUMN headers bytea;
+      -- put() as in version 1, with p_headers after p_params (a node of an older version calls
+      -- the old signature until it is upgraded: it is dropped, so such a node gets STORE_FAILED
+      -- rather than storing messages without their headers).
+      DROP FUNCTION yate_chat.put(bytea, bytea, bytea, bytea, bytea, bytea, bytea, bigint, bigint, bigint, integer, bigint, integer, integer, text, text);
+      CREATE FUNCTION yate_chat.put(
+        p_recipient bytea, p_sender bytea, p_sender_uri bytea, p_content_type bytea, p_body_encoding bytea,
+        p_body bytea, p_params bytea, p_headers bytea, p_received_at bigint, p_expires_at bigint,
+        p_now bigint, p_quota integer, p_max bigint, p_lock_space integer, p_lock_key integer, p_channel text, p_note text,
+        OUT id bigint, OUT dropped bigint) LANGUAGE plpgsql AS $$
+        DECLARE k bigint;
+        BEGIN
+          PERFORM pg_advisory_xact_lock(p_lock_space, p_lock_key);
+          DELETE FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at <= p_now;
+          GET DIAGNOSTICS dropped = ROW_COUNT;
+          IF (SELECT count(*) FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at > p_now) >= p_quota THEN
+            RAISE EXCEPTION 'recipient quota full' USING ERRCODE = 'YCQTA';
+          END IF;
+          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1) >= p_max THEN
+            DELETE FROM yate_chat.messages m WHERE m.expires_at <= p_now;
+            GET DIAGNOSTICS k = ROW_COUNT;
+            dropped := dropped + k;
+          END IF;
+          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1 FOR UPDATE) >= p_max THEN
+            RAISE EXCEPTION 'store full' USING ERRCODE = 'YCFUL';
+          END IF;
+          INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, headers, received_at, expires_at)
+            VALUES (p_recipient, p_sender, p_sender_uri, p_content_type, p_body_encoding, p_body, p_params, p_headers, p_received_at, p_expires_at)
+            RETURNING messages.id INTO id;
+          PERFORM pg_notify(p_channel, p_note);
+        END $$;
+    `,
+  },
 ];
 
 function newerError(where: string, found: number, known: number): YateChatError {

@@ -77,6 +77,15 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX subscriptions_expires_at ON subscriptions (expires_at);
       `),
   },
+  {
+    version: 4,
+    description: 'messages.headers: the SIP headers a stored message carries to its recipient (Call-ID, Content-Encoding...)',
+    up: (db) =>
+      db.exec(`
+        -- JSON object of byte strings, like params; NULL when none (and for every older row).
+        ALTER TABLE messages ADD COLUMN headers TEXT;
+      `),
+  },
 ];
 
 export function schemaVersion(db: BetterSqlite3.Database): number {

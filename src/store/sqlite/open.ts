@@ -32,23 +32,30 @@ export function storeFailed(where: string, what: string, err: unknown): YateChat
 const euid = (): number | null => process.geteuid?.() ?? null;
 
 /**
- * The store's folder: created 0700 when missing. Refused when others (not the owner, not its
- * group) may write in it: whoever can write there can replace the database or read what it
- * holds. In a folder anyone may write to (the temporary directory, where the default store
- * goes: config/load.ts) another local user could also have made it, or a symlink at its path,
- * first: there it must be ours and written by us alone. Elsewhere (/var/lib/..., chosen by an
- * admin) its owner and group are the admin's choice.
+ * The store's folder: created 0700 when missing, then checked (checkFolder).
  */
 function privateFolder(dir: string): void {
-  const me = euid();
-  let link: fs.Stats;
   try {
-    link = fs.lstatSync(dir);
+    fs.lstatSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    link = fs.lstatSync(dir);
   }
+  checkFolder(dir);
+}
+
+/**
+ * Throws (naming the folder and what to do) when the store may not live in `dir`: others (not
+ * the owner, not its group) may write in it, and whoever can write there can replace the
+ * database or read what it holds. In a folder anyone may write to (the temporary directory,
+ * where the default store goes: config/load.ts) another local user could also have made it, or
+ * a symlink at its path, first: there it must be ours and written by us alone. Elsewhere
+ * (/var/lib/..., chosen by an admin) its owner and group are the admin's choice. `check-config`
+ * asks the same (access.ts).
+ */
+export function checkFolder(dir: string): void {
+  const me = euid();
+  const link = fs.lstatSync(dir);
   if (me === null) return;
   const shared = (fs.statSync(path.dirname(dir)).mode & 0o002) !== 0;
   if (shared && link.isSymbolicLink() && link.uid !== me) {
@@ -68,7 +75,13 @@ function privateFolder(dir: string): void {
  *  database's own mode), and tightened to 0600 when an older run left them readable. */
 function privateFiles(where: string): void {
   fs.closeSync(fs.openSync(where, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600));
+  for (const { file, st } of ownFiles(where)) if (st.isFile() && st.mode & 0o077) fs.chmodSync(file, 0o600);
+}
+
+/** The database file and its companions that exist; throws when one belongs to another user. */
+export function ownFiles(where: string): { file: string; st: fs.Stats }[] {
   const me = euid();
+  const found: { file: string; st: fs.Stats }[] = [];
   for (const file of [where, `${where}-wal`, `${where}-shm`, `${where}-journal`]) {
     let st: fs.Stats;
     try {
@@ -77,8 +90,9 @@ function privateFiles(where: string): void {
       continue;
     }
     if (me !== null && st.uid !== me) throw new Error(`${file} belongs to uid ${st.uid}, not to this user (uid ${me}): refusing it`);
-    if (st.isFile() && st.mode & 0o077) fs.chmodSync(file, 0o600);
+    found.push({ file, st });
   }
+  return found;
 }
 
 /** The options checked (BAD_ARGUMENT otherwise): the absolute file and the lock wait. */
