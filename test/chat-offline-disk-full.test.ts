@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { YateChatError } from '../src/errors.js';
 import { createMemoryStore, type MessageStore } from '../src/store/index.js';
+import { until } from './fixtures/chat-lab.js';
 import { chatRig } from './fixtures/chat-rig.js';
 
 /** A memory store whose DELETE (delivered) fails like SQLite's on a full disk while `disk.full`. */
@@ -22,16 +23,6 @@ function fillableStore(): { store: MessageStore; disk: { full: boolean; deletesR
     },
   };
   return { store, disk };
-}
-
-async function until<T>(what: string, check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test('on a full disk a delivered message whose DELETE fails is never sent again, the rest of the queue goes out, and it is deleted once the disk has room', async (t) => {
