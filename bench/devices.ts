@@ -4,7 +4,8 @@
 // - a 2-device fork beside the fast path, in the same run: 234 registered from one device (the
 //   MESSAGE is handed to ysipchan in place, nothing emitted) or from two (yate-chat sends a copy
 //   to each: two xsip.generate, answered 200 at once by the fake engine, and the late-window
-//   record kept in the memory store); runs interleaved, medians;
+//   record kept in the memory store, the oldest making room at the user's quota); runs
+//   interleaved, medians;
 // - the view holding 100 000 devices (50 000 users, two each, with instance ids and User-Agents
 //   as Linphone sends them) beside an empty one (234 alone): the module's resident memory once
 //   they are in, and the fast path's CPU per MESSAGE at that size.
@@ -50,7 +51,9 @@ export async function benchDevices(opts: { messages?: number; runs?: number; dev
   const warmup = Math.round(count / 4);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-devices-'));
   const rules = path.join(dir, 'rules.json');
-  writeFileSync(rules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' }, maxMessages: 10_000_000, quotaPerRecipient: 1_000_000 } }));
+  // The store's own limits: a user's messages kept for the late window make room for the next
+  // at offline.quotaPerRecipient (100), as in production.
+  writeFileSync(rules, JSON.stringify({ rateLimit: false, offline: { store: { kind: 'memory' } } }));
   const env = { ...process.env, YATE_CHAT_DATA: dir };
   const start = () => spawn(LAUNCHER, [rules], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const one = [registerLine('234', 'sip:234@127.0.0.1:5070')];

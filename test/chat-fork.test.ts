@@ -174,3 +174,12 @@ test('receipts, Priority: non-urgent and is-composing never wake a device; after
     assert.match(await command(lab, 'chat stats'), /\r\npushes: 2\r\n/);
   });
 });
+
+test('devices slower than delivery.waitMs with the offline store off: 504, for the message may still arrive but nothing keeps it', async () => {
+  await withLab({ rules: rules({ delivery: { waitMs: 200 }, offline: { enabled: false } }), ysipchan: { responder: answers({ 5070: { code: 200, delay: 600 }, 5071: { code: 200, delay: 600 } }) } }, async (lab) => {
+    await lab.register('234', 5070);
+    await lab.register('234', 5071);
+    assert.equal(await send(lab, 'generic', { body: 'slow' }), 504);
+    await until('both copies, late', () => got(lab, 5070).length && got(lab, 5071).length);
+  });
+});

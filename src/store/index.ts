@@ -14,8 +14,8 @@ import type { LinkLog } from './postgres/link.js';
 import type { PostgresSubscriptionsOptions } from './subscriptions/postgres.js';
 import type { SubscriptionStore } from './subscriptions/types.js';
 
-export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, MessageStore, StoreLimits } from './messages/types.js';
-export { STORE_DEFAULTS } from './messages/types.js';
+export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, StoreSummary, MessageStore, StoreLimits } from './messages/types.js';
+export { MAX_EXPIRY_SECONDS, STORE_DEFAULTS } from './messages/types.js';
 export type { StoreClock } from './common.js';
 export { isStoreUnreachable, type StoreHealth } from './common.js';
 export type { Publication, SharedEvent, SharedState } from './shared.js';

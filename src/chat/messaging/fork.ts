@@ -12,14 +12,15 @@
 //                                  copy: 202 once it is kept; none owed (every device refused for
 //                                  good, with a code of its own): the best refusal
 //   the budget ran out             the copies of the devices still silent (and of those that
-//                                  answered a store code) are kept, then 202; each late answer
-//                                  settles its copy (taken, or refused for good)
+//                                  answered a store code) are kept, then 202 (504 when they
+//                                  cannot be); each late answer settles its copy (taken, refused
+//                                  for good, or still owed), and no run sends it meanwhile
 //
 // A device that may sleep and is owed a copy is woken through the push room (Waker), which
 // decides whether the message is worth it. is-composing is never kept nor pushed. Without the
-// offline store nothing is kept: the sender hears the best answer, or 202 when the budget ran
-// out. When the copies cannot be kept (quota, store full or broken) the sender hears the store's
-// code (480, 503, 500), even if a device still silent may yet take it.
+// offline store nothing is kept: the sender hears the best answer, or 504 when the budget ran
+// out. When every device answered and the copies owed cannot be kept (quota, store full or
+// broken) the sender hears the store's code (480, 503, 500).
 import { baseMimeType } from '../../config/index.js';
 import { attempt, type Attempt } from '../core/deliver.js';
 import { bestCode } from '../core/sip.js';
@@ -71,14 +72,18 @@ export async function fork(room: Room, out: Outgoing, d: Fork, budget: Budget): 
       ? { code: 202, detail: `kept for ${names(owed)} (answered ${owed.map((c) => c.answer!.code).join(', ')})` }
       : { code: kept.code, detail: `no device took it, and the copies could not be kept (${kept.code})` };
   }
-  // The sender's budget is over: the silent devices' copies are kept now, settled as they answer.
-  if (!m.keeper) return { code: 202, detail: `accepted, delivery to ${names(silent)} still in progress` };
-  const kept = await keepFor(m, out, d.recipient, copies, false);
-  if (kept.code !== 202 || kept.id === null) return { code: kept.code, detail: `delivery to ${names(silent)} still in progress, but the copies could not be kept (${kept.code})` };
+  // The sender's budget is over: the silent devices' copies are kept now (202 only once they
+  // are: issue 21), settled as they answer. Not kept: 504, for their fate is unknown.
+  const kept = m.keeper ? await keepFor(m, out, d.recipient, copies, false, silent) : { code: 0, id: null };
+  if (kept.code !== 202 || kept.id === null) {
+    for (const c of silent) void c.sent.then((a) => ok(a) && k.stats.delivered++);
+    const why = m.keeper ? `the store answered ${kept.code}` : 'the offline store is off';
+    return { code: 504, detail: `no device took it in time (${names(silent)} still to answer), and the copies could not be kept (${why}): it may still arrive` };
+  }
   for (const c of silent) {
     void c.sent.then((a) => {
       if (ok(a)) k.stats.delivered++;
-      if (ok(a) || refused(m, a)) m.keeper?.settled(kept.id!, c.device.key, ok(a));
+      m.keeper?.settled(kept.id!, c.device.key, ok(a) ? true : refused(m, a) ? false : null);
     });
   }
   return { code: 202, detail: `kept for ${names(silent)}, still to answer` };
@@ -115,7 +120,7 @@ function refused(m: Room, a: Attempt): boolean {
  * id when kept; {code: 200, id: null} when nothing needed keeping). `after`: the sender was
  * answered already, so a copy that cannot be kept is only said in the log.
  */
-async function keepFor(m: Room, out: Outgoing, recipient: string, copies: readonly Copy[], after: boolean): Promise<{ code: number; id: number | null }> {
+async function keepFor(m: Room, out: Outgoing, recipient: string, copies: readonly Copy[], after: boolean, silent: readonly Copy[] = []): Promise<{ code: number; id: number | null }> {
   const k = m.kernel;
   if (!m.keeper) return { code: 200, id: null };
   const tookBy = copies.filter((c) => ok(c.answer)).map((c) => c.device.key);
@@ -123,7 +128,7 @@ async function keepFor(m: Room, out: Outgoing, recipient: string, copies: readon
   const refusedBy = copies.filter((c) => c.answer !== null && refused(m, c.answer)).map((c) => c.device.key);
   const late = tookBy.length > 0 && k.config.offline.lateWindowSeconds > 0;
   if (!owed.length && !late) return { code: 200, id: null };
-  const kept = await m.keeper.keepCopies(out, recipient, { owedBy: owed.map((c) => c.device.key), tookBy, refusedBy });
+  const kept = await m.keeper.keepCopies(out, recipient, { owedBy: owed.map((c) => c.device.key), tookBy, refusedBy }, silent.map((c) => c.device.key));
   if (kept.code !== 202 || kept.id === null) {
     if (after && owed.length) k.log.warn(`copies of a message from ${out.sender} to ${recipient} for ${owed.map((c) => c.device.key).join(', ')} could not be kept (${kept.code})`);
     return kept;

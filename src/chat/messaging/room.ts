@@ -2,7 +2,7 @@
 // module.ts, hands it over): the kernel, the registration view, and the offline queue's keeping
 // of a message, as narrow interfaces. Read-only: nothing here is filled in or replaced later.
 import type { Kernel } from '../core/kernel.js';
-import type { Outgoing } from '../core/outgoing.js';
+import type { Held, Outgoing } from '../core/outgoing.js';
 import type { Device } from '../core/registrations.js';
 import type { World } from './decide.js';
 
@@ -10,13 +10,17 @@ import type { World } from './decide.js';
 export interface Keeper {
   /** Keep `out` for `recipient`: the code for the sender (202 kept, 480 quota, 503 full, 413, 500). */
   keep(out: Outgoing, recipient: string): Promise<number>;
+  /** Keep `out` while a delivery of it is under way, before the sender hears 202. */
+  hold(out: Outgoing, recipient: string): Promise<Held>;
   /** Would messages for `user` be kept? (offline.knownUsers) */
   isKnown(user: string, routerError: string | null): boolean;
   /** Keep a fork's copies of `out` for the devices of `recipient` owed one, noting those that
-   *  took it and those that refused it for good: the code as keep() gives it, the id once kept. */
-  keepCopies(out: Outgoing, recipient: string, copies: { readonly owedBy: readonly string[]; readonly tookBy: readonly string[]; readonly refusedBy: readonly string[] }): Promise<{ readonly code: number; readonly id: number | null }>;
-  /** A device answered late a copy kept with keepCopies: it took it, or refused it for good. */
-  settled(id: number, device: string, took: boolean): void;
+   *  took it and those that refused it for good; those `inFlight` (still to answer) are not sent
+   *  again until settled: the code as keep() gives it, the id once kept. */
+  keepCopies(out: Outgoing, recipient: string, copies: { readonly owedBy: readonly string[]; readonly tookBy: readonly string[]; readonly refusedBy: readonly string[] }, inFlight?: readonly string[]): Promise<{ readonly code: number; readonly id: number | null }>;
+  /** A device answered late a copy kept with keepCopies: took it (true), refused it for good
+   *  (false), failed for now (null: it stays owed). */
+  settled(id: number, device: string, took: boolean | null): void;
 }
 
 /** The push room, as messaging uses it (push/index.ts implements it). */

@@ -20,13 +20,19 @@
 //   any other failure                 counted on the message (attempts); the device's run stops
 // A code yate-chat or ysipchan stands in with (no answer at all, nothing sent, Yate too slow)
 // is never a refusal: only the attempts bound ends such a message.
+//
+// Two kinds of stored messages are passed over by the runs (issue 21): one kept while its first
+// delivery is still under way (hold: the sender was told 202 before the far end answered), and
+// one a device took (or the whole message delivered) whose write failed (a full disk):
+// remembered until the write succeeds, so it never goes out twice and the rest of the queue does
+// not wait behind it.
 import { baseMimeType } from '../../config/index.js';
 import { toText } from '../../protocol/bytes.js';
 import { isYateChatError } from '../../errors.js';
 import { isStoreUnreachable, type MessageStore, type StoredMessage } from '../../store/index.js';
 import { attempt, type Attempt } from '../core/deliver.js';
 import type { Kernel } from '../core/kernel.js';
-import type { Outgoing } from '../core/outgoing.js';
+import type { Held, Outgoing } from '../core/outgoing.js';
 import { lookupRoute } from '../core/router.js';
 import { Semaphore } from '../core/semaphore.js';
 import { fromHeader, sipUri, type Target } from '../core/sip.js';
@@ -63,6 +69,10 @@ export interface Kept {
   readonly id: number | null;
 }
 
+
+/** Messages read from the store per round of a delivery run. */
+const BATCH = 50;
+
 /** Users delivered to at once: a few more than the deliveries in flight (semaphore.ts), so that a
  *  user waiting on a slow device does not hold everyone else back. */
 const FLUSHING = 16;
@@ -88,6 +98,16 @@ export class OfflineQueue {
   readonly #flushing = new Semaphore(FLUSHING, Infinity); // bounded by the users who register
   #timer: NodeJS.Timeout | null = null;
   #retrying = false;
+  /** Ids whose first delivery is still under way (hold): no run sends them meanwhile. */
+  readonly #inFlight = new Set<number>();
+  /** Ids delivered (2xx) whose DELETE failed: never sent again, deleted at the next pass. */
+  readonly #delivered = new Set<number>();
+  /** `id device` a device took (or refused) whose note in the store failed: never sent to that
+   *  device again, noted at the next pass (the late window it starts is then a little late). */
+  readonly #done = new Set<string>();
+  /** `id device`: a fork's copy kept while its first delivery to that device is still under way
+   *  (the sender was told 202 before the device answered): that device's runs pass it over. */
+  readonly #copiesInFlight = new Set<string>();
 
   constructor(deps: OfflineDeps) {
     this.#deps = deps;
@@ -127,16 +147,20 @@ export class OfflineQueue {
 
   /** Keep `out` for the devices of `recipient` a fork owes it to (`owedBy`), noting those that
    *  took it (they never get it again; the others that never had it get it within the late
-   *  window) and those that refused it for good. Resolves like keep(), with the stored id. */
-  keepCopies(out: Outgoing, recipient: string, copies: { readonly owedBy: readonly string[]; readonly tookBy: readonly string[]; readonly refusedBy: readonly string[] }, now = Date.now()): Promise<Kept> {
-    return this.#put(out, recipient, copies, now);
+   *  window) and those that refused it for good. Those of `inFlight` (owed, still to answer) are
+   *  passed over by their runs until settled(). Resolves like keep(), with the stored id. */
+  async keepCopies(out: Outgoing, recipient: string, copies: { readonly owedBy: readonly string[]; readonly tookBy: readonly string[]; readonly refusedBy: readonly string[] }, inFlight: readonly string[] = [], now = Date.now()): Promise<Kept> {
+    const kept = await this.#put(out, recipient, copies, now);
+    if (kept.id !== null) for (const d of inFlight) this.#copiesInFlight.add(`${kept.id} ${d}`);
+    return kept;
   }
 
-  /** A device answered late a copy kept with keepCopies: it took it, or refused it for good. */
-  settled(id: number, device: string, took: boolean): void {
-    this.store.doneWith(id, device, this.#lateUntil(Date.now())).catch((err: unknown) => {
-      if (!isStoreUnreachable(err)) this.#k.log.warn(`offline message ${id}: cannot note that ${device} ${took ? 'took' : 'refused'} it: ${(err as Error).message}`);
-    });
+  /** A device answered late a copy kept with keepCopies: it took it (true), refused it for good
+   *  (false), or failed for now (null: it stays owed, for its next registration). */
+  settled(id: number, device: string, took: boolean | null): void {
+    this.#copiesInFlight.delete(`${id} ${device}`);
+    if (took === null) return;
+    void this.#doneWith(id, device);
   }
 
   /** How many copies each of `devices` of `user` would get now (their names -> counts). */
@@ -146,21 +170,50 @@ export class OfflineQueue {
     return out;
   }
 
-  /** `user` registered `devices` here: deliver what waits for them. */
-  onRegister(user: string, devices: readonly DeviceRoute[]): void {
-    if (devices.length) void this.flush(user, devices);
-  }
-
   /** When a copy taken now stops being offered to the recipient's other devices. */
   #lateUntil(now: number): number {
     return now + this.#k.config.offline.lateWindowSeconds * 1000;
+  }
+
+  /** Note that `device` is done with message `id` (took it, or refused it for good); a note that
+   *  fails (a full disk) is remembered, so the device is not sent it again, and tried again at
+   *  the next pass. Resolves false when it failed. */
+  async #doneWith(id: number, device: string): Promise<boolean> {
+    const key = `${id} ${device}`;
+    try {
+      await this.store.doneWith(id, device, this.#lateUntil(Date.now()));
+      this.#done.delete(key);
+      return true;
+    } catch (err) {
+      if (!this.#done.has(key) && !isStoreUnreachable(err)) this.#k.log.warn(`offline message ${id}: ${toText(device)} is done with it, but the store cannot note it yet (it is not sent to it again): ${(err as Error).message}`);
+      this.#done.add(key);
+      return false;
+    }
+  }
+
+  /** Keep `out` while a delivery of it is still under way (the sender is told 202 only once it
+   *  is kept). settle() says how the delivery ended: delivered, the kept copy is deleted; not,
+   *  it stays for later. Until then no delivery run sends it. */
+  async hold(out: Outgoing, recipient: string): Promise<Held> {
+    const r = await this.#put(out, recipient, null, Date.now());
+    if (r.id === null) return { code: r.code };
+    const id = r.id;
+    this.#inFlight.add(id);
+    return {
+      code: 202,
+      settle: (delivered) => {
+        this.#inFlight.delete(id);
+        if (delivered) void this.#deleteDelivered(id);
+        else void this.store.failed(id).catch(() => undefined);
+      },
+    };
   }
 
   async #put(out: Outgoing, recipient: string, copies: Parameters<OfflineQueue['keepCopies']>[2] | null, now: number): Promise<Kept> {
     // "is typing" indications (RFC 3994) mean nothing later: like msilo, never keep them.
     if (baseMimeType(out.type) === ISCOMPOSING_TYPE) return { code: 480, id: null };
     try {
-      const m = await this.store.put({
+      const stored = await this.store.put({
         recipient,
         sender: out.sender,
         senderUri: fromHeader(out.sender, out.domain, out.senderName),
@@ -173,14 +226,45 @@ export class OfflineQueue {
         ...(copies ? { ...copies, lateUntil: this.#lateUntil(now) } : {}),
       });
       this.#k.stats.stored++;
-      return { code: 202, id: m.id };
+      return { code: 202, id: stored.id };
     } catch (err) {
-      if (isYateChatError(err, 'STORE_QUOTA')) return { code: 480, id: null };
-      if (isYateChatError(err, 'STORE_FULL')) return { code: 503, id: null };
-      if (isYateChatError(err, 'STORE_TOO_LARGE')) return { code: 413, id: null };
+      const code = isYateChatError(err, 'STORE_QUOTA') ? 480 : isYateChatError(err, 'STORE_FULL') ? 503 : isYateChatError(err, 'STORE_TOO_LARGE') ? 413 : 500;
       // An unreachable database is said once by the store, not for every message.
-      if (!isStoreUnreachable(err)) this.#k.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
-      return { code: 500, id: null };
+      if (code === 500 && !isStoreUnreachable(err)) this.#k.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
+      return { code, id: null };
+    }
+  }
+
+  /** A message was delivered: delete it; a DELETE that fails (a full disk) leaves its id
+   *  remembered, so it is never sent again, and deleted at a later pass. */
+  async #deleteDelivered(id: number): Promise<void> {
+    try {
+      await this.store.delivered(id);
+      this.#delivered.delete(id);
+    } catch (err) {
+      if (!this.#delivered.has(id) && !isStoreUnreachable(err)) this.#k.log.warn(`offline message ${id} was delivered but cannot be deleted yet (it is not sent again): ${(err as Error).message}`);
+      this.#delivered.add(id);
+    }
+  }
+
+  /** Passed over by a device's run: under way elsewhere, delivered already, or done with by
+   *  that device already. */
+  #skipped(id: number, device: string): boolean {
+    const key = `${id} ${device}`;
+    return this.#inFlight.has(id) || this.#delivered.has(id) || this.#done.has(key) || this.#copiesInFlight.has(key);
+  }
+
+  /** `user` registered `devices` here: deliver what waits for them. */
+  onRegister(user: string, devices: readonly DeviceRoute[]): void {
+    if (devices.length) void this.flush(user, devices);
+  }
+
+  /** Notes and DELETEs that failed earlier, tried again. */
+  async #catchUp(): Promise<void> {
+    for (const id of [...this.#delivered]) await this.#deleteDelivered(id);
+    for (const key of [...this.#done]) {
+      const sp = key.indexOf(' ');
+      await this.#doneWith(Number(key.slice(0, sp)), key.slice(sp + 1));
     }
   }
 
@@ -190,6 +274,7 @@ export class OfflineQueue {
     if (this.#retrying) return;
     this.#retrying = true;
     try {
+      await this.#catchUp();
       await this.store.purgeExpired();
       for (const { recipient } of await this.store.recipients()) await this.flush(recipient);
     } catch (err) {
@@ -270,8 +355,9 @@ export class OfflineQueue {
 
   /** Sends each device of `user` (`known`, else those registered here, else the routes Yate's
    *  routers give) what waits for it; true when every one got everything, false when one failed,
-   *  no route was found or the lease was lost. */
+   *  no route was found, the lease was lost or some were passed over. */
   async #deliver(user: string, known: readonly DeviceRoute[] | undefined, lease: DeliveryLease | null): Promise<boolean> {
+    await this.#catchUp();
     let devices = known ?? this.#deps.view.devices(user);
     if (!devices.length) {
       // Not registered here as far as we saw (another registrar, or before we started): ask.
@@ -290,24 +376,32 @@ export class OfflineQueue {
   }
 
   /** Sends `device` of `user` what waits for it, oldest first, until none is left (true) or one
-   *  fails for now or the lease is lost (false). A message it refuses for good is done with for
-   *  that device, and its run goes on. */
+   *  fails for now, the lease is lost or some were passed over (false). A message it refuses for
+   *  good is done with for that device, and its run goes on. */
   async #deliverTo(user: string, device: DeviceRoute, lease: DeliveryLease | null): Promise<boolean> {
-    for (let batch = await this.store.pendingFor(user, device.key, 50); batch.length; batch = await this.store.pendingFor(user, device.key, 50)) {
+    // Those passed over are read too (and left out), so that they cannot hide the rest.
+    const next = async () => {
+      const all = await this.store.pendingFor(user, device.key, BATCH + this.#inFlight.size + this.#delivered.size + this.#done.size + this.#copiesInFlight.size);
+      const batch = all.filter((m) => !this.#skipped(m.id, device.key)).slice(0, BATCH);
+      return { batch, passedOver: batch.length < all.length };
+    };
+    let { batch, passedOver } = await next();
+    while (batch.length) {
       for (const m of batch) {
         if (lease?.lost) return false;
         const sent = await attempt(this.#k, device.target, outgoingOf(m, this.#k));
         if (sent.code >= 200 && sent.code < 300) {
-          await this.store.doneWith(m.id, device.key, this.#lateUntil(Date.now()));
           this.#k.stats.offlineDelivered++;
           // A copy another device took first, or one a fork kept for this device: a late delivery.
           if (m.lateUntil > 0 || m.params.forked) this.#k.stats.lateDelivered++;
+          await this.#doneWith(m.id, device.key);
         } else if (!(await this.#failed(user, device, m, sent))) {
           return false;
         }
       }
+      ({ batch, passedOver } = await next());
     }
-    return true;
+    return !passedOver;
   }
 
   /** `m` was not delivered to `device`: that device is done with it (true: its run goes on) when
@@ -317,7 +411,7 @@ export class OfflineQueue {
     const { offline } = this.#k.config;
     const what = `offline message ${m.id} from ${toText(m.sender)} for ${toText(user)} [${toText(m.contentType)}]`;
     if (sent.farEnd && sent.code >= 300 && !offline.storeCodes.includes(sent.code)) {
-      await this.store.doneWith(m.id, device.key, this.#lateUntil(Date.now()));
+      await this.#doneWith(m.id, device.key);
       this.#k.stats.offlineDropped.refused++;
       this.#k.log.warn(`${what} refused for good by the device (${sent.code}, not in offline.storeCodes): dropped for ${toText(device.key)}, the next one goes out`);
       return true;

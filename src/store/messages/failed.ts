@@ -18,6 +18,7 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     dropped: fail,
     count: fail,
     recipients: fail,
+    summary: fail,
     purge: fail,
     purgeExpired: fail,
     stats: newCounters,
