@@ -4,17 +4,17 @@
 // notification (kind `g`, postgres/shared.ts) on the channel every node listens to: each node's
 // chat module reads that group again (chat/groups/directory.ts). Through a link of its own to the
 // server (postgres/link.ts: a pool of one connection, no listening), with the same outage handling
-// and log lines as the other stores. Loaded only for a postgres store (store/index.ts imports it
-// on demand).
+// and log lines as the other stores. It opens even when the server does not answer yet (the
+// module starts all the same): operations fail meanwhile, and the link keeps asking. Loaded only
+// for a postgres store (store/index.ts imports it on demand).
 import { createHash } from 'node:crypto';
-import type { GroupWriters } from '../../config/index.js';
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
 import type { StoreClock } from '../common.js';
 import { CHANNEL, PgLink, checkOptions, type PostgresOptions, type Queryable } from '../postgres/link.js';
 import { LOCK_SPACE, migratePg } from '../postgres/schema.js';
 import { notification } from '../postgres/shared.js';
 import { checkBounds, checkGroup, checkMembers, checkName, groupExists, newMembers, noSuchGroup, notItself, tooManyGroups, tooManyMembers } from './checks.js';
-import type { GroupStore, StoredGroup } from './types.js';
+import type { GroupStore, GroupWriters, StoredGroup } from './types.js';
 
 export interface PostgresGroupsOptions extends PostgresOptions, StoreClock {}
 
@@ -44,7 +44,7 @@ export async function openPostgresGroups(opts: PostgresGroupsOptions): Promise<G
     log,
     prepare: async (db) => void (await migratePg(db, name)),
   });
-  await link.open();
+  await link.start();
 
   const read = async (db: Queryable, key: Buffer): Promise<StoredGroup | null> => {
     const { rows } = await db.query<GroupRow>(`${SELECT} WHERE g.name = $1`, [key]);

@@ -4,11 +4,10 @@
 // (synchronous=FULL) before the promise resolves.
 import type Database from 'better-sqlite3';
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
-import type { GroupWriters } from '../../config/index.js';
 import { type StoreClock } from '../common.js';
 import { closeDatabase, openPrepared, runOn, type SqliteFileOptions } from '../sqlite/open.js';
 import { checkBounds, checkGroup, checkMembers, checkName, groupExists, newMembers, noSuchGroup, notItself, tooManyGroups, tooManyMembers } from './checks.js';
-import type { GroupBounds, GroupStore, NewGroup, StoredGroup } from './types.js';
+import type { GroupBounds, GroupStore, GroupWriters, NewGroup, StoredGroup } from './types.js';
 
 /** The offline store's file (`path`); it and its folder are created on first run. */
 export interface SqliteGroupsOptions extends SqliteFileOptions, StoreClock {}

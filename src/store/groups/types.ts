@@ -8,7 +8,9 @@
 // Bounds (members per group, groups in all) are given with each change, as the rules say them
 // now, and checked in the change's own transaction, so two nodes cannot pass them together. All
 // strings are byte strings (one char per byte, 0..255; see protocol/bytes.ts).
-import type { GroupWriters } from '../../config/index.js';
+
+/** Who may write to a group: its members only, or anyone (the rules' groupPolicy.writers). */
+export type GroupWriters = 'members' | 'anyone';
 
 /** One group, as the store keeps it. Fresh objects every time. */
 export interface StoredGroup {

@@ -1,8 +1,9 @@
 // The history in PostgreSQL, one table every node appends to (postgres/schema.ts, version 5): a
 // batch is one INSERT of arrays (one round trip, one commit). Through a link of its own to the
 // server (postgres/link.ts: a pool of one connection, no listening), with the same outage handling
-// and log lines as the other stores. Loaded only for a postgres store (store/index.ts imports it
-// on demand).
+// and log lines as the other stores. It opens even when the server does not answer yet (the
+// module starts all the same): batches wait meanwhile (chat/history/recorder.ts), and the link
+// keeps asking. Loaded only for a postgres store (store/index.ts imports it on demand).
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
 import { byteString } from '../common.js';
 import { PgLink, checkOptions, type PostgresOptions } from '../postgres/link.js';
@@ -44,7 +45,7 @@ export async function openPostgresHistory(opts: PostgresHistoryOptions): Promise
     log,
     prepare: async (db) => void (await migratePg(db, name)),
   });
-  await link.open();
+  await link.start();
 
   return {
     name,
