@@ -93,8 +93,8 @@ export class Directory {
   }
 
   async create(name: string, members: readonly string[], writers: GroupWriters | undefined): Promise<Group> {
-    const store = this.#writable(name, true);
     this.#taken(name);
+    const store = this.#writable(name, true);
     const policy = this.#k.config.groupPolicy;
     return this.#held(await store.create({ name, members: this.#users(members), writers: writers ?? policy.writers }, policy));
   }
@@ -133,7 +133,7 @@ export class Directory {
   /** GROUP_EXISTS when `name` is an address already. */
   #taken(name: string): void {
     const { aliases, webhooks, users } = this.#k.config;
-    const what = this.#stored.has(name) ? 'a group' : Object.hasOwn(aliases, name) ? 'an alias' : Object.hasOwn(webhooks, name) ? 'a webhook address'
+    const what = this.find(name) ? 'a group' : Object.hasOwn(aliases, name) ? 'an alias' : Object.hasOwn(webhooks, name) ? 'a webhook address'
       : users.includes(name) || this.#isUser(name) ? 'a user' : null;
     if (what) throw new YateChatError('GROUP_EXISTS', `${name} is ${what} already`);
   }
