@@ -13,17 +13,18 @@ const integer = (what: string, v: unknown, min: number): number => {
   return v as number;
 };
 
+/** `e` when every field is what a history entry holds (BAD_ARGUMENT otherwise). The entry is
+ *  checked, not copied: batches are written often, and an entry is never changed after. */
 export function checkEntry(e: HistoryEntry): HistoryEntry {
-  return {
-    at: integer('at', e.at, 0),
-    sender: byteString('history sender', e.sender),
-    recipient: byteString('history recipient', e.recipient),
-    group: e.group === true,
-    contentType: byteString('history contentType', e.contentType),
-    bodyEncoding: byteString('history bodyEncoding', e.bodyEncoding),
-    body: byteString('history body', e.body),
-    outcome: integer('outcome', e.outcome, 0),
-  };
+  integer('at', e.at, 0);
+  integer('outcome', e.outcome, 0);
+  byteString('history sender', e.sender);
+  byteString('history recipient', e.recipient);
+  byteString('history contentType', e.contentType);
+  byteString('history bodyEncoding', e.bodyEncoding);
+  byteString('history body', e.body);
+  if (typeof e.group !== 'boolean') throw new YateChatError('BAD_ARGUMENT', `history group must be true or false, got ${String(e.group)}`);
+  return e;
 }
 
 export function checkQuery(q: HistoryQuery): HistoryQuery {

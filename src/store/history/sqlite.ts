@@ -33,13 +33,21 @@ const SELECTIONS = {
          OR (via_group = 1 AND recipient IN (SELECT unhex(value) FROM json_each(@groups))))`,
 } as const;
 
+/** Rows one INSERT writes: a batch goes as few statements (each a step of SQLite's VM per row,
+ *  but one call from JavaScript per ROWS rows). */
+const ROWS = 50;
+const COLUMNS = '(at, sender, recipient, via_group, content_type, body_encoding, body, outcome)';
+// The body is bound as text when it is ASCII (its UTF-8 is its bytes: no Buffer to make), as bytes
+// otherwise; CAST keeps it a BLOB either way.
+const ROW = '(?, ?, ?, ?, ?, ?, CAST(? AS BLOB), ?)';
+const ASCII = /^[\x00-\x7f]*$/;
+
 function prepare(db: Database.Database) {
   const page = (where: string) =>
     db.prepare<Record<string, unknown>, HistoryRow>(`SELECT * FROM history WHERE ${where} AND (at < @at OR (at = @at AND id < @id)) ORDER BY at DESC, id DESC LIMIT @limit`);
   return {
-    insert: db.prepare<[number, Buffer, Buffer, number, Buffer, Buffer, Buffer, number]>(
-      'INSERT INTO history (at, sender, recipient, via_group, content_type, body_encoding, body, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insert: db.prepare<unknown[]>(`INSERT INTO history ${COLUMNS} VALUES ${ROW}`),
+    insertMany: db.prepare<unknown[]>(`INSERT INTO history ${COLUMNS} VALUES ${Array(ROWS).fill(ROW).join(', ')}`),
     user: page(SELECTIONS.user),
     group: page(SELECTIONS.group),
     all: page(SELECTIONS.all),
@@ -55,9 +63,32 @@ export async function openSqliteHistory(opts: SqliteHistoryOptions): Promise<His
   });
   const op = async <T>(what: string, fn: () => T): Promise<T> => runOn(db, where, what, fn);
 
+  // The same few names and types come again and again: their bytes are made once (bounded).
+  const small = new Map<string, Buffer>();
+  const cached = (s: string): Buffer => {
+    let b = small.get(s);
+    if (b) return b;
+    b = bytes(s);
+    if (s.length <= 64) {
+      if (small.size >= 1024) small.clear();
+      small.set(s, b);
+    }
+    return b;
+  };
+  const row = (e: HistoryEntry, into: unknown[]): void => {
+    into.push(e.at, cached(e.sender), cached(e.recipient), e.group ? 1 : 0, cached(e.contentType), cached(e.bodyEncoding), ASCII.test(e.body) ? e.body : bytes(e.body), e.outcome);
+  };
   const appendTx = db.transaction((entries: readonly HistoryEntry[]) => {
-    for (const e of entries) {
-      q.insert.run(e.at, bytes(e.sender), bytes(e.recipient), e.group ? 1 : 0, bytes(e.contentType), bytes(e.bodyEncoding), bytes(e.body), e.outcome);
+    let i = 0;
+    for (; i + ROWS <= entries.length; i += ROWS) {
+      const values: unknown[] = [];
+      for (let j = i; j < i + ROWS; j++) row(entries[j]!, values);
+      q.insertMany.run(values);
+    }
+    for (; i < entries.length; i++) {
+      const values: unknown[] = [];
+      row(entries[i]!, values);
+      q.insert.run(values);
     }
   });
 
