@@ -12,6 +12,7 @@ import { findPostgres, startCluster } from '../test/pg/cluster.js';
 import { benchCodec } from './codec.js';
 import { benchCrossNode } from './cross-node.js';
 import { benchGroupFanout } from './groups.js';
+import { benchMetricsRead } from './metrics-read.js';
 import { benchModuleCost } from './module-cost.js';
 import { benchOffline } from './offline.js';
 import { progress } from './progress.js';
@@ -92,6 +93,10 @@ const s = await benchStore({ ...sizes, progress: storeTick('store (SQLite)') });
 results.storeSqlite = s;
 row(`SQLite store alone: ${n(s.messages)} messages for ${n(s.users)} users, one fsync'd commit each`,
   `put ${n(s.storePerSec)} msg/s, drain (pending + delivered) ${n(s.drainPerSec)} msg/s, file ${(s.fileBytes / 1048576).toFixed(1)} MB`);
+const mr = await benchMetricsRead({ messages: sizes.messages });
+results.metricsRead = mr;
+row(`/metrics store read (SQLite): ${n(mr.messages)} messages for as many recipients, median of 7`,
+  `recipients() GROUP BY ${mr.scanMs.toFixed(1)} ms, summary() ${mr.summaryMs.toFixed(3)} ms: ratio ${n(mr.ratio)}`);
 const offlineTick = (what: string) => ({ stored: progress(`${what}: answered 202`, sizes.messages), delivered: progress(`${what}: delivered`, sizes.messages) });
 const o = await benchOffline({ ...sizes, progress: offlineTick('store-and-forward (SQLite)') });
 results.offlineSqlite = o;

@@ -255,6 +255,24 @@ test('chat reload of a broken file keeps the old rules and names the bad field',
   });
 });
 
+// Issue 21, finding 9: the reload checked its regexes on the module's thread, and a MESSAGE
+// waited for it (4.8 s).
+test('chat reload keeps routing: a MESSAGE offered while the reload checks new regexes is answered before the reload is', async () => {
+  await withLab({}, async (lab) => {
+    await lab.register('234', 5070);
+    // Safe regexes the checker takes a while over (Unicode classes), new to the module.
+    const slow = ['/^\\p{L}[\\p{L}\\p{N}]*$/u', '/^[\\p{L}\\p{N}._-]{1,64}$/u', '/^(?:\\p{Lu}|\\p{Ll}){1,30}$/u', '/^[\\p{L}\\p{N}]{1,30}@[\\p{L}]{1,30}$/u'];
+    writeFileSync(lab.rulesFile!, JSON.stringify({ offline: { store: { kind: 'memory' } }, deny: { callees: slow } }));
+    const order: string[] = [];
+    const reloading = chat(lab, 'chat reload').then((out) => void order.push(`reload: ${out[0]}`));
+    await lab.link.waitForTraffic(/^E: %%>message:[^:]*:\d+:engine\.command:.*chat reload/);
+    const code = await lab.sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'during the reload' });
+    order.push(`MESSAGE: ${code}`);
+    await reloading;
+    assert.deepEqual(order, ['MESSAGE: 200', `reload: rules reloaded from ${lab.rulesFile}`]);
+  });
+});
+
 test('chat reload after a change of offline.store says a restart is needed and keeps the store it runs with', async () => {
   await withLab({}, async (lab) => {
     await lab.register('234', 5070);

@@ -2,42 +2,14 @@
 // an HTTP face call. The module runs in this process on a Connection to the engine emulator
 // (TCP listener) with regfile and ysipchan, so every result comes from the real pipeline.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { startChat, type ChatModule } from '../src/chat/module.js';
-import { loadConfig } from '../src/config/index.js';
-import { Connection } from '../src/engine/connection.js';
-import { Emulator, type Ysipchan } from '../src/emulator/index.js';
 import { isYateChatError } from '../src/errors.js';
 import { fromText } from '../src/protocol/bytes.js';
-
-interface Rig {
-  readonly emu: Emulator;
-  readonly sip: Ysipchan;
-  readonly chat: ChatModule;
-  readonly conn: Connection;
-}
+import type { ChatModule } from '../src/chat/module.js';
+import { chatRig, type Rig } from './fixtures/chat-rig.js';
 
 async function rig(t: TestContext, rules: Record<string, unknown> = {}): Promise<Rig> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'yate-chat-api-'));
-  const file = path.join(dir, 'rules.json');
-  writeFileSync(file, JSON.stringify({ offline: { store: { kind: 'memory' } }, ...rules }));
-  const emu = new Emulator({ timeout: 10000 });
-  emu.useRegfile({ users: ['123', '234', '555'] });
-  const sip = emu.useYsipchan({ generate: true, msgExecuteRelay: true, timeoutDelay: 300, subscribe: true });
-  const listener = await emu.listen({ type: 'tcp', port: 0 });
-  const conn = new Connection({ endpoint: { kind: 'tcp', host: '127.0.0.1', port: Number(listener.address) }, reconnect: false, logLevel: 'error' });
-  await conn.start();
-  const chat = await startChat(conn, loadConfig(file, { env: {} }));
-  t.after(async () => {
-    await conn.close();
-    await chat.close();
-    await emu.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { emu, sip, chat, conn };
+  return chatRig(t, rules);
 }
 
 const code = (err: unknown, c: Parameters<typeof isYateChatError>[1]) => isYateChatError(err, c);

@@ -239,8 +239,9 @@ for (const path of PATHS) {
       await lab.register('234', 5070);
       assert.equal(await send(lab, path, { body: 'slow one' }), 202);
       assert.equal(lab.sip.sent[0]!.code, null, 'the sender was answered before the far end');
-      // Accepted means kept: the late 500 must not lose it.
-      await until('the late failure to be kept', async () => /"slow one"/.test(await command(lab, 'chat queue 234')));
+      // Accepted means kept, before the 202: the late 500 cannot lose it.
+      assert.match(await command(lab, 'chat queue 234'), /"slow one"/);
+      await lab.emu.log.waitForLog(/message from 123 to 234 ended with 500 after the sender's answer: kept for later/);
       assert.equal(lab.sip.sent[0]!.code, 500);
       await lab.register('234', 5070);
       const [, again] = await delivered(lab, contact('234', 5070), 2);
@@ -300,3 +301,35 @@ test('an "is typing" indication (application/im-iscomposing+xml) for a user who 
     assert.equal(await command(lab, 'chat queue'), 'no stored messages\r\n');
   });
 });
+
+// Issue 21, finding 2: a delivery slower than waitMs was answered 202 at once, and kept only if
+// the store took its later failure: store full, over quota, unreachable or offline off, it was lost.
+for (const path of PATHS) {
+  test(`${path} path: a delivery slower than delivery.waitMs is in the store when the sender hears 202, a registration meanwhile does not send it twice, and the late 200 deletes it`, async () => {
+    await withLab({ rules: rules({ delivery: { inPlace: false, waitMs: 50 } }), ysipchan: { responder: () => ({ code: 200, delay: 1200 }) } }, async (lab) => {
+      await lab.register('234', 5070);
+      assert.equal(await send(lab, path, { body: 'slow but fine' }), 202);
+      assert.equal(lab.sip.sent[0]!.code, null, 'the far end had not answered yet');
+      assert.match(await command(lab, 'chat queue 234'), /"slow but fine"/);
+      await lab.register('234', 5070); // a flush while the first delivery is under way
+      await lab.emu.log.waitForLog(/message from 123 to 234 ended with 200 after the sender's answer: the kept copy is deleted/);
+      await queueEmpty(lab);
+      assert.deepEqual(lab.sip.sent.map((r) => [r.body, r.code]), [['slow but fine', 200]], 'sent once');
+    });
+  });
+
+  test(`${path} path: a delivery slower than delivery.waitMs that cannot be kept gets 504, never 202: the store full, or offline off`, async () => {
+    const slow = { responder: (r: { uri: string }) => (r.uri.includes(':5070') ? { code: 486, delay: 1200 } : undefined) };
+    await withLab({ rules: rules({ delivery: { inPlace: false, waitMs: 50 }, offline: { store: { kind: 'memory' }, maxMessages: 1 } }), ysipchan: slow }, async (lab) => {
+      assert.equal(await send(lab, path, { called: '555', body: 'fills the store' }), 202);
+      await lab.register('234', 5070);
+      assert.equal(await send(lab, path, { body: 'no room for me' }), 504);
+      await lab.emu.log.waitForLog(/=> 504 no final answer from 234 in time, and it could not be kept \(the store answered 503\): it may still arrive/);
+    });
+    await withLab({ rules: rules({ delivery: { inPlace: false, waitMs: 50 }, offline: { enabled: false } }), ysipchan: slow }, async (lab) => {
+      await lab.register('234', 5070);
+      assert.equal(await send(lab, path, { body: 'nowhere to keep me' }), 504);
+      await lab.emu.log.waitForLog(/could not be kept \(the offline store is off\)/);
+    });
+  });
+}

@@ -90,7 +90,7 @@ function rulesFile(content: unknown): string {
 test('presence rules: defaults, the default Expires kept within the bounds, and min above max refused with the field', () => {
   const env = { YATE_CHAT_DATA: os.tmpdir() };
   const d = loadConfig(undefined, { env }).presence;
-  assert.deepEqual({ ...d, deny: undefined }, { subscribe: true, watchers: 'local', deny: undefined, minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxPerWatcher: 50, maxSubscriptions: 10000 });
+  assert.deepEqual({ ...d, deny: undefined, allow: { ...d.allow } }, { subscribe: true, watchers: 'local', deny: undefined, allow: {}, minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxPerWatcher: 50, maxSubscriptions: 10000, maxPublishExpires: 3600 });
   assert.equal(loadConfig(rulesFile({ presence: { maxExpires: 600 } }), { env }).presence.defaultExpires, 600);
   assert.throws(() => loadConfig(rulesFile({ presence: { minExpires: 900, maxExpires: 600 } }), { env }), /presence\.maxExpires: expected at least minExpires \(900\), got 600/);
   assert.throws(() => loadConfig(rulesFile({ presence: { watchers: 'friends' } }), { env }), /presence\.watchers: expected "local" or "anyone", got "friends"/);

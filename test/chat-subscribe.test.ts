@@ -333,3 +333,86 @@ test('without [methods] subscribe=yes ysipchan answers SUBSCRIBE 501 and dispatc
     assert.equal((await subscribe(lab)).code, 501);
   });
 });
+
+// Issue 21, finding 7: the limits were checked before the awaited save and counted after it, so
+// SUBSCRIBEs arriving together all passed: 40 at once against 5/10 kept 14 (memory) and 40 (SQLite).
+for (const kind of ['memory', 'sqlite'] as const) {
+  test(`40 SUBSCRIBEs at once from 4 watchers stay within maxPerWatcher 5 and maxSubscriptions 10 (${kind} store)`, async () => {
+    const store = kind === 'memory' ? { kind } : { kind, path: 'chat.db' };
+    const presence = { watchers: 'anyone', maxPerWatcher: 5, maxSubscriptions: 10 };
+    await withLab({ rules: rules({ presence, offline: { store }, rateLimit: false }), ysipchan: { responder: (r) => (r.method === 'NOTIFY' ? 200 : undefined) } }, async (lab) => {
+      // w0 first (16 of them: past its 5, 403), then w1..w3 (past the 10 in all, 503).
+      const watcherOf = (i: number) => (i < 16 ? 'w0' : `w${1 + (i % 3)}`);
+      const asks = Array.from({ length: 40 }, (_, i) => ({ caller: watcherOf(i), called: `p${i}`, callid: `race-${i}@h`, fromTag: `t${i}`, contact: `sip:${watcherOf(i)}@127.0.0.1:5090` }));
+      const codes = await Promise.all(asks.map((a) => lab.sip.receiveSubscribe(a)));
+      const kept = asks.filter((_, i) => codes[i] === 200);
+      assert.ok(kept.length <= 10, `${kept.length} kept`);
+      for (const w of ['w0', 'w1', 'w2', 'w3']) assert.ok(kept.filter((a) => a.caller === w).length <= 5, `${w} holds more than 5`);
+      assert.equal(kept.length, 10, 'the limits are reached, not undershot');
+      assert.deepEqual(codes.filter((c) => ![200, 403, 503].includes(c)), []);
+      assert.ok(codes.includes(403) && codes.includes(503), `codes ${codes.join(' ')}`);
+      assert.match(await lab.emu.rmanager.status('yate-chat'), /subscriptions=10\b/);
+    });
+  });
+}
+
+// Issue 21, finding 3: NOTIFYs took the delivery slots, so a watcher whose phone never answers
+// held them for whole SIP transactions: after one user's 20 SUBSCRIBEs a 28 ms MESSAGE took 2 s
+// and got 202. And an in-dialog refresh took no rate-limit token.
+test('NOTIFYs to a watcher whose phone never answers leave the deliveries\' slots free: a MESSAGE yate-chat delivers itself still gets its 200', async () => {
+  const hung = (r: SipRequest) => (r.method === 'NOTIFY' ? { code: 408, delay: 6000 } : undefined);
+  const presence = { watchers: 'anyone' };
+  await withLab({ rules: rules({ presence, rateLimit: false, delivery: { inPlace: false, waitMs: 2000 } }), ysipchan: { responder: hung } }, async (lab) => {
+    for (let i = 0; i < 20; i++) assert.equal((await subscribe(lab, { called: `p${i}`, callid: `hang-${i}@h`, fromTag: `h${i}` })).code, 200);
+    await until('a NOTIFY in flight', () => notifies(lab).some((r) => r.code === null));
+    await lab.register('234', 5070);
+    assert.equal(await lab.sip.receiveMessage({ path: 'generic', caller: '555', called: '234', type: 'text/plain', body: 'still room?' }), 200);
+    assert.ok(notifies(lab).filter((r) => r.code === null).length <= 2, 'at most the NOTIFY pool in flight');
+  });
+});
+
+test('one watcher has one NOTIFY in flight at a time, however many subscriptions it holds', async () => {
+  const c = { inFlight: 0, most: 0 };
+  const responder = async (r: SipRequest) => {
+    if (r.method !== 'NOTIFY') return undefined;
+    c.inFlight++;
+    c.most = Math.max(c.most, c.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    c.inFlight--;
+    return { code: 200, delay: 0 };
+  };
+  await withLab({ rules: rules({ presence: { watchers: 'anyone' }, rateLimit: false }), ysipchan: { responder } }, async (lab) => {
+    for (let i = 0; i < 6; i++) assert.equal((await subscribe(lab, { called: `p${i}`, callid: `one-${i}@h`, fromTag: `o${i}` })).code, 200);
+    await until('six NOTIFYs answered', () => notifies(lab).filter((r) => r.code === 200).length === 6);
+    assert.equal(c.most, 1);
+  });
+});
+
+test('an in-dialog refresh takes a token from the watcher\'s rate bucket like a new SUBSCRIBE; an unsubscribe does not', async () => {
+  await withLab({ rules: rules({ rateLimit: { messages: 3, intervalSeconds: 3600 } }) }, async (lab) => {
+    await lab.register('123', 5080);
+    const first = await subscribe(lab, { expires: 600 });
+    assert.equal(first.code, 200);
+    const refresh = () => subscribe(lab, { expires: 600, toTag: first.dlgtag });
+    assert.equal((await refresh()).code, 200);
+    assert.equal((await refresh()).code, 200);
+    const limited = await refresh();
+    assert.equal(limited.code, 503);
+    assert.match(limited.headers.get('Retry-After') ?? '', /^\d+$/);
+    assert.equal((await subscribe(lab, { expires: 0, toTag: first.dlgtag })).code, 200, 'an unsubscribe is never refused for the rate');
+  });
+});
+
+test('presence.allow limits who may watch a user: anyone else gets the 403 a name that does not exist gets; the user themselves, and users not named, follow presence.watchers', async () => {
+  const presence = { allow: { '234': ['555', '/^boss-/'] } };
+  await withLab({ rules: rules({ presence }) }, async (lab) => {
+    await lab.register('234', 5090);
+    assert.equal((await subscribe(lab, { caller: '123', callid: 'a1@h' })).code, 403, '123 is not on 234\'s list');
+    assert.equal((await subscribe(lab, { caller: '123', called: 'nobody', callid: 'a2@h' })).code, 403, 'the same answer as for no such user');
+    assert.equal((await subscribe(lab, { caller: '555', callid: 'a3@h', contact: 'sip:555@127.0.0.1:5081' })).code, 200);
+    assert.equal((await subscribe(lab, { caller: 'boss-1', callid: 'a4@h', contact: 'sip:boss-1@127.0.0.1:5082' })).code, 200);
+    assert.equal((await subscribe(lab, { caller: '234', callid: 'a5@h', contact: 'sip:234@127.0.0.1:5090' })).code, 200, 'a user may watch themselves');
+    assert.equal((await subscribe(lab, { caller: '234', called: '555', callid: 'a6@h', contact: 'sip:234@127.0.0.1:5090' })).code, 200, '555 names no list');
+    await lab.emu.log.waitForLog(/SUBSCRIBE 123 -> 234 presence => 403 234 does not let 123 watch \(presence\.allow\)/);
+  });
+});

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
 import { route } from '../src/chat/messaging/decide.js';
 import { payloadOf, sign } from '../src/chat/messaging/webhook.js';
-import { bytes, contact, delivered, PATHS, rules, send, sentTo, until, withLab } from './fixtures/chat-lab.js';
+import { bytes, command, contact, delivered, PATHS, rules, send, sentTo, until, withLab } from './fixtures/chat-lab.js';
 import { receiver, SECRET, withHttpLab, type Receiver } from './fixtures/http-lab.js';
 import { writeRules } from './config-fixtures.js';
 
@@ -150,6 +150,68 @@ test('the webhook outcome is counted: /metrics has each outcome', async () => {
       assert.match(text, /^yatechat_webhook_calls_total\{outcome="refused"\} 1$/m);
       assert.match(text, /^yatechat_messages_total\{path="generic",code="200"\} 1$/m);
       assert.match(text, /^yatechat_messages_total\{path="native",code="503"\} 1$/m);
+    });
+  });
+});
+
+// Issue 21, finding 1: a webhook's reply went back to its sender even when that sender was a
+// webhook address itself, which replied again, and so on (254 POSTs in 3 s from one API request).
+const chatty = () => ({ status: 200, json: { reply: 'and you?' } });
+
+test('an API message from one webhook address to another makes one POST: the reply is never routed to a webhook address', async () => {
+  await withReceiver(chatty, async (r1) => {
+    await withReceiver(chatty, async (r2) => {
+      await withHttpLab({ webhooks: { bot1: r1.url, bot2: r2.url }, webhookSecret: SECRET }, async (lab) => {
+        const res = await lab.api('/v1/messages', { body: { from: 'bot1', to: 'bot2', body: 'hello' } });
+        assert.equal(res.status, 200);
+        await lab.emu.log.waitForLog(/MESSAGE bot2 -> bot1 .*not sent: bot1 is a webhook address/);
+        await command(lab, 'chat stats'); // a round trip more: nothing else was under way
+        assert.deepEqual([r1.hits.length, r2.hits.length], [0, 1]);
+      });
+    });
+  });
+});
+
+test('an API message from a webhook address to itself makes one POST and no reply', async () => {
+  await withReceiver(chatty, async (r) => {
+    await withHttpLab({ webhooks: { bot: r.url }, webhookSecret: SECRET }, async (lab) => {
+      assert.equal((await lab.api('/v1/messages', { body: { from: 'bot', to: 'bot', body: 'hello me' } })).status, 200);
+      await lab.emu.log.waitForLog(/MESSAGE bot -> bot .*not sent: bot is a webhook address/);
+      await command(lab, 'chat stats');
+      assert.equal(r.hits.length, 1);
+    });
+  });
+});
+
+test('with allowUnauthenticated, a SIP client claiming From bot1 to bot2 makes one POST, on both paths', async () => {
+  await withReceiver(chatty, async (r1) => {
+    await withReceiver(chatty, async (r2) => {
+      const extra = { webhooks: { bot1: r1.url, bot2: r2.url }, webhookSecret: SECRET, allowUnauthenticated: true };
+      await withLab({ rules: rules(extra), ysipchan: { auth: false } }, async (lab) => {
+        for (const path of PATHS) assert.equal(await send(lab, path, { caller: 'bot1', called: 'bot2' }), 200, path);
+        await until('both replies refused', () => lab.emu.log.grep(/not sent: bot1 is a webhook address/).length === 2);
+        await command(lab, 'chat stats');
+        assert.deepEqual([r1.hits.length, r2.hits.length], [0, 2]);
+      });
+    });
+  });
+});
+
+test('a webhook\'s reply carries the antiloop of the message it answers, less one, and takes from the webhook address\'s own rate bucket', async () => {
+  await withReceiver(chatty, async (r) => {
+    await withLab({ rules: rules({ webhooks: { bot: r.url }, webhookSecret: SECRET, rateLimit: { messages: 2, intervalSeconds: 3600 } }) }, async (lab) => {
+      await lab.register('123', 5071);
+      await lab.register('234', 5072);
+      assert.equal(await send(lab, 'generic', { called: 'bot', maxForwards: 10 }), 200);
+      const [first] = await delivered(lab, contact('123', 5071), 1);
+      // ysipchan: antiloop = Max-Forwards - 1 = 9; the reply is one hop further: 8.
+      assert.equal(first!.maxForwards, 8);
+      // 234's MESSAGE takes 234's token; the second reply the bot's second; the third none is left.
+      assert.equal(await send(lab, 'generic', { caller: '234', called: 'bot' }), 200);
+      await delivered(lab, contact('234', 5072), 1);
+      assert.equal(await send(lab, 'generic', { caller: '234', called: 'bot' }), 200);
+      await lab.emu.log.waitForLog(/MESSAGE bot -> 234 .*not sent: the replies of webhook bot are over the rate limit/);
+      assert.equal(sentTo(lab, contact('234', 5072)).length, 1);
     });
   });
 });

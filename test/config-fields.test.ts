@@ -137,7 +137,9 @@ const cases: Case[] = [
   },
   { name: 'an empty store path is refused', rules: { offline: { store: { path: ' ' } } }, field: 'offline.store.path', message: 'expected a file path, got " "' },
   { name: 'a store given as a string is refused', rules: { offline: { store: 'memory' } }, field: 'offline.store', message: 'expected an object {"kind": "sqlite", "path"}, {"kind": "memory"} or {"kind": "postgres", "url"}, got "memory"' },
-  { name: 'a zero expiry is refused naming offline.expirySeconds', rules: { offline: { expirySeconds: 0 } }, field: 'offline.expirySeconds', message: `expected ${POSITIVE}, got 0` },
+  { name: 'a zero expiry is refused naming offline.expirySeconds', rules: { offline: { expirySeconds: 0 } }, field: 'offline.expirySeconds', message: `expected ${POSITIVE} up to 315360000, got 0` },
+  // Issue 21, finding 12: past ~8.6e12 s the expiry is no date, and GET /v1/queue/USER answered 500.
+  { name: 'an expiry past ten years (1e15 s) is refused naming offline.expirySeconds', rules: { offline: { expirySeconds: 1e15 } }, field: 'offline.expirySeconds', message: `expected ${POSITIVE} up to 315360000, got 1000000000000000` },
   { name: 'a zero quota is refused naming offline.quotaPerRecipient', rules: { offline: { quotaPerRecipient: 0 } }, field: 'offline.quotaPerRecipient', message: `expected ${POSITIVE} up to 1000000, got 0` },
   { name: 'a too large stored body is refused naming offline.maxBodyBytes', rules: { offline: { maxBodyBytes: 20000 } }, field: 'offline.maxBodyBytes', message: `expected ${POSITIVE} up to 16384, got 20000` },
   {
@@ -280,4 +282,13 @@ test('formatConfigError prefixes every line when asked, for Yate\'s log', () => 
 test('formatConfigError describes errors that are not configuration errors too', () => {
   assert.equal(formatConfigError(new Error('boom')), 'boom');
   assert.equal(formatConfigError('plain'), 'plain');
+});
+
+test('presence.allow maps users to watcher patterns, checked like deny patterns; a bad key or pattern is refused at its path', () => {
+  const config = load({ presence: { allow: { '234': ['555', '/^boss-/'] } } });
+  assert.deepEqual(config.presence.allow['234']!.map((p) => p.text), ['555', '/^boss-/']);
+  assert.equal(Object.getPrototypeOf(config.presence.allow), null);
+  assert.deepEqual(load({}).presence.allow, Object.create(null));
+  const issues = issuesOf({ presence: { allow: { 'a b': ['x'], '234': ['/(a+)+$/'], '555': 'x' } } });
+  assert.deepEqual(issues.map((i) => i.field).sort(), ['presence.allow["234"][0]', 'presence.allow["555"]', 'presence.allow["a b"]']);
 });

@@ -15,7 +15,7 @@ const SAMPLE = fileURLToPath(new URL('../../yate-conf/yate-chat.json', import.me
 test('without a file the defaults are returned and they work', () => {
   const config = loadConfig(undefined, ENV);
   assert.deepEqual(
-    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, webhooks: { ...config.webhooks }, groups: { ...config.groups }, presence: { ...config.presence, deny: { ...config.presence.deny } } },
+    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, webhooks: { ...config.webhooks }, groups: { ...config.groups }, presence: { ...config.presence, deny: { ...config.presence.deny }, allow: { ...config.presence.allow } } },
     {
       file: null,
       mode: 'confirmed',
@@ -45,11 +45,13 @@ test('without a file the defaults are returned and they work', () => {
         subscribe: true,
         watchers: 'local',
         deny: { watchers: [], presentities: [] },
+        allow: {},
         minExpires: 60,
         maxExpires: 3600,
         defaultExpires: 3600,
         maxPerWatcher: 50,
         maxSubscriptions: 10000,
+        maxPublishExpires: 3600,
       },
       webhooks: {},
       webhookTimeoutMs: 3000,

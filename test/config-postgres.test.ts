@@ -84,3 +84,31 @@ test('a module on SQLite never loads the PostgreSQL client: it is imported only 
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), [false, true]);
 });
+
+test('YATE_CHAT_PG_URL is checked at load like a url in the file: mysql://... is refused naming the variable, its password hidden', () => {
+  const file = writeRules({ offline: { store: { kind: 'postgres' } } });
+  for (const url of ['mysql://yate:hunter2@db/chat', 'not a url', 'postgres:///chat']) {
+    const err = refusal(file, { env: { ...ENV.env, YATE_CHAT_PG_URL: url } });
+    assert.deepEqual(err.issues.map((i) => i.field), ['YATE_CHAT_PG_URL (environment)', 'offline.store.url'], url);
+    assert.match(err.issues[0]!.message, /^expected a postgres:\/\/user@host\[:port\]\/database URL/);
+    assert.doesNotMatch(formatConfigError(err), /hunter2/);
+  }
+  // Set but unused (an sqlite store): still a mistake, said now.
+  assert.equal(refusal(writeRules({}), { env: { ...ENV.env, YATE_CHAT_PG_URL: 'mysql://db/chat' } }).issues[0]!.field, 'YATE_CHAT_PG_URL (environment)');
+  // A Unix socket folder as the host parameter is a host.
+  const sock = loadConfig(file, { env: { ...ENV.env, YATE_CHAT_PG_URL: 'postgres:///chat?host=/run/postgresql' } }).offline.store;
+  assert.equal(sock.kind === 'postgres' && sock.url, 'postgres:///chat?host=/run/postgresql');
+});
+
+test('check-config exits 2 for YATE_CHAT_PG_URL=mysql://..., saying which variable, without its password', () => {
+  const file = writeRules({ offline: { store: { kind: 'postgres' } } });
+  const run = spawnSync(LAUNCHER, ['check-config', file], { encoding: 'utf8', env: { ...process.env, ...ENV.env, YATE_CHAT_PG_URL: 'mysql://yate:hunter2@db/chat' } });
+  assert.equal(run.status, 2, run.stdout);
+  assert.match(run.stderr, /YATE_CHAT_PG_URL \(environment\): expected a postgres:\/\/user@host\[:port\]\/database URL \(not mysql:\), got "mysql:\/\/yate:\*\*\*@db\/chat"/);
+  assert.doesNotMatch(run.stderr + run.stdout, /hunter2/);
+});
+
+test('a library caller opening a PostgreSQL store with a url that is no postgres url gets BAD_ARGUMENT, from the same check', async () => {
+  const { openPostgresStore } = await import('../src/store/index.js');
+  await assert.rejects(openPostgresStore({ url: 'mysql://db/chat', log: () => {} }), (err: Error & { code?: string }) => err.code === 'BAD_ARGUMENT' && /\(not mysql:\)/.test(err.message));
+});

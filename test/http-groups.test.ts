@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { contact, delivered, send } from './fixtures/chat-lab.js';
-import { withHttpLab } from './fixtures/http-lab.js';
+import { TOKEN, withHttpLab } from './fixtures/http-lab.js';
 
 interface GroupJson { name: string; members: string[]; writers: string; source: string; createdAt: string | null }
 
@@ -37,6 +37,7 @@ test('refusals: a bad body 400, a name taken or a rules group 409, no such group
     await expect(await post({ name: 'x', members: 'y' }), 400, /^members: expected an array of user names/);
     await expect(await post({ name: 'x', owner: 'y' }), 400, /unknown field "owner"/);
     await expect(await lab.api('/v1/groups', { raw: '{' }), 400, /expected a JSON body/);
+    await expect(await fetch(`${lab.base}/v1/groups`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: '{"name":"x"}' }), 415, /expected Content-Type: application\/json/);
     await expect(await post({ name: 'team' }), 409, /^team is a group already$/);
     await expect(await post({ name: 'support' }), 409, /^support is an alias already$/);
     await expect(await post({ name: 'x', members: ['1', '2', '3'] }), 409, /more than 2 \(groupPolicy\.maxMembers\)/);

@@ -210,6 +210,10 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       assert.equal(store.stats().tooLargeRejected, 1);
     });
 
+    test('a store asked to keep messages past ten years (expirySeconds 1e15) refuses to open with BAD_ARGUMENT', async () => {
+      await rejectsWith(factory({ expirySeconds: 1e15, now: Date.now }).then((o) => o.store), 'BAD_ARGUMENT');
+    });
+
     test('a value that is not a byte string rejects with BAD_ARGUMENT and stores nothing', async (t) => {
       const { store } = await open(t);
       await rejectsWith(store.put(msg('alice', 'snow \u2603 man')), 'BAD_ARGUMENT');
@@ -271,6 +275,24 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       ]);
     });
 
+    test('summary counts every message held and the oldest in storage order, kept as messages come and go (expired ones until purged)', async (t) => {
+      const { store, at } = await open(t, { expirySeconds: 60 });
+      assert.deepEqual(await store.summary(), { count: 0, oldest: null });
+      const a = await store.put(msg('zed', 'first'));
+      at(10_000);
+      await store.put(msg('bob', '1'));
+      await store.put(msg('Bob', '2'));
+      assert.deepEqual(await store.summary(), { count: 3, oldest: T0 });
+      await store.delivered(a.id);
+      assert.deepEqual(await store.summary(), { count: 2, oldest: T0 + 10_000 });
+      assert.equal(await store.purge('bob'), 1);
+      assert.deepEqual(await store.summary(), { count: 1, oldest: T0 + 10_000 });
+      at(200_000);
+      assert.deepEqual(await store.summary(), { count: 1, oldest: T0 + 10_000 }, 'expired, not purged yet');
+      await store.purgeExpired();
+      assert.deepEqual(await store.summary(), { count: 0, oldest: null });
+    });
+
     test('an id is never reused, even after the newest message is delivered', async (t) => {
       const { store } = await open(t);
       const a = await store.put(msg('alice', 'a'));
@@ -318,7 +340,8 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await rejectsWith(store.recipients(), 'STORE_FAILED');
       await rejectsWith(store.purge('alice'), 'STORE_FAILED');
       await rejectsWith(store.purgeExpired(), 'STORE_FAILED');
-      assert.equal(store.stats().failures, 9);
+      await rejectsWith(store.summary(), 'STORE_FAILED');
+      assert.equal(store.stats().failures, 10);
     });
   });
 }

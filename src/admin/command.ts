@@ -1,5 +1,5 @@
 // engine.command `chat ...` for rmanager, engine.help for `help chat`, and completion hints.
-import { formatConfigError, loadConfig } from '../config/index.js';
+import { formatConfigError, loadRules, type RegexVerdicts } from '../config/index.js';
 import type { Handler } from '../engine/handlers.js';
 import type { Message } from '../engine/message.js';
 import type { ChatModule } from '../chat/index.js';
@@ -34,7 +34,7 @@ function complete(msg: Message, item: string, partWord: string): void {
   msg.retval = msg.retval ? `${msg.retval}\t${item}` : item;
 }
 
-export function onEngineCommand(chat: ChatModule, configPath: string | undefined): Handler {
+export function onEngineCommand(chat: ChatModule, configPath: string | undefined, verdicts: RegexVerdicts): Handler {
   return async (msg) => {
     const line = msg.get('line');
     if (line === undefined) {
@@ -46,12 +46,12 @@ export function onEngineCommand(chat: ChatModule, configPath: string | undefined
     }
     const words = toText(line).trim().split(/\s+/);
     if (words[0] !== 'chat') return false;
-    msg.retval = crlf(await run(chat, configPath, words.slice(1), toText(line)));
+    msg.retval = crlf(await run(chat, configPath, verdicts, words.slice(1), toText(line)));
     return true;
   };
 }
 
-async function run(chat: ChatModule, configPath: string | undefined, args: string[], line: string): Promise<string[]> {
+async function run(chat: ChatModule, configPath: string | undefined, verdicts: RegexVerdicts, args: string[], line: string): Promise<string[]> {
   const [sub, ...rest] = args;
   switch (sub) {
     case 'stats':
@@ -101,7 +101,8 @@ async function run(chat: ChatModule, configPath: string | undefined, args: strin
     case 'reload': {
       if (!configPath) return ['no rules file was given at start; nothing to reload'];
       try {
-        const { restartNeeded } = chat.reload(loadConfig(configPath));
+        // New regexes are checked in a worker: routing goes on meanwhile (config/load-rules.ts).
+        const { restartNeeded } = chat.reload(await loadRules(configPath, { verdicts }));
         if (!restartNeeded.length) return [`rules reloaded from ${configPath}`];
         return [
           `rules reloaded from ${configPath}, but not these changes, which the module reads only at start:`,

@@ -6,6 +6,7 @@
 import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
+import type { StoreSummary } from '../store/index.js';
 import { groupsApi, type GroupsApi, type GroupsApiParts } from './api-groups.js';
 import type { Kernel } from './core/kernel.js';
 import { bodyHeaders, type Outgoing } from './core/outgoing.js';
@@ -175,6 +176,9 @@ export interface ChatMetrics {
   /** Deliveries yate-chat runs itself now, and those waiting for a turn. */
   readonly deliveriesRunning: number;
   readonly deliveriesWaiting: number;
+  /** NOTIFYs in flight (their own pool of Yate's workers), and those waiting for a turn. */
+  readonly notifiesRunning: number;
+  readonly notifiesWaiting: number;
   /** Senders the rate limiter remembers. */
   readonly rateLimitSenders: number;
   readonly presence: number;
@@ -197,6 +201,10 @@ export interface ChatApi extends GroupsApi {
   /** Delete every message waiting for `user`; resolves with how many. Rejects OFFLINE_DISABLED,
    *  STORE_FAILED. */
   purge(user: string): Promise<number>;
+  /** What the offline store holds, from the counts it keeps (never a scan: what a metrics scrape
+   *  reads); expired messages count until the retry pass purges them. Rejects OFFLINE_DISABLED,
+   *  STORE_FAILED. */
+  stored(): Promise<StoreSummary>;
   /** Route and deliver a MESSAGE as if `from` sent it (the rules' routing, aliases and offline
    *  store; not the sender's checks). Rejects BAD_ARGUMENT for a request that cannot be sent. */
   send(req: SendRequest): Promise<SendResult>;
@@ -300,6 +308,9 @@ export function chatApi(parts: ApiParts): ChatApi {
     async purge(user) {
       return store().purge(fromText(user));
     },
+    async stored() {
+      return store().summary();
+    },
     async send(req) {
       const from = fromText(req.from);
       const at = from.indexOf('@');
@@ -331,6 +342,8 @@ export function chatApi(parts: ApiParts): ChatApi {
         stats: k.stats,
         deliveriesRunning: k.slots.running,
         deliveriesWaiting: k.slots.waiting,
+        notifiesRunning: k.notifySlots.running,
+        notifiesWaiting: k.notifySlots.waiting,
         rateLimitSenders: k.rateSenders,
         presence: book.size,
         offered: k.conn.counters.offered,

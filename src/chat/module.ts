@@ -12,7 +12,7 @@ import { reloadable, type Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
 import type { MessageStore, SubscriptionStore } from '../store/index.js';
 import { chatApi, type ChatApi } from './api.js';
-import { createKernel } from './core/kernel.js';
+import { createKernel, shareWorkers } from './core/kernel.js';
 import { Registrations } from './core/registrations.js';
 import { MAX_WAITING } from './core/semaphore.js';
 import { PRIORITIES, ROUTED, ROUTED_VALUE } from './core/vocabulary.js';
@@ -49,9 +49,14 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // regfile keeps one registration per user (the latest); other registrars may keep several.
   const regfile = (await conn.setlocal('loaded.regfile').catch(() => '')) === 'true';
   const view = new Registrations({ single: regfile, checkHost: k.checkedHost });
-  // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10).
+  // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10), and keep
+  // a small pool of them for NOTIFYs (core/kernel.ts shareWorkers).
   const workers = Number.parseInt(await conn.setlocal('engine.maxworkers').catch(() => ''), 10);
-  if (Number.isInteger(workers) && workers > 0) k.slots.resize(workers - 3);
+  if (Number.isInteger(workers) && workers > 0) {
+    const share = shareWorkers(workers);
+    k.slots.resize(share.deliveries);
+    k.notifySlots.resize(share.notifies);
+  }
   // Deliveries waiting for a slot: no more than Yate would queue for us (extmodule maxqueue;
   // 0 means no limit there, and our own cap stays).
   const maxqueue = Number.parseInt(await conn.setlocal('maxqueue').catch(() => ''), 10);

@@ -8,7 +8,7 @@
 // existing database is only read (src/store/sqlite/access.ts).
 import os from 'node:os';
 import path from 'node:path';
-import { formatConfigError, loadConfig, type Config } from '../config/index.js';
+import { formatConfigError, loadRules, RegexVerdicts, type Config } from '../config/index.js';
 import { redactUrl } from '../redact.js';
 import { checkSqliteAccess } from '../store/index.js';
 import { EXIT } from './help.js';
@@ -16,10 +16,11 @@ import { EXIT } from './help.js';
 const out = (line: string) => process.stdout.write(line + '\n');
 const err = (line: string) => process.stderr.write(line + '\n');
 
-export function checkConfig(file: string): number {
+export async function checkConfig(file: string): Promise<number> {
   let config: Config;
   try {
-    config = loadConfig(file);
+    // Its regexes checked in a worker, with no time limit in the verdict (config/load-rules.ts).
+    config = await loadRules(file, { verdicts: new RegexVerdicts() });
   } catch (e) {
     err(formatConfigError(e));
     return EXIT.RULES;

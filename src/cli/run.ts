@@ -1,6 +1,6 @@
 // Running as a Yate module: connect (stdio or socket), start the chat handlers and the admin
 // commands, log a banner, and end cleanly on stdin EOF, `%%<quit` or SIGTERM.
-import { formatConfigError, loadConfig, type Config } from '../config/index.js';
+import { formatConfigError, loadRules, RegexVerdicts, type Config } from '../config/index.js';
 import { Connection } from '../engine/connection.js';
 import type { Endpoint } from '../engine/transport.js';
 import { startChat, PRIORITIES, type ChatModule } from '../chat/index.js';
@@ -16,9 +16,11 @@ export interface RunOptions {
 
 /** Resolves with the process exit code once the link to Yate is over. */
 export async function runModule(opts: RunOptions): Promise<number> {
+  // The verdicts on the rules' regexes, kept for `chat reload` (config/verdicts.ts).
+  const verdicts = new RegexVerdicts();
   let config: Config;
   try {
-    config = loadConfig(opts.configPath);
+    config = await loadRules(opts.configPath, { verdicts });
   } catch (err) {
     // stderr is Yate's log in stdio mode: the admin sees why we refused to start.
     process.stderr.write(formatConfigError(err, { prefix: 'yate-chat: refusing to start: ' }) + '\n');
@@ -52,7 +54,7 @@ export async function runModule(opts: RunOptions): Promise<number> {
   let chat: ChatModule;
   try {
     chat = await startChat(conn, config);
-    await startAdmin(conn, chat, opts.configPath);
+    await startAdmin(conn, chat, opts.configPath, { verdicts });
   } catch (err) {
     if (conn.state === 'closed') return 0;
     throw err;

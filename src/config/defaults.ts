@@ -51,6 +51,7 @@ export const DEFAULTS = {
     defaultExpires: 3600,
     maxPerWatcher: 50,
     maxSubscriptions: 10000,
+    maxPublishExpires: 3600,
   },
 } as const;
 

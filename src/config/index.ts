@@ -4,6 +4,8 @@
 export type { Config, Pattern, Mode, LogLevel, RateLimit, KnownUsers, OfflineConfig, PresenceConfig, HttpConfig, Listen, GroupConfig, GroupPolicy, GroupWriters, HistoryConfig } from './types.js';
 export { parseListen, isLocalOnly, listenName } from './listen.js';
 export { loadConfig, defaultStorePath, formatPath, type LoadOptions, type StorePathOptions, type DefaultStorePath } from './load.js';
+export { loadRules, LOAD_CHECK_MS, type RulesLoadOptions } from './load-rules.js';
+export { RegexVerdicts, type Verdict } from './verdicts.js';
 export { ConfigError, type ConfigIssue } from './error.js';
 export { reloadable, type Reloaded } from './restart.js';
 export { formatConfigError, describeConfigProblems, describeIssue, type FormatOptions } from './format.js';

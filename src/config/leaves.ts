@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { compilePattern, type Compiled } from './pattern.js';
 import type { Pattern } from './types.js';
+import type { RegexVerdicts } from './verdicts.js';
 
 /** A value as it appears in a message: JSON, shortened; `nothing` for a missing value. */
 export function show(value: unknown): string {
@@ -112,9 +113,10 @@ export const word = <T extends string>(...words: T[]) => {
 export const USER = /^[^\s@:<>"]+$/;
 export const localUser = leaf<string>('a user name (no spaces, "@" or ":")', (v) => typeof v === 'string' && USER.test(v));
 
-export const patternList = z
+/** A list of deny patterns; their regexes take their verdicts from `verdicts` when given. */
+export const patternList = (verdicts?: RegexVerdicts) => z
   .array(
-    converted<Pattern>((v) => (typeof v === 'string' ? compilePattern(v) : { ok: false, expected: 'an exact string or "/regex/flags"' })),
+    converted<Pattern>((v) => (typeof v === 'string' ? compilePattern(v, verdicts) : { ok: false, expected: 'an exact string or "/regex/flags"' })),
     { error: (iss) => `expected an array of patterns (exact strings or "/regex/flags"), got ${show(iss.input)}` },
   )
   .default([]);

@@ -9,8 +9,11 @@ import { resolveGroups } from './groups.js';
 import { ConfigError, type ConfigIssue } from './error.js';
 import { isCommentKey, readJson, stripComments, type JsonPath } from './json.js';
 import { isLocalOnly, listenName } from './listen.js';
-import { rulesFileSchema, SECRET, TOKEN } from './schema.js';
+import { redactUrl } from '../redact.js';
+import { POSTGRES_URL, postgresUrlProblem } from '../store/postgres/url.js';
+import { rulesFileSchema, SECRET, show, TOKEN } from './schema.js';
 import type { Config, Listen } from './types.js';
+import type { RegexVerdicts } from './verdicts.js';
 
 export interface StorePathOptions {
   /** The system data folder, used when it exists and is writable. ["/var/lib/yate-chat"] */
@@ -23,6 +26,8 @@ export interface StorePathOptions {
 export interface LoadOptions extends StorePathOptions {
   /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL, YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET). [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Verdicts on deny regexes checked before, kept across loads (the running module's). [none: each regex is checked] */
+  readonly verdicts?: RegexVerdicts;
 }
 
 export type DefaultStorePath =
@@ -109,8 +114,11 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   // problem in the file (the schema's output exists only when all else is valid).
   const crossIssues = crossFieldProblems(data, secrets, formatPath);
   // A postgres store's url may hold a password: it can stay out of the rules file.
-  const postgresUrl = env['YATE_CHAT_PG_URL'] || undefined;
-  const schema = rulesFileSchema({ baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl, ...secrets });
+  const postgresUrl = postgresUrlFromEnv(env, issues);
+  const schema = rulesFileSchema({
+    baseDir: absFile === null ? process.cwd() : path.dirname(absFile), defaultStorePath: defaultPath, postgresUrl, ...secrets,
+    ...(options.verdicts ? { verdicts: options.verdicts } : {}),
+  });
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push({ field: formatPath(issue.path), message: issue.message });
@@ -153,6 +161,17 @@ function secretsFromEnv(env: Readonly<Record<string, string | undefined>>, issue
     else issues.push({ field: `${name} (environment)`, message: `expected ${rule.expected}, got ${v.length} characters that are not` });
   }
   return out;
+}
+
+/** YATE_CHAT_PG_URL, checked like a url in the file whenever it is set (used or not: a bad one is
+ *  a mistake waiting for the day the store is switched to postgres); shown without its secrets. */
+function postgresUrlFromEnv(env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): string | undefined {
+  const v = env['YATE_CHAT_PG_URL'];
+  if (v === undefined || v === '') return undefined;
+  const problem = postgresUrlProblem(v);
+  if (problem === null) return v;
+  issues.push({ field: 'YATE_CHAT_PG_URL (environment)', message: `expected ${POSTGRES_URL}${problem ? ` ${problem}` : ''}, got ${show(redactUrl(v, { markPassword: true }))}` });
+  return undefined;
 }
 
 /** Valid, but an admin should know: an API any local process may use, webhooks in clear text. */

@@ -3,6 +3,7 @@
 
 import { backtrackingProblem } from './redos.js';
 import type { Pattern } from './types.js';
+import type { RegexVerdicts } from './verdicts.js';
 
 export type Compiled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
 
@@ -10,9 +11,10 @@ export type Compiled<T> = { readonly ok: true; readonly value: T } | { readonly 
  * A pattern is either an exact string or `/regex/flags`. A regex searches (use ^ and $ to
  * anchor it). Flags g and y are refused: they make RegExp.test remember where it stopped,
  * so the same caller would match and then not match. A regex that can backtrack
- * catastrophically (exponential or polynomial time on some input) is refused (redos.ts).
+ * catastrophically (exponential or polynomial time on some input) is refused (redos.ts); with
+ * `verdicts`, a regex checked before takes its verdict from there.
  */
-export function compilePattern(text: string): Compiled<Pattern> {
+export function compilePattern(text: string, verdicts?: RegexVerdicts): Compiled<Pattern> {
   if (text.length === 0) return { ok: false, expected: 'a non-empty exact string or /regex/flags' };
   if (!text.startsWith('/')) return { ok: true, value: { kind: 'exact', text } };
   const end = text.lastIndexOf('/');
@@ -29,7 +31,7 @@ export function compilePattern(text: string): Compiled<Pattern> {
     return { ok: false, expected: `a valid regex (${why})` };
   }
   // Run on what senders choose, for every message: it must not backtrack catastrophically.
-  const problem = backtrackingProblem(source, flags);
+  const problem = verdicts ? verdicts.verdict(source, flags) : backtrackingProblem(source, flags);
   if (problem) return { ok: false, expected: `a regex that runs in linear time, but ${problem}` };
   return { ok: true, value: { kind: 'regex', text, regex } };
 }

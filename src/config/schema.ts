@@ -81,9 +81,9 @@ export function rulesFileSchema(ctx: SchemaContext) {
            * Patterns matched against the sender (Yate's `caller`): an exact string, or
            * "/regex/flags" (searches; anchor with ^ and $; flags g and y refused). [[]]
            */
-          callers: patternList,
+          callers: patternList(ctx.verdicts),
           /** Patterns matched against the recipient (Yate's `called`), same forms. [[]] */
-          callees: patternList,
+          callees: patternList(ctx.verdicts),
         },
         'an object {"callers": [...], "callees": [...]}',
       ).default({ callers: [], callees: [] }),
@@ -157,7 +157,7 @@ export function rulesFileSchema(ctx: SchemaContext) {
       /** Local users known to exist even when not registered (offline.knownUsers, aliases). [] */
       users: userList.default([]),
       /** Presence subscriptions (SUBSCRIBE/NOTIFY, RFC 3856 and 6665). */
-      presence: presenceSchema().default({ ...DEFAULTS.presence, deny: { watchers: [], presentities: [] } }),
+      presence: presenceSchema(ctx).default({ ...DEFAULTS.presence, deny: { watchers: [], presentities: [] }, allow: Object.create(null) as Record<string, never> }),
       /** The HTTP face: GET /metrics, the /v1 API. Absent: no HTTP server. [none] */
       http: httpSchema(ctx).optional(),
       /**

@@ -5,12 +5,15 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { redactUrl } from '../redact.js';
+import { POSTGRES_URL, postgresUrlProblem } from '../store/postgres/url.js';
 import type { StoreConfig } from '../store/index.js';
+import { MAX_EXPIRY_SECONDS } from '../store/messages/types.js';
 import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from './defaults.js';
 import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, positiveNumber, show, strict, tokenText, USER, userList, variant, word } from './leaves.js';
 import { isLocalOnly, listenName, parseListen } from './listen.js';
 import type { Compiled } from './pattern.js';
-import type { HttpConfig, KnownUsers, PresenceConfig } from './types.js';
+import type { HttpConfig, KnownUsers, Pattern, PresenceConfig } from './types.js';
+import type { RegexVerdicts } from './verdicts.js';
 
 /** What loadConfig knows that the schema needs. */
 export interface SchemaContext {
@@ -23,6 +26,8 @@ export interface SchemaContext {
   readonly webhookSecret?: string;
   /** A postgres store's url when the file names none (YATE_CHAT_PG_URL in the environment). */
   readonly postgresUrl?: string;
+  /** Verdicts on regexes checked before (verdicts.ts); without it each regex is checked here. */
+  readonly verdicts?: RegexVerdicts;
 }
 
 /** A value as it may appear in a message: a URL with *** for each of its secrets (redactUrl). */
@@ -30,17 +35,9 @@ const redacted = (v: unknown): unknown => (typeof v === 'string' ? redactUrl(v, 
 
 /** A postgres:// or postgresql:// URL naming a host (the password, if any, never shown back). */
 function postgresUrl(v: unknown): Compiled<string> {
-  const expected = 'a postgres://user@host[:port]/database URL';
-  if (typeof v !== 'string') return { ok: false, expected };
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    return { ok: false, expected };
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return { ok: false, expected: `${expected} (not ${u.protocol})` };
-  if (!u.hostname) return { ok: false, expected: `${expected} (with a host)` };
-  return { ok: true, value: v };
+  const problem = postgresUrlProblem(v);
+  if (problem === null) return { ok: true, value: v as string };
+  return { ok: false, expected: problem ? `${POSTGRES_URL} ${problem}` : POSTGRES_URL };
 }
 
 /** A webhook address: http(s) only, without user:password (requests are signed instead). */
@@ -152,8 +149,8 @@ export function offlineSchema(ctx: SchemaContext) {
       enabled: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.offline.enabled),
       /** Where stored messages live. [{"kind": "sqlite", "path": <default store path>}] */
       store: storeSchema(ctx).default({ kind: 'sqlite', path: ctx.defaultStorePath }),
-      /** Seconds a stored message is kept before it is dropped undelivered (a whole number). [604800 = 7 days] */
-      expirySeconds: positiveInt().default(DEFAULTS.offline.expirySeconds),
+      /** Seconds a stored message is kept before it is dropped undelivered (a whole number, at most 315360000 = 10 years). [604800 = 7 days] */
+      expirySeconds: positiveInt(MAX_EXPIRY_SECONDS).default(DEFAULTS.offline.expirySeconds),
       /** Most messages stored for one recipient; more are refused. [100] */
       quotaPerRecipient: positiveInt(1_000_000).default(DEFAULTS.offline.quotaPerRecipient),
       /**
@@ -196,7 +193,7 @@ export function offlineSchema(ctx: SchemaContext) {
 }
 
 /** presence: SUBSCRIBE/NOTIFY (RFC 3856 and 6665). */
-export function presenceSchema() {
+export function presenceSchema(ctx: Pick<SchemaContext, 'verdicts'> = {}) {
   return strict(
     {
       /**
@@ -217,12 +214,29 @@ export function presenceSchema() {
       deny: strict(
         {
           /** Patterns matched against the watcher (the authenticated user). [[]] */
-          watchers: patternList,
+          watchers: patternList(ctx.verdicts),
           /** Patterns matched against the presentity (the user watched). [[]] */
-          presentities: patternList,
+          presentities: patternList(ctx.verdicts),
         },
         'an object {"watchers": [...], "presentities": [...]}',
       ).default({ watchers: [], presentities: [] }),
+      /**
+       * Per user: who may watch them. A user named here may be watched only by the watchers its
+       * patterns match (and by themselves); anyone else is refused with 403, the answer a name
+       * that does not exist gets. Users not named follow `watchers`. [{}]
+       */
+      allow: z
+        .record(
+          leaf<string>('a user name (no spaces, "@" or ":")', (v) => typeof v === 'string' && USER.test(v)),
+          patternList(ctx.verdicts),
+          {
+            error: (iss) =>
+              iss.code === 'invalid_key'
+                ? `expected a user name (no spaces, "@" or ":") as the key, got ${show(iss.input)}`
+                : `expected an object {"user": ["watcher", "/regex/"]}, got ${show(iss.input)}`,
+          },
+        )
+        .default({}),
       /** Shortest subscription accepted, seconds; a shorter Expires gets 423 with Min-Expires. [60] */
       minExpires: positiveInt(86400).default(DEFAULTS.presence.minExpires),
       /** Longest subscription granted, seconds; a longer Expires is cut to it. [3600] */
@@ -233,13 +247,22 @@ export function presenceSchema() {
       maxPerWatcher: positiveInt(10_000).default(DEFAULTS.presence.maxPerWatcher),
       /** Subscriptions kept for everyone together; more are refused with 503. [10000] */
       maxSubscriptions: positiveInt(1_000_000).default(DEFAULTS.presence.maxSubscriptions),
+      /**
+       * Longest a PUBLISHed state is kept, seconds (RFC 3903: the server may shorten what is
+       * asked, and answers the Expires it granted); a longer Expires, or none, is cut to it. [3600]
+       */
+      maxPublishExpires: positiveInt(86400).default(DEFAULTS.presence.maxPublishExpires),
     },
     'an object',
   ).transform((p, tx): PresenceConfig => {
     if (p.minExpires > p.maxExpires) {
       tx.addIssue({ code: 'custom', path: ['maxExpires'], message: `expected at least minExpires (${p.minExpires}), got ${show(p.maxExpires)}`, input: p.maxExpires });
     }
-    return { ...p, defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)) };
+    return {
+      ...p,
+      allow: Object.assign(Object.create(null) as Record<string, readonly Pattern[]>, p.allow),
+      defaultExpires: Math.min(p.maxExpires, Math.max(p.minExpires, p.defaultExpires)),
+    };
   });
 }
 

@@ -46,12 +46,17 @@ export interface PresenceConfig {
   /** Whom an authenticated user may watch. */
   readonly watchers: 'local' | 'anyone';
   readonly deny: { readonly watchers: readonly Pattern[]; readonly presentities: readonly Pattern[] };
+  /** presentity -> the watchers who may watch it (besides itself). A null-prototype object: look
+   *  up with Object.hasOwn. Presentities not named follow `watchers`. */
+  readonly allow: Readonly<Record<string, readonly Pattern[]>>;
   /** Seconds; minExpires <= defaultExpires <= maxExpires. */
   readonly minExpires: number;
   readonly maxExpires: number;
   readonly defaultExpires: number;
   readonly maxPerWatcher: number;
   readonly maxSubscriptions: number;
+  /** Longest a PUBLISH is kept, seconds: a longer Expires is cut to it. */
+  readonly maxPublishExpires: number;
 }
 
 /** Who may write to a group: its members only, or any user of this server. */

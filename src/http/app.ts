@@ -10,6 +10,12 @@
 // /v1 needs `Authorization: Bearer <token>` when the rules give a token: none or a wrong one
 // 401, a header that is not `Bearer <token>` 400 (RFC 6750). Nothing here writes to stdout
 // (the extmodule pipe): errors go to Yate's log through the connection's logger.
+//
+// Web browsers are kept out (issue 21: a loopback face without a token took a cross-site
+// `text/plain` POST, which needs no CORS preflight, and DNS rebinding let a page read queues):
+// a request with an `Origin` header (a browser's, on every cross-origin request and every POST)
+// 403; on a loopback address, a `Host` that is not a loopback name 421 (a rebound name); a POST
+// body whose Content-Type is not application/json 415 (no CORS-safelisted type is JSON).
 import { Hono, type Context } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
@@ -29,14 +35,26 @@ export interface AppDeps {
   readonly metrics: Registry;
   readonly token: string | null;
   readonly log: Logger;
+  /** Listening on a loopback TCP address: only loopback names may be asked for in `Host`. */
+  readonly loopback: boolean;
 }
+
+/** A loopback name as a Host header carries it: localhost, 127.x.x.x or [::1], with a port or not. */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 type Status = 200 | 202 | 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 502 | 503 | 504 | 508;
 
-export function createApp({ chat, metrics, token, log }: AppDeps): Hono {
+export function createApp({ chat, metrics, token, log, loopback }: AppDeps): Hono {
   const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    if (c.req.header('origin') !== undefined) return c.json({ error: 'requests from web pages (with an Origin header) are refused' }, 403);
+    const host = c.req.header('host');
+    if (loopback && host !== undefined && !LOOPBACK_HOST.test(host)) return c.json({ error: 'this face answers to loopback names only (Host: localhost, 127.0.0.1, [::1])' }, 421);
+    return next();
+  });
 
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
@@ -58,6 +76,7 @@ export function createApp({ chat, metrics, token, log }: AppDeps): Hono {
   }
 
   app.post('/v1/messages', bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: (c) => c.json({ error: `request body larger than ${MAX_REQUEST_BYTES} bytes` }, 413) }), async (c) => {
+    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) return c.json({ error: 'expected Content-Type: application/json' }, 415);
     let raw: unknown;
     try {
       raw = await c.req.json();

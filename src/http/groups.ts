@@ -12,7 +12,8 @@
 //                                           and "next": the cursor of the page before (or null)
 //   DELETE /v1/users/USER                   forget USER: what was deleted
 //
-// A refusal is a status with {"error"}: 400 a bad request (BAD_ARGUMENT), 404 no such group or
+// A refusal is a status with {"error"}: 400 a bad request (BAD_ARGUMENT), 415 a POST body that is
+// not application/json (as for POST /v1/messages: app.ts), 404 no such group or
 // the history off, 409 a name taken, a rules group (read-only) or a bound of groupPolicy, 500
 // the store failed.
 import { z } from 'zod';
@@ -58,6 +59,8 @@ export function groupRoutes(app: Hono, chat: ChatModule): void {
   });
   const limit = bodyLimit({ maxSize: MAX_GROUP_BODY, onError: (c) => c.json({ error: `request body larger than ${MAX_GROUP_BODY} bytes` }, 413) });
   app.post('/v1/groups', limit, (c) => refusals(c, async () => {
+    // Like POST /v1/messages: no CORS-safelisted type is JSON (a web page cannot send this).
+    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) return c.json({ error: 'expected Content-Type: application/json' }, 415);
     let raw: unknown;
     try {
       raw = await c.req.json();

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatModule } from '../chat/index.js';
-import { listenName, type HttpConfig } from '../config/index.js';
+import { isLocalOnly, listenName, type HttpConfig } from '../config/index.js';
 import type { Logger } from '../engine/logger.js';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
@@ -21,7 +21,8 @@ export interface HttpFace {
 
 /** Resolves with the running face, or null (said in Yate's log) when it cannot listen. */
 export async function startHttp(chat: ChatModule, http: HttpConfig, log: Logger): Promise<HttpFace | null> {
-  const app = createApp({ chat, metrics: createMetrics(chat), token: http.token, log });
+  const loopback = http.listen.kind === 'tcp' && isLocalOnly(http.listen);
+  const app = createApp({ chat, metrics: createMetrics(chat), token: http.token, log, loopback });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;

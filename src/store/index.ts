@@ -19,8 +19,8 @@ import type { GroupStore } from './groups/types.js';
 import type { PostgresHistoryOptions } from './history/postgres.js';
 import type { HistoryStore } from './history/types.js';
 
-export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, MessageStore, StoreLimits } from './messages/types.js';
-export { STORE_DEFAULTS } from './messages/types.js';
+export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, StoreSummary, MessageStore, StoreLimits } from './messages/types.js';
+export { MAX_EXPIRY_SECONDS, STORE_DEFAULTS } from './messages/types.js';
 export type { StoreClock } from './common.js';
 export { isStoreUnreachable, type StoreHealth } from './common.js';
 export type { Publication, SharedEvent, SharedState } from './shared.js';

@@ -1,6 +1,6 @@
 // The small read-only kernel every room of the chat module takes: the engine link, the rules in
 // force, the counters, the per-sender rate limit, the marker on what we emit, the slots our own
-// deliveries run in, and a few per-module memories (warnings said once, the last domain
+// deliveries and NOTIFYs run in, and a few per-module memories (warnings said once, the last domain
 // checked). Rooms read it; only the composition root (module.ts) changes the rules, through
 // the handle createKernel returns. Nothing here is shared between two chat modules of one
 // process.
@@ -20,6 +20,9 @@ export interface Kernel {
   readonly marker: string;
   /** Deliveries yate-chat runs itself at once, each holding one of Yate's workers (semaphore.ts). */
   readonly slots: Semaphore;
+  /** NOTIFYs in flight at once: a pool of their own, so that watchers whose phones never answer
+   *  cannot take the slots deliveries need (issue 21). */
+  readonly notifySlots: Semaphore;
   /** Take one token from `key`'s bucket (the rules' rateLimit). */
   rate(key: string): RateDecision;
   /** Senders the rate limiter remembers now. */
@@ -37,8 +40,20 @@ export interface KernelHandle {
   reload(config: Config): void;
 }
 
-/** In-flight deliveries when Yate does not tell its worker count (its default 10, less 3). */
-export const DEFAULT_SLOTS = 7;
+/**
+ * How yate-chat shares Yate's worker threads (yate.conf maxworkers) among what it emits and waits
+ * for: 3 are left to Yate (and our route lookups), a small pool to NOTIFYs, the rest to deliveries.
+ * Each xsip.generate with wait=true holds a worker for its whole SIP transaction (~32 s when the
+ * far end never answers).
+ */
+export function shareWorkers(workers: number): { readonly deliveries: number; readonly notifies: number } {
+  const ours = Math.max(2, workers - 3);
+  const notifies = ours >= 6 ? 2 : 1;
+  return { deliveries: Math.max(1, ours - notifies), notifies };
+}
+
+/** The share when Yate does not tell its worker count (its default, 10): 5 deliveries, 2 NOTIFYs. */
+export const DEFAULT_SHARE = shareWorkers(10);
 
 export function createKernel(conn: Connection, config: Config, marker = `${process.pid}`): KernelHandle {
   let rules = config;
@@ -52,7 +67,8 @@ export function createKernel(conn: Connection, config: Config, marker = `${proce
     get config() { return rules; },
     stats: new Stats(),
     marker,
-    slots: new Semaphore(DEFAULT_SLOTS),
+    slots: new Semaphore(DEFAULT_SHARE.deliveries),
+    notifySlots: new Semaphore(DEFAULT_SHARE.notifies),
     rate: (key) => limiter.take(key),
     get rateSenders() { return limiter.size; },
     checkedHost(domain) {

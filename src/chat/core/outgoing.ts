@@ -79,3 +79,13 @@ export function carriedParams(headers: Readonly<Record<string, string>> | undefi
   }
   return out;
 }
+
+/** A message kept while its first delivery is still under way (messaging tells the sender 202
+ *  only once it is kept; the offline queue keeps it). */
+export interface Held {
+  /** 202 once committed; otherwise why it could not be kept (480 quota, 503 full, 413, 500). */
+  readonly code: number;
+  /** When kept: the delivery ended, 2xx or not. Delivered, the kept copy goes; failed, it stays
+   *  for the next registration or retry. Until then no delivery run sends it. */
+  settle?(delivered: boolean): void;
+}

@@ -5,6 +5,7 @@
 import type { DispatchResult } from '../../engine/connection.js';
 import { Params, type ParamInit } from '../../engine/params.js';
 import type { Kernel } from './kernel.js';
+import type { Semaphore } from './semaphore.js';
 import { routeTargets, type Target } from './sip.js';
 import { MARK } from './vocabulary.js';
 
@@ -44,11 +45,12 @@ export type GenerateOutcome =
   /** Nothing handled xsip.generate (ysipchan.conf [general] generate=no): said once in Yate's log. */
   | { readonly unhandled: true };
 
-/** Send one request through ysipchan in one of the kernel's delivery slots. Rejects like
- *  Connection.dispatch (ENGINE_TIMEOUT after delivery.sendTimeoutMs, OVERLOADED when the slots'
- *  waiting line is full, LINE_TOO_LONG, NOT_CONNECTED). */
-export async function generate(k: Kernel, params: Params): Promise<GenerateOutcome> {
-  const r = await k.slots.run(() => dispatch(k, 'xsip.generate', params, k.config.delivery.sendTimeoutMs));
+/** Send one request through ysipchan in one of `pool`'s slots (the kernel's delivery slots
+ *  unless told: NOTIFYs have their own). Rejects like Connection.dispatch (ENGINE_TIMEOUT after
+ *  delivery.sendTimeoutMs, OVERLOADED when the pool's waiting line is full, LINE_TOO_LONG,
+ *  NOT_CONNECTED). */
+export async function generate(k: Kernel, params: Params, pool: Semaphore = k.slots): Promise<GenerateOutcome> {
+  const r = await pool.run(() => dispatch(k, 'xsip.generate', params, k.config.delivery.sendTimeoutMs));
   const code = Number.parseInt(r.message.get('code') ?? '', 10);
   if (Number.isInteger(code) && code >= 100) return { code };
   if (r.processed) return { noAnswer: true };

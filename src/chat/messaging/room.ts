@@ -3,7 +3,7 @@
 // message, the groups and the history's recording, as narrow interfaces. Read-only: nothing here
 // is filled in or replaced later.
 import type { Kernel } from '../core/kernel.js';
-import type { Outgoing } from '../core/outgoing.js';
+import type { Held, Outgoing } from '../core/outgoing.js';
 import type { Target } from '../core/sip.js';
 import type { GroupView, World } from './decide.js';
 
@@ -11,6 +11,8 @@ import type { GroupView, World } from './decide.js';
 export interface Keeper {
   /** Keep `out` for `recipient`: the code for the sender (202 kept, 480 quota, 503 full, 413, 500). */
   keep(out: Outgoing, recipient: string): Promise<number>;
+  /** Keep `out` while a delivery of it is under way, before the sender hears 202. */
+  hold(out: Outgoing, recipient: string): Promise<Held>;
   /** Would messages for `user` be kept? (offline.knownUsers) */
   isKnown(user: string, routerError: string | null): boolean;
 }

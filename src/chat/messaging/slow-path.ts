@@ -3,8 +3,11 @@
 //   lookup   ask Yate's routers (call.route, route_type=msg), then decide again (afterLookup)
 //   keep     commit it to the offline store: 202 (480 quota full, 500 store broken)
 //   deliver  send to every target ourselves (xsip.generate wait=true, msg.execute for other
-//            drivers); the best final code, or 202 when none came within delivery.waitMs and
-//            any later failure is kept; a final code in offline.storeCodes is kept (202)
+//            drivers); the best final code. None within delivery.waitMs: the message is kept
+//            first and then answered 202 (a later 2xx deletes the kept copy, a failure leaves it
+//            for later); when it cannot be kept (store off, full, over quota, failing) 504, for
+//            its fate is unknown (issue 21: it was 202 and lost). A final code in
+//            offline.storeCodes is kept (202)
 //   webhook  POST it to the webhook (webhook.ts), within webhookTimeoutMs and the budget:
 //            2xx 200 (its {"reply"} goes back to the sender as a MESSAGE from the webhook
 //            address, after the sender's answer), another status or no connection 503, no
@@ -22,7 +25,6 @@ import type { Outgoing } from '../core/outgoing.js';
 import { sendToAll } from '../core/deliver.js';
 import { lookupRoute } from '../core/router.js';
 import { PATH } from '../core/stats.js';
-import { DEFAULT_ANTILOOP } from '../core/vocabulary.js';
 import { afterLookup, route, type Decision } from './decide.js';
 import type { Room } from './room.js';
 import { callWebhook, payloadOf } from './webhook.js';
@@ -86,7 +88,7 @@ export async function carryOut(m: Room, out: Outgoing, d: Decision, budget: Budg
   switch (d.kind) {
     case 'refuse': return { code: d.code, detail: d.reason, routed: false };
     case 'lookup': return carryOut(m, out, await lookup(m, out, d.recipient, budget), budget);
-    case 'keep': return keep(m, { ...out, called: d.recipient }, d.why, budget, false);
+    case 'keep': return keep(m, { ...out, called: d.recipient }, d.why, budget);
     case 'deliver': return deliver(m, { ...out, called: d.recipient }, d, budget);
     case 'webhook': return webhook(m, out, d, budget);
     case 'group': return m.groups ? m.groups.post(out, d.recipient, budget.until) : { code: 404, detail: `no group ${d.recipient}`, routed: false };
@@ -118,22 +120,50 @@ async function webhook(m: Room, out: Outgoing, d: Extract<Decision, { kind: 'web
 }
 
 /** A webhook's reply: a MESSAGE from the webhook address back to the sender, routed like any
- *  (registered: delivered; offline: kept), not through the sender's checks (it is ours). */
+ *  (registered: delivered; offline: kept), not through the sender's checks (it is ours). Issue
+ *  21: replies between webhook addresses went on for ever (each a fresh antiloop, no rate
+ *  limit), so a reply is never routed to a webhook address, goes one hop further than the
+ *  message it answers (antiloop - 1), and takes a token from the webhook address's own bucket. */
 async function reply(m: Room, from: string, to: Outgoing, text: string): Promise<void> {
   const k = m.kernel;
   const body = fromText(text);
   const type = 'text/plain;charset=utf-8';
-  const out: Outgoing = { sender: from, domain: to.domain, called: to.sender, type, body, encoding: '', antiloop: DEFAULT_ANTILOOP };
+  const out: Outgoing = { sender: from, domain: to.domain, called: to.sender, type, body, encoding: '', antiloop: to.antiloop - 1 };
   const log = (outcome: string) => logMessage(k, out, outcome);
   if (body.length > k.config.maxBodyBytes) return log(`not sent: the webhook's reply of ${body.length} bytes exceeds maxBodyBytes ${k.config.maxBodyBytes}`);
+  const d = route(to.sender, m.world);
+  if (d.kind === 'webhook') return log(`not sent: ${toText(d.recipient)} is a webhook address (a reply never goes to a webhook: they would answer each other for ever)`);
+  if (out.antiloop <= 0) return log('not sent: loop detected (antiloop exhausted)');
+  if (!k.rate(`webhook ${from}`).ok) {
+    k.stats.rateLimited++;
+    return log(`not sent: the replies of webhook ${toText(from)} are over the rate limit`);
+  }
   const t0 = performance.now();
-  const r = await carry(m, out, route(to.sender, m.world), budgetFor(m));
+  const r = await carry(m, out, d, budgetFor(m));
   k.stats.answered(PATH.webhook, r.code, performance.now() - t0);
   log(`${r.code} webhook reply: ${r.detail}`);
 }
 
-async function keep(m: Room, out: Outgoing, why: string, budget: Budget, accepted: boolean): Promise<Outcome> {
-  if (budget.answered() && !accepted) return ABANDONED;
+/** No final answer within the sender's budget. The sender can only be told 202 (accepted) if the
+ *  message is kept first: kept, a failure later leaves it for the next registration or retry and
+ *  a 2xx deletes it. It cannot be kept: 504, its fate unknown (it may still arrive). */
+async function stillGoing(m: Room, out: Outgoing, sending: Promise<number>): Promise<Outcome> {
+  const k = m.kernel;
+  const held = m.keeper ? await m.keeper.hold(out, out.called) : { code: 0 };
+  void sending.then((code) => {
+    const ok = code >= 200 && code < 300;
+    if (ok) k.stats.delivered++;
+    held.settle?.(ok);
+    const then = held.settle ? (ok ? 'the kept copy is deleted' : 'kept for later') : 'the sender was answered 504';
+    k.log.info(`message from ${toText(out.sender)} to ${toText(out.called)} ended with ${code} after the sender's answer: ${then}`);
+  });
+  if (held.settle) return { code: 202, detail: `accepted and kept, delivery to ${out.called} still in progress` };
+  const why = m.keeper ? `the store answered ${held.code}` : 'the offline store is off';
+  return { code: 504, detail: `no final answer from ${out.called} in time, and it could not be kept (${why}): it may still arrive` };
+}
+
+async function keep(m: Room, out: Outgoing, why: string, budget: Budget): Promise<Outcome> {
+  if (budget.answered()) return ABANDONED;
   const code = m.keeper ? await m.keeper.keep(out, out.called) : 480;
   return code === 202 ? { code, detail: `stored for ${out.called} (${why})` } : { code, detail: `not stored (${why})`, routed: false };
 }
@@ -148,23 +178,11 @@ async function deliver(m: Room, out: Outgoing, d: Extract<Decision, { kind: 'del
   const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), remaining(budget))));
   const first = await Promise.race([sending, expired]);
   clearTimeout(timer);
-  if (first === null) {
-    // Too slow for the sender's answer: accepted now; the outcome decides what happens next.
-    void sending.then(async (code) => {
-      if (code >= 200 && code < 300) k.stats.delivered++;
-      // The sender was told 202: it can no longer hear of a failure, so every failure is kept
-      // (not only storeCodes, which decide between keeping and telling the sender).
-      else if (m.keeper) {
-        const kept = await keep(m, out, `${code} after 202`, budget, true);
-        if (kept.code !== 202) k.log.error(`message from ${out.sender} to ${out.called} failed with ${code} after it was accepted and could not be kept: ${kept.detail}`);
-      } else k.log.warn(`message from ${out.sender} to ${out.called} failed with ${code} after it was accepted`);
-    });
-    return { code: 202, detail: `accepted, delivery to ${out.called} still in progress` };
-  }
+  if (first === null) return stillGoing(m, out, sending);
   if (first >= 200 && first < 300) {
     k.stats.delivered++;
     return { code: 200, detail: `delivered to ${d.targets.map((t) => t.callto).join(', ')}` };
   }
-  if (m.keeper && k.config.offline.storeCodes.includes(first)) return keep(m, out, `recipient answered ${first}`, budget, false);
+  if (m.keeper && k.config.offline.storeCodes.includes(first)) return keep(m, out, `recipient answered ${first}`, budget);
   return { code: first, detail: `recipient answered ${first}` };
 }

@@ -15,13 +15,18 @@
 //   any other failure                 counted on the message (attempts); the run stops
 // A code yate-chat or ysipchan stands in with (no answer at all, nothing sent, Yate too slow)
 // is never a refusal: only the attempts bound ends such a message.
+//
+// Two kinds of stored messages are passed over by the runs (issue 21): one kept while its first
+// delivery is still under way (hold: the sender was told 202 before the far end answered), and
+// one delivered whose DELETE failed (a full disk): remembered until the DELETE succeeds, so it
+// never goes out twice and the rest of the queue does not wait behind it.
 import { baseMimeType } from '../../config/index.js';
 import { toText } from '../../protocol/bytes.js';
 import { isYateChatError } from '../../errors.js';
 import { isStoreUnreachable, type MessageStore, type StoredMessage } from '../../store/index.js';
 import { attemptAll, type Attempt } from '../core/deliver.js';
 import type { Kernel } from '../core/kernel.js';
-import type { Outgoing } from '../core/outgoing.js';
+import type { Held, Outgoing } from '../core/outgoing.js';
 import { lookupRoute } from '../core/router.js';
 import { Semaphore } from '../core/semaphore.js';
 import { fromHeader, type Target } from '../core/sip.js';
@@ -38,6 +43,9 @@ export interface OfflineDeps {
     seen(user: string): boolean;
   };
 }
+
+/** Messages read from the store per round of a delivery run. */
+const BATCH = 50;
 
 /** Users delivered to at once: a few more than the deliveries in flight (semaphore.ts), so that a
  *  user waiting on a slow device does not hold everyone else back. */
@@ -63,6 +71,10 @@ export class OfflineQueue {
   readonly #flushing = new Semaphore(FLUSHING, Infinity); // bounded by the users who register
   #timer: NodeJS.Timeout | null = null;
   #retrying = false;
+  /** Ids whose first delivery is still under way (hold): no run sends them meanwhile. */
+  readonly #inFlight = new Set<number>();
+  /** Ids delivered (2xx) whose DELETE failed: never sent again, deleted at the next pass. */
+  readonly #delivered = new Set<number>();
 
   constructor(deps: OfflineDeps) {
     this.#deps = deps;
@@ -97,10 +109,32 @@ export class OfflineQueue {
    *  the server is out of room, not the recipient; SIP has no 507), 413 when too large to keep,
    *  500 when the store fails. */
   async keep(out: Outgoing, recipient: string, now = Date.now()): Promise<number> {
+    return (await this.#put(out, recipient, now)).code;
+  }
+
+  /** Keep `out` while a delivery of it is still under way (the sender is told 202 only once it
+   *  is kept). settle() says how the delivery ended: delivered, the kept copy is deleted; not,
+   *  it stays for later. Until then no delivery run sends it. */
+  async hold(out: Outgoing, recipient: string): Promise<Held> {
+    const r = await this.#put(out, recipient, Date.now());
+    if (r.id === null) return { code: r.code };
+    const id = r.id;
+    this.#inFlight.add(id);
+    return {
+      code: 202,
+      settle: (delivered) => {
+        this.#inFlight.delete(id);
+        if (delivered) void this.#deleteDelivered(id);
+        else void this.store.failed(id).catch(() => undefined);
+      },
+    };
+  }
+
+  async #put(out: Outgoing, recipient: string, now: number): Promise<{ code: number; id: number | null }> {
     // "is typing" indications (RFC 3994) mean nothing later: like msilo, never keep them.
-    if (baseMimeType(out.type) === ISCOMPOSING_TYPE) return 480;
+    if (baseMimeType(out.type) === ISCOMPOSING_TYPE) return { code: 480, id: null };
     try {
-      await this.store.put({
+      const stored = await this.store.put({
         recipient,
         sender: out.sender,
         senderUri: fromHeader(out.sender, out.domain, out.senderName),
@@ -112,15 +146,30 @@ export class OfflineQueue {
         headers: out.headers ?? {},
       });
       this.#k.stats.stored++;
-      return 202;
+      return { code: 202, id: stored.id };
     } catch (err) {
-      if (isYateChatError(err, 'STORE_QUOTA')) return 480;
-      if (isYateChatError(err, 'STORE_FULL')) return 503;
-      if (isYateChatError(err, 'STORE_TOO_LARGE')) return 413;
+      const code = isYateChatError(err, 'STORE_QUOTA') ? 480 : isYateChatError(err, 'STORE_FULL') ? 503 : isYateChatError(err, 'STORE_TOO_LARGE') ? 413 : 500;
       // An unreachable database is said once by the store, not for every message.
-      if (!isStoreUnreachable(err)) this.#k.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
-      return 500;
+      if (code === 500 && !isStoreUnreachable(err)) this.#k.log.error(`cannot store a message for ${recipient}: ${(err as Error).message}`);
+      return { code, id: null };
     }
+  }
+
+  /** A message was delivered: delete it; a DELETE that fails (a full disk) leaves its id
+   *  remembered, so it is never sent again, and deleted at a later pass. */
+  async #deleteDelivered(id: number): Promise<void> {
+    try {
+      await this.store.delivered(id);
+      this.#delivered.delete(id);
+    } catch (err) {
+      if (!this.#delivered.has(id) && !isStoreUnreachable(err)) this.#k.log.warn(`offline message ${id} was delivered but cannot be deleted yet (it is not sent again): ${(err as Error).message}`);
+      this.#delivered.add(id);
+    }
+  }
+
+  /** Passed over by the delivery runs: under way elsewhere, or delivered already. */
+  #skipped(id: number): boolean {
+    return this.#inFlight.has(id) || this.#delivered.has(id);
   }
 
   /** `user` registered at `targets`: deliver what waits for them. */
@@ -134,6 +183,7 @@ export class OfflineQueue {
     if (this.#retrying) return;
     this.#retrying = true;
     try {
+      for (const id of [...this.#delivered]) await this.#deleteDelivered(id);
       await this.store.purgeExpired();
       for (const { recipient } of await this.store.recipients()) await this.flush(recipient);
     } catch (err) {
@@ -208,8 +258,15 @@ export class OfflineQueue {
    *  route is found or the lease is lost (false). A message refused for good is dropped and the
    *  run goes on. */
   async #deliver(user: string, known: Target[] | undefined, lease: DeliveryLease | null): Promise<boolean> {
-    let batch = await this.store.pending(user, 50);
-    if (!batch.length) return true;
+    for (const id of [...this.#delivered]) await this.#deleteDelivered(id);
+    // Those passed over are read too (and left out), so that they cannot hide the rest.
+    const next = async () => {
+      const all = await this.store.pending(user, BATCH + this.#inFlight.size + this.#delivered.size);
+      const batch = all.filter((m) => !this.#skipped(m.id)).slice(0, BATCH);
+      return { batch, passedOver: batch.length < all.length };
+    };
+    let { batch, passedOver } = await next();
+    if (!batch.length) return !passedOver;
     const targets = known?.length ? known : (await lookupRoute(this.#k, user, { sender: user, domain: this.#k.config.domain ?? this.#k.checkedHost(batch[0]!.params.domain) })).targets;
     if (!targets.length) return false;
     while (batch.length) {
@@ -217,15 +274,15 @@ export class OfflineQueue {
         if (lease?.lost) return false;
         const sent = await attemptAll(this.#k, targets, outgoingOf(m, this.#k));
         if (sent.code >= 200 && sent.code < 300) {
-          await this.store.delivered(m.id);
           this.#k.stats.offlineDelivered++;
+          await this.#deleteDelivered(m.id);
         } else if (!(await this.#failed(user, m, sent))) {
           return false;
         }
       }
-      batch = await this.store.pending(user, 50);
+      ({ batch, passedOver } = await next());
     }
-    return true;
+    return !passedOver;
   }
 
   /** `m` was not delivered: drop it (true: the run goes on) when the device refused it for good;

@@ -39,10 +39,10 @@ export function notifyParams(k: Kernel, sub: StoredSubscription, cseq: number, s
   return p;
 }
 
-/** Send it; never rejects. */
+/** Send it, in the NOTIFYs' own pool of Yate's workers (never the deliveries'); never rejects. */
 export async function sendNotify(k: Kernel, params: Params): Promise<NotifyOutcome> {
   try {
-    const o = await generate(k, params);
+    const o = await generate(k, params, k.notifySlots);
     if ('code' in o) return o;
     // The transaction ended with no answer at all: as a timeout of the NOTIFY.
     if ('noAnswer' in o) return { code: 408 };

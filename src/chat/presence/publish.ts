@@ -17,7 +17,7 @@ import { setRefusal } from '../core/answer.js';
 import { whoSent } from '../core/inbound.js';
 import type { Kernel } from '../core/kernel.js';
 import { PIDF_TYPE } from '../core/vocabulary.js';
-import { PresenceBook, type Presence } from './book.js';
+import { DEFAULT_PUBLISH_EXPIRES, PresenceBook, type Presence } from './book.js';
 
 export interface PublishDeps {
   readonly kernel: Kernel;
@@ -49,6 +49,15 @@ function unknownTag(d: PublishDeps, msg: Message, user: string, what: string): t
   return true;
 }
 
+/** The Expires granted (RFC 3903 section 6: the server may shorten it): what was asked, at most
+ *  `max`; `max` too when none was asked or it is no number. 0 removes. (Issue 21: an Expires of
+ *  4294967295 was kept as asked, and its date broke GET /v1/presence.) */
+export function grantedExpires(asked: string | undefined, max: number): number {
+  const text = asked?.trim() ?? '';
+  if (!/^\d+$/.test(text)) return Math.min(DEFAULT_PUBLISH_EXPIRES, max);
+  return Math.min(Number(text), max);
+}
+
 /**
  * What names the device a PUBLISH came from: the `+sip.instance` of its Contact (RFC 5626), else
  * that Contact's URI, else (no Contact, the usual PUBLISH: Linphone and baresip send none) where
@@ -76,8 +85,7 @@ export function onSipPublish(d: PublishDeps): Handler {
     const type = msg.get('xsip_type');
     const body = msg.get('xsip_body') ?? '';
     const ifMatch = msg.get('sip_sip-if-match')?.trim();
-    const expiresRaw = Number.parseInt(msg.get('sip_expires') ?? '', 10);
-    const expires = Number.isFinite(expiresRaw) && expiresRaw >= 0 ? expiresRaw : null;
+    const expires = grantedExpires(msg.get('sip_expires'), k.config.presence.maxPublishExpires);
     const refresh = !!ifMatch && !type && !body;
     const refused = admit({ user, authenticated: who.authenticated, rateKey: rateKey(who) }, k, () => {
       if (!user) return refuse(403, 'no publisher');

@@ -11,12 +11,14 @@
 //       first NOTIFY (watchers.ts); a refresh (in-dialog) the same; Expires 0 ends it with a
 //       final NOTIFY, terminated (outside a dialog: a fetch, one NOTIFY, nothing kept);
 //   400 no Contact, no From tag, or a header we would have to send back that is not clean;
-//   403 not authenticated, denied (presence.deny, presence.watchers "local"), too many for the
-//       watcher, or a refresh by another user; 404 no presentity; 406 Accept without PIDF;
+//   403 not authenticated, denied (presence.deny, presence.allow, presence.watchers "local"),
+//       too many for the watcher, or a refresh by another user; the same 403 whether the
+//       presentity exists or not (docs/security.md: a refusal says nothing of who exists); 404 no presentity; 406 Accept without PIDF;
 //   423 + Min-Expires: shorter than presence.minExpires; 481 a refresh of no subscription;
 //   500 the subscription store failed; 503 (+ Retry-After) over presence.maxSubscriptions or the
-//   watcher's rate limit (new subscriptions take from the MESSAGE rate bucket).
-import { matchesPattern } from '../../config/index.js';
+//   watcher's rate limit (new subscriptions and refreshes take from the MESSAGE rate bucket: a
+//   refresh costs a commit and a NOTIFY too; issue 21 counted 1000 accepted against 30 MESSAGEs).
+import { matchesPattern, type PresenceConfig } from '../../config/index.js';
 import type { Handler } from '../../engine/handlers.js';
 import type { Message } from '../../engine/message.js';
 import { toText } from '../../protocol/bytes.js';
@@ -28,7 +30,7 @@ import type { Kernel } from '../core/kernel.js';
 import { fromHeader } from '../core/sip.js';
 import { PIDF_TYPE } from '../core/vocabulary.js';
 import type { ContactFinder } from './contact.js';
-import type { Watchers } from './watchers.js';
+import type { Reservation, Watchers } from './watchers.js';
 
 /** `presence` or `presence;id=...` (the event package, RFC 6665 section 8.2.1). */
 const PRESENCE = /^\s*presence\s*(;.*)?$/;
@@ -66,6 +68,13 @@ function acceptsPidf(accept: string | undefined): boolean {
   });
 }
 
+/** presence.allow: a presentity named there is watched only by the watchers its patterns match,
+ *  and by itself; one not named, by whoever presence.watchers lets. */
+export function mayWatch(rules: Pick<PresenceConfig, 'allow'>, watcher: string, presentity: string): boolean {
+  if (watcher === presentity || !Object.hasOwn(rules.allow, presentity)) return true;
+  return rules.allow[presentity]!.some((p) => matchesPattern(p, watcher));
+}
+
 export function onSipSubscribe(k: Kernel, watchers: Watchers, contacts: Pick<ContactFinder, 'contactFor'>): Handler {
   return async (msg) => {
     const event = msg.get('sip_event');
@@ -100,18 +109,25 @@ export function onSipSubscribe(k: Kernel, watchers: Watchers, contacts: Pick<Con
     if (asked > 0 && asked < rules.minExpires) return no(423, `Expires ${asked} is below ${rules.minExpires}`, { 'Min-Expires': String(rules.minExpires) });
     if (rules.deny.watchers.some((p) => matchesPattern(p, watcher)) || deny({ caller: watcher }, k)) return no(403, 'watcher denied by the rules');
     if (rules.deny.presentities.some((p) => matchesPattern(p, presentity))) return no(403, 'presentity denied by the rules');
+    if (!mayWatch(rules, watcher, presentity)) return no(403, `${toText(presentity)} does not let ${toText(watcher)} watch (presence.allow)`);
 
     const now = Date.now();
     const granted = Math.min(asked, rules.maxExpires);
     const domain = domainOf(msg, k);
-    if (!old) {
-      // New subscriptions take from the watcher's bucket (its MESSAGEs' too).
+    // New subscriptions and refreshes take from the watcher's bucket (its MESSAGEs' too); an
+    // unsubscribe does not (it ends work).
+    if (!old || granted > 0) {
       const limited = rate({ user: watcher, rateKey: watcher }, k, 'watcher');
       if (limited) return refuse(k, msg, who, limited);
+    }
+    let room: Reservation | undefined;
+    if (!old) {
       if (rules.watchers === 'local' && !(await watchers.isLocal(presentity, domain))) return no(403, 'not a local user (presence.watchers "local")');
       if (granted > 0) {
-        const room = watchers.admit(watcher);
-        if (!room.ok) return no(room.code, room.reason, room.code === 503 ? { 'Retry-After': '60' } : undefined);
+        // Taken now, before anything is awaited: SUBSCRIBEs arriving together cannot all pass.
+        const admitted = watchers.admit(watcher);
+        if (!admitted.ok) return no(admitted.code, admitted.reason, admitted.code === 503 ? { 'Retry-After': '60' } : undefined);
+        room = admitted;
       }
     }
     const sub: StoredSubscription = {
@@ -133,10 +149,12 @@ export function onSipSubscribe(k: Kernel, watchers: Watchers, contacts: Pick<Con
         if (old) await watchers.end(id, 'timeout');
         else watchers.fetch(sub);
       } else {
-        await watchers.subscribe(sub);
+        await watchers.subscribe(sub, room);
       }
     } catch (err) {
       return no(500, `subscription store failed: ${(err as Error).message}`);
+    } finally {
+      room?.release();
     }
     msg.set('code', 200);
     msg.set('osip_Expires', granted);

@@ -11,8 +11,11 @@
 // that caused it is answered first, and a user nobody watches costs one Map lookup.
 // NOTIFYs of one subscription go out one at a time, in CSeq order; a state that did not change
 // since the last NOTIFY the watcher accepted is not sent again. Each NOTIFY is an xsip.generate
-// with wait=true and takes a delivery slot (core/semaphore.ts: Yate's workers), never the MESSAGE fast
-// path, which emits nothing. A NOTIFY answered 481 or timing out ends its subscription.
+// with wait=true and holds one of Yate's workers until the watcher answers (~32 s when it never
+// does): NOTIFYs take slots of their own small pool (Kernel.notifySlots), never the deliveries',
+// and one watcher has one NOTIFY in flight at a time, so a watcher whose phone never
+// answers holds one slot, not the pool (issue 21: 20 SUBSCRIBEs of one user turned a 28 ms
+// MESSAGE into a 2 s one answered 202). A NOTIFY answered 481 or timing out ends its subscription.
 import { toText } from '../../protocol/bytes.js';
 import type { StoredSubscription, SubscriptionStore } from '../../store/index.js';
 import type { Kernel } from '../core/kernel.js';
@@ -24,6 +27,7 @@ import type { PresenceDeps, PresenceView } from './room.js';
 
 /** How often expiries are looked for (ms); the work itself waits for the next deadline. */
 export const CHECK_MS = 1000;
+
 
 interface Sub {
   s: StoredSubscription;
@@ -51,7 +55,15 @@ export interface WatchersDeps extends PresenceDeps {
   readonly book: PresenceBook;
 }
 
-export type Admission = { readonly ok: true } | { readonly ok: false; readonly code: 403 | 503; readonly reason: string };
+/** Room for one more subscription, held from admit() until it is kept or given up: the limits
+ *  count it at once (issue 21: checked before the awaited save and counted after it, SUBSCRIBEs
+ *  arriving together all passed). release() gives it back; it is idempotent. */
+export interface Reservation {
+  readonly ok: true;
+  release(): void;
+}
+
+export type Admission = Reservation | { readonly ok: false; readonly code: 403 | 503; readonly reason: string };
 
 export class Watchers {
   readonly #k: Kernel;
@@ -62,6 +74,11 @@ export class Watchers {
   readonly #byId = new Map<string, Sub>();
   readonly #byPresentity = new Map<string, Set<Sub>>();
   readonly #perWatcher = new Map<string, number>();
+  /** Subscriptions admitted and not kept yet (their save is under way), per watcher and in all. */
+  readonly #reservedBy = new Map<string, number>();
+  #reserved = 0;
+  /** Per watcher: the NOTIFYs to it in flight and waiting, one after the other. */
+  readonly #toWatcher = new Map<string, Promise<unknown>>();
   /** Presentities whose state changed, handled at the next setImmediate. */
   readonly #changed = new Set<string>();
   #scheduled = false;
@@ -115,12 +132,27 @@ export class Watchers {
       .sort((a, b) => (a.presentity < b.presentity ? -1 : a.presentity > b.presentity ? 1 : a.watcher < b.watcher ? -1 : a.watcher > b.watcher ? 1 : 0));
   }
 
-  /** May `watcher` add one more subscription? (presence.maxPerWatcher, presence.maxSubscriptions) */
+  /** May `watcher` add one more subscription? (presence.maxPerWatcher, presence.maxSubscriptions)
+   *  When it may, the room is taken now: pass the reservation to subscribe(), or release it. */
   admit(watcher: string): Admission {
     const { maxPerWatcher, maxSubscriptions } = this.#k.config.presence;
-    if ((this.#perWatcher.get(watcher) ?? 0) >= maxPerWatcher) return { ok: false, code: 403, reason: `watcher ${toText(watcher)} already holds ${maxPerWatcher} subscriptions (presence.maxPerWatcher)` };
-    if (this.#byId.size >= maxSubscriptions) return { ok: false, code: 503, reason: `${maxSubscriptions} subscriptions are kept already (presence.maxSubscriptions)` };
-    return { ok: true };
+    const mine = this.#reservedBy.get(watcher) ?? 0;
+    if ((this.#perWatcher.get(watcher) ?? 0) + mine >= maxPerWatcher) return { ok: false, code: 403, reason: `watcher ${toText(watcher)} already holds ${maxPerWatcher} subscriptions (presence.maxPerWatcher)` };
+    if (this.#byId.size + this.#reserved >= maxSubscriptions) return { ok: false, code: 503, reason: `${maxSubscriptions} subscriptions are kept already (presence.maxSubscriptions)` };
+    this.#reservedBy.set(watcher, mine + 1);
+    this.#reserved++;
+    let held = true;
+    return {
+      ok: true,
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.#reserved--;
+        const n = (this.#reservedBy.get(watcher) ?? 1) - 1;
+        if (n > 0) this.#reservedBy.set(watcher, n);
+        else this.#reservedBy.delete(watcher);
+      },
+    };
   }
 
   /**
@@ -140,10 +172,13 @@ export class Watchers {
     return known;
   }
 
-  /** Keep `s` (new, or replacing the one with its id: a refresh), durably; then NOTIFY the current state at once. */
-  async subscribe(s: StoredSubscription): Promise<void> {
+  /** Keep `s` (new, or replacing the one with its id: a refresh), durably; then NOTIFY the
+   *  current state at once. A new one comes with the reservation admit() gave: it turns into
+   *  the subscription in the same step, so the limits never count it twice or not at all. */
+  async subscribe(s: StoredSubscription, reservation?: Reservation): Promise<void> {
     const old = this.#byId.get(s.id);
     await this.#store.save({ ...s, cseq: old?.s.cseq ?? s.cseq });
+    reservation?.release();
     const sub = old ?? this.#index(s);
     if (old) old.s = { ...s, cseq: old.s.cseq };
     sub.force = true;
@@ -297,7 +332,7 @@ export class Watchers {
     sub.s = { ...s, cseq };
     // The CSeq is stored before it is used: after a restart the next NOTIFY's is still higher.
     if (!sub.ended) await this.#store.save(sub.s).catch((err: Error) => k.log.error(`subscription store ${this.#store.name}: ${err.message}`));
-    const outcome = await sendNotify(k, notifyParams(k, sub.s, cseq, state, pidf));
+    const outcome = await this.#turnOf(s.watcher, () => sendNotify(k, notifyParams(k, sub.s, cseq, state, pidf)));
     const what = 'active' in state ? 'active' : `terminated;reason=${state.terminated}`;
     const result = 'code' in outcome ? String(outcome.code) : `not sent (${outcome.error})`;
     k.log.debug(`NOTIFY ${toText(s.presentity)} -> ${toText(s.watcher)} ${what} cseq ${cseq} => ${result}`);
@@ -307,6 +342,19 @@ export class Watchers {
     }
     if ('error' in outcome && !sub.ended) this.#retry.add(s.presentity);
     return 'code' in outcome && outcome.code >= 200 && outcome.code < 300;
+  }
+
+  /** Run `send` when `watcher` has no NOTIFY in flight: its NOTIFYs go one after the other,
+   *  whatever subscription they belong to. */
+  #turnOf<T>(watcher: string, send: () => Promise<T>): Promise<T> {
+    const before = this.#toWatcher.get(watcher) ?? Promise.resolve();
+    const mine = before.then(send, send);
+    const settled = mine.then(() => undefined, () => undefined);
+    this.#toWatcher.set(watcher, settled);
+    void settled.then(() => {
+      if (this.#toWatcher.get(watcher) === settled) this.#toWatcher.delete(watcher);
+    });
+    return mine;
   }
 
   /** Once a second: expired subscriptions end; expired publications and registrations of

@@ -3,11 +3,11 @@
 
 import { YateChatError, isYateChatError } from '../../errors.js';
 import { byteString } from '../common.js';
-import { STORE_DEFAULTS, type NewMessage, type StoreLimits, type StoreStats, type StoredMessage } from './types.js';
+import { MAX_EXPIRY_SECONDS, STORE_DEFAULTS, type NewMessage, type StoreLimits, type StoreStats, type StoredMessage } from './types.js';
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new YateChatError('BAD_ARGUMENT', `store option ${name} must be a positive integer, got ${String(value)}`);
+function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
+    throw new YateChatError('BAD_ARGUMENT', `store option ${name} must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}, got ${String(value)}`);
   }
   return value;
 }
@@ -16,7 +16,7 @@ export function resolveLimits(opts: Partial<StoreLimits>): StoreLimits {
   return {
     quotaPerRecipient: positiveInteger('quotaPerRecipient', opts.quotaPerRecipient ?? STORE_DEFAULTS.quotaPerRecipient),
     maxBodyBytes: positiveInteger('maxBodyBytes', opts.maxBodyBytes ?? STORE_DEFAULTS.maxBodyBytes),
-    expirySeconds: positiveInteger('expirySeconds', opts.expirySeconds ?? STORE_DEFAULTS.expirySeconds),
+    expirySeconds: positiveInteger('expirySeconds', opts.expirySeconds ?? STORE_DEFAULTS.expirySeconds, MAX_EXPIRY_SECONDS),
     maxMessages: positiveInteger('maxMessages', opts.maxMessages ?? STORE_DEFAULTS.maxMessages),
   };
 }

@@ -15,6 +15,7 @@ export function createFailedStore(name: string, cause: string): MessageStore {
     dropped: fail,
     count: fail,
     recipients: fail,
+    summary: fail,
     purge: fail,
     purgeExpired: fail,
     stats: newCounters,

@@ -134,6 +134,13 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         return out.sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
       }),
 
+    summary: () =>
+      op(() => {
+        // Maps keep insertion order: the first entry is the first stored.
+        const first = byId.values().next();
+        return { count: byId.size, oldest: first.done ? null : first.value.receivedAt };
+      }),
+
     purge: (recipient: string) =>
       op(() => {
         const rows = [...(byRecipient.get(byteString('recipient', recipient))?.values() ?? [])];

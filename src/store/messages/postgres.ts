@@ -153,6 +153,13 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       return rows.map((r) => ({ recipient: str(r.recipient), count: r.count, oldest: r.oldest }));
     },
 
+    summary: async () => {
+      // The trigger-kept count and the first row by its key: no scan, whatever the table holds.
+      const { rows } = await op('summary', (db) => db.query<{ n: number; oldest: number | null }>(
+        'SELECT (SELECT n FROM yate_chat.message_count WHERE id = 1) AS n, (SELECT received_at FROM yate_chat.messages ORDER BY id LIMIT 1) AS oldest'));
+      return { count: rows[0]?.n ?? 0, oldest: rows[0]?.oldest ?? null };
+    },
+
     purge: async (recipient: string) => {
       const key = checked(() => bytes(byteString('recipient', recipient)));
       const r = await op('purge', (db) => db.query('DELETE FROM yate_chat.messages WHERE recipient = $1', [key]));

@@ -34,6 +34,8 @@ function prepare(db: Database.Database) {
       `SELECT recipient, count(*) AS count, min(received_at) AS oldest
        FROM messages WHERE expires_at > ? GROUP BY recipient ORDER BY recipient`,
     ),
+    // The first row by its key: an index lookup, never a scan.
+    first: db.prepare<[], number>('SELECT received_at FROM messages ORDER BY id LIMIT 1').pluck(),
     purge: db.prepare<[Buffer]>('DELETE FROM messages WHERE recipient = ?'),
     purgeExpired: db.prepare<[number]>('DELETE FROM messages WHERE expires_at <= ?'),
   };
@@ -116,6 +118,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Message
       op('recipients', (): RecipientSummary[] =>
         q.recipients.all(clock()).map((r) => ({ recipient: str(r.recipient), count: r.count, oldest: r.oldest })),
       ),
+
+    summary: () =>
+      op('summary', () => ({ count: q.total.get() ?? 0, oldest: q.first.get() ?? null })),
 
     purge: (recipient: string) =>
       op('purge', () => {

@@ -17,6 +17,7 @@ import pg from 'pg';
 import { YateChatError } from '../../errors.js';
 import { redactUrl } from '../../redact.js';
 import { HEALTHY, StoreUnreachable, type StoreHealth } from '../common.js';
+import { POSTGRES_URL, postgresUrlProblem } from './url.js';
 
 export const CHANNEL = 'yate_chat';
 
@@ -60,15 +61,8 @@ const stderrLog: LinkLog = (level, text) => void process.stderr.write(`yate-chat
 /** The options every PostgreSQL store checks the same way (BAD_ARGUMENT for ones that can never
  *  work), with their defaults, and the name it shows (never a secret of the url). */
 export function checkOptions(opts: PostgresOptions & { readonly poolSize?: number }): { name: string; poolSize: number; timeoutMs: number; log: LinkLog } {
-  let parsed: URL;
-  try {
-    parsed = new URL(opts.url);
-  } catch {
-    throw new YateChatError('BAD_ARGUMENT', 'store url must be a postgres:// or postgresql:// URL');
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new YateChatError('BAD_ARGUMENT', `store url must be a postgres:// or postgresql:// URL, got ${parsed.protocol}`);
-  }
+  const problem = postgresUrlProblem(opts.url);
+  if (problem !== null) throw new YateChatError('BAD_ARGUMENT', `store url must be ${POSTGRES_URL}${problem ? ` ${problem}` : ''}`);
   const poolSize = opts.poolSize ?? 4;
   const timeoutMs = opts.timeoutMs ?? 5000;
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new YateChatError('BAD_ARGUMENT', `store option poolSize must be a positive integer, got ${String(poolSize)}`);
