@@ -5,7 +5,7 @@
 // user deletes their history, stored messages and presence; the recorder writes in batches.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cursorOf, positionOf } from '../src/chat/history/index.js';
+import { createHistory, cursorOf, positionOf } from '../src/chat/history/index.js';
 import { Recorder } from '../src/chat/history/recorder.js';
 import type { Kernel } from '../src/chat/core/kernel.js';
 import { Stats } from '../src/chat/core/stats.js';
@@ -63,6 +63,17 @@ test('a failing store keeps the entries for the next try, in order, and counts n
   assert.deepEqual(appended, ['m0', 'm1', 'm2']);
   assert.match(said[1]!, /the store writes again/);
   await r.close();
+});
+
+test('entries older than history.retentionDays are deleted at start (and every hour), as the rules say them now', async () => {
+  const asked: number[] = [];
+  const store: HistoryStore = { ...createMemoryHistory(), purgeBefore: async (at) => (asked.push(at), 0) };
+  const k = { stats: new Stats(), config: { history: { enabled: true, retentionDays: 7 } }, log: { info() {}, warn() {}, error() {} } } as unknown as Kernel;
+  const t0 = Date.now();
+  const h = createHistory({ kernel: k, store, isGroup: () => false, groupsOf: () => [] });
+  await until('the first purge', () => asked.length === 1);
+  assert.ok(Math.abs(asked[0]! - (t0 - 7 * 86_400_000)) < 5000, `purged before ${new Date(asked[0]!).toISOString()}`);
+  await h.close();
 });
 
 for (const path of PATHS) {

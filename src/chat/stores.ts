@@ -45,28 +45,31 @@ export async function openOfflineStore(config: Config, conn: Connection): Promis
 
 /** Groups made at run time, beside the offline messages (shared by every node on PostgreSQL).
  *  null when the store cannot be opened: the rules' groups still work, none can be made. */
-export async function openGroupStore(conn: Connection, config: Config): Promise<GroupStore | null> {
-  const where = config.offline.store;
-  try {
-    if (where.kind === 'memory') return createMemoryGroups();
-    if (where.kind === 'postgres') return await openPostgresGroups({ url: where.url, log: logTo(conn) });
-    return await openSqliteGroups({ path: where.path });
-  } catch (err) {
-    conn.log.error(`group store unavailable, groups of the rules file work but none can be made or changed: ${(err as Error).message}`);
-    return null;
-  }
+export function openGroupStore(conn: Connection, config: Config): Promise<GroupStore | null> {
+  return beside(conn, config, { memory: createMemoryGroups, sqlite: openSqliteGroups, postgres: openPostgresGroups },
+    'group store unavailable, groups of the rules file work but none can be made or changed');
 }
 
 /** The history, beside the offline messages, when the rules turn it on. null when it cannot be
  *  opened: nothing is recorded, and reading it answers the store's problem. */
-export async function openHistoryStore(conn: Connection, config: Config): Promise<HistoryStore | null> {
+export function openHistoryStore(conn: Connection, config: Config): Promise<HistoryStore | null> {
+  return beside(conn, config, { memory: createMemoryHistory, sqlite: openSqliteHistory, postgres: openPostgresHistory }, 'history store unavailable, nothing is recorded');
+}
+
+/** A store of the kind `offline.store` names, in its file or database; null (and `problem` with
+ *  the cause in Yate's log) when it cannot be opened. */
+async function beside<S>(conn: Connection, config: Config, open: {
+  readonly memory: () => S;
+  readonly sqlite: (o: { path: string }) => Promise<S>;
+  readonly postgres: (o: { url: string; log: LinkLog }) => Promise<S>;
+}, problem: string): Promise<S | null> {
   const where = config.offline.store;
   try {
-    if (where.kind === 'memory') return createMemoryHistory();
-    if (where.kind === 'postgres') return await openPostgresHistory({ url: where.url, log: logTo(conn) });
-    return await openSqliteHistory({ path: where.path });
+    if (where.kind === 'memory') return open.memory();
+    if (where.kind === 'postgres') return await open.postgres({ url: where.url, log: logTo(conn) });
+    return await open.sqlite({ path: where.path });
   } catch (err) {
-    conn.log.error(`history store unavailable, nothing is recorded: ${(err as Error).message}`);
+    conn.log.error(`${problem}: ${(err as Error).message}`);
     return null;
   }
 }
