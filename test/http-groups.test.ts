@@ -19,6 +19,9 @@ test('POST /v1/groups makes a group (201), GET reads it and every group, PUT and
     await lab.register('234', 5072);
     assert.equal(await send(lab, 'generic', { caller: '123', called: 'crew', body: 'anyone may write' }), 202, '555 kept');
     assert.equal(Buffer.from((await delivered(lab, contact('234', 5072), 1))[0]!.body!, 'latin1').toString(), '123: anyone may write');
+    const metrics = await (await lab.api('/metrics', { token: null })).text();
+    assert.match(metrics, /^yatechat_group_messages_total 1$/m);
+    assert.match(metrics, /^yatechat_group_copies_total 2$/m);
     const gone = await lab.api('/v1/groups/crew', { method: 'DELETE' });
     assert.deepEqual([gone.status, await gone.json()], [200, { deleted: 'crew' }]);
     assert.equal((await lab.api('/v1/groups/crew')).status, 404);
