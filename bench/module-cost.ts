@@ -14,32 +14,35 @@ import { median } from './stats.js';
 import type { Progress } from './progress.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LAUNCHER = path.join(ROOT, 'scripts/yate-chat');
+export const LAUNCHER = path.join(ROOT, 'scripts/yate-chat');
 const MINIMAL = path.join(ROOT, 'bench/minimal-module.mjs');
 const TRANSCRIPTS = path.join(ROOT, 'test/fixtures/transcripts');
 
 /** The first recorded line offering `name`, without its `E: ` prefix. */
-function recorded(file: string, name: string): string {
+export function recorded(file: string, name: string): string {
   const l = readFileSync(path.join(TRANSCRIPTS, file), 'latin1').split('\n').find((x) => x.includes(`:${name}::`) && x.startsWith('E: %%>message:'));
   if (!l) throw new Error(`no ${name} in ${file}`);
   return l.slice(3);
 }
 
-const REGISTER = '%%<message::true:user.register::number=234:expires=3600:username=234:domain=127.0.0.1:driver=sip:'
-  + 'data=sip/sip%z234@127.0.0.1%z5070:connection_id=general:route_params=oconnection_id:oconnection_id=general';
+/** The watched user.register of `user` at 127.0.0.1:`port`. */
+export const registration = (user: string, port = 5070): string => `%%<message::true:user.register::number=${user}:expires=3600:username=${user}:domain=127.0.0.1:driver=sip:`
+  + `data=sip/sip%z${user}@127.0.0.1%z${port}:connection_id=general:route_params=oconnection_id:oconnection_id=general`;
 
 /** CPU seconds (user + system) a process has used. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-interface Run { readonly cpuUsPerMessage: number; readonly answered: number; readonly fast: number }
+export interface Run { readonly cpuUsPerMessage: number; readonly answered: number; readonly fast: number }
 
-/** Drive one module process: start-up, `warmup` offers (not measured: the JIT settles), then
- *  `count` offers, `window` in flight. */
-async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp, gapMs = 0): Promise<Run> {
+/** Drive one module process: start-up, the registrations (234's unless `registers` says which),
+ *  `warmup` offers (not measured: the JIT settles), then `count` offers, `window` in flight. What
+ *  the module dispatches itself (a group's copies: xsip.generate) is answered at once with code
+ *  200, as ysipchan would for a phone that took it. */
+export async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp, gapMs = 0, registers = [registration('234')]): Promise<Run> {
   const stdin = child.stdin!;
   const send = (l: string) => stdin.write(l + '\n', 'latin1');
   let ready!: () => void;
@@ -70,6 +73,7 @@ async function drive(child: ChildProcess, template: string, warmup: number, coun
         send(`%%<setlocal:${m[1]}:${value}:true`);
       } else if ((m = /^%%>install:([^:]*):([^:]*)/.exec(line))) send(`%%<install:${m[1] || '100'}:${m[2]}:true`);
       else if ((m = /^%%>watch:(.*)$/.exec(line))) send(`%%<watch:${m[1]}:true`);
+      else if ((m = /^%%>message:([^:]+):[^:]*:([^:]+):/.exec(line))) send(`%%<message:${m[1]}:true:${m[2]}::code=200`);
       else if (line.startsWith('%%<message:bench.')) {
         answered++;
         if (expect.test(line)) fast++;
@@ -82,7 +86,7 @@ async function drive(child: ChildProcess, template: string, warmup: number, coun
     }
   });
   await isReady;
-  send(REGISTER);
+  for (const r of registers) send(r);
   await new Promise((r) => setTimeout(r, 200));
   offer();
   await finished;

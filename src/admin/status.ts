@@ -31,6 +31,11 @@ export function statusLine(chat: ChatModule): string {
     ['subscriptions_kept', s.subscriptionStore === null ? 'off' : s.subscriptionProblem === null ? 'in_store' : 'memory_only'],
     ['offline_refused', s.offlineRefused],
     ['offline_gave_up', s.offlineGaveUp],
+    ['groups', s.groups],
+    ['group_messages', s.groupMessages],
+    ['group_copies', s.groupCopies],
+    ['history', s.history ? 'on' : 'off'],
+    ...(s.history ? [['history_written', s.history.written], ['history_waiting', s.history.waiting], ['history_dropped', s.history.dropped]] as [string, number][] : []),
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

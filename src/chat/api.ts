@@ -7,6 +7,7 @@ import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
 import type { StoreSummary } from '../store/index.js';
+import { groupsApi, type GroupsApi, type GroupsApiParts } from './api-groups.js';
 import type { Kernel } from './core/kernel.js';
 import { bodyHeaders, type Outgoing } from './core/outgoing.js';
 import type { Stats } from './core/stats.js';
@@ -57,6 +58,13 @@ export interface ChatStats {
   readonly subscriptionStore: string | null;
   /** Why they are kept in memory only (the store could not be opened for them); else null. */
   readonly subscriptionProblem: string | null;
+  /** Groups there are now (the rules' and the run-time ones). */
+  readonly groups: number;
+  /** Messages posted to groups, and the copies they became. */
+  readonly groupMessages: number;
+  readonly groupCopies: number;
+  /** The history's entries written to the store, waiting to be, and dropped; null when it is off. */
+  readonly history: { readonly written: number; readonly waiting: number; readonly dropped: number } | null;
 }
 
 /** What GET /healthz answers: can this module do its work now? Nothing private in it. */
@@ -178,7 +186,7 @@ export interface ChatMetrics {
   readonly emitted: number;
 }
 
-export interface ChatApi {
+export interface ChatApi extends GroupsApi {
   stats(): ChatStats;
   /** The latest presence of every user, or every live publication of `user` (each device,
    *  the latest first); [] when none. */
@@ -212,7 +220,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const CONTENT_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:\s*;[^\x00-\x1f\x7f]*)?$/;
 
 /** What the facade is built from (module.ts). */
-export interface ApiParts {
+export interface ApiParts extends Omit<GroupsApiParts, 'purge'> {
   readonly kernel: Kernel;
   readonly messaging: Pick<Messaging, 'submit'>;
   /** null when the offline store is off. */
@@ -248,6 +256,7 @@ export function chatApi(parts: ApiParts): ChatApi {
   }
   const storeHealth = () => parts.queue?.store.health() ?? null;
   return {
+    ...groupsApi({ ...parts, purge: parts.queue ? (user) => parts.queue!.store.purge(user) : null }),
     stats() {
       const { stats, config, conn } = k;
       const health = storeHealth();
@@ -273,6 +282,10 @@ export function chatApi(parts: ApiParts): ChatApi {
         storeProblem: health && !health.ok ? health.reason : null,
         subscriptionStore: parts.subscriptionStore?.name ?? null,
         subscriptionProblem: parts.subscriptionStore?.problem ?? null,
+        groups: parts.directory.list().length,
+        groupMessages: stats.groups.messages,
+        groupCopies: stats.groups.copies,
+        history: parts.history && { written: stats.history.written, waiting: parts.history.waiting, dropped: stats.history.dropped },
       };
     },
     health() {

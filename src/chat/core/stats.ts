@@ -61,6 +61,11 @@ export class Stats {
   readonly rtt = new Buckets(RTT_BOUNDS_MS);
   /** Webhook calls by outcome. */
   readonly webhooks = { ok: 0, refused: 0, failed: 0, timeout: 0 };
+  /** Messages posted to groups (not commands, receipts or is-typing), and the copies they became. */
+  readonly groups = { messages: 0, copies: 0 };
+  /** History entries written to the store, and those dropped (the store refused them, or could
+   *  not take them while the batches waiting for it were full). */
+  readonly history = { written: 0, dropped: 0 };
   /** Engine round trips of our dispatches (ms), a ring of the latest. */
   readonly #rtt: number[] = [];
   #rttNext = 0;

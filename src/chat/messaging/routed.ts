@@ -5,6 +5,7 @@
 //   callto yate-chat/offline/USER   keep it for USER (202)
 //   callto yate-chat/deliver/USER   deliver to callto.1..N ourselves (several devices, other drivers)
 //   callto yate-chat/webhook/ADDR   POST it to ADDR's webhook (the rules' URL as they are now)
+//   callto yate-chat/group/GROUP    a copy to each member of GROUP (if it is one still)
 //   callto sip/...                  ysipchan's relay could not send what we routed in place
 // xsip.generate (120, after ysipchan's SipHandler 110), generic path:
 //   ysipchan could not send the sip.message we renamed, or nothing handles xsip.generate
@@ -16,12 +17,12 @@ import type { Message } from '../../engine/message.js';
 import type { Outgoing } from '../core/outgoing.js';
 import { targetsOf } from '../core/sip.js';
 import { PATH } from '../core/stats.js';
-import { DELIVER_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO, YSIPCHAN_ERROR_CODES } from '../core/vocabulary.js';
+import { DELIVER_CALLTO, GROUP_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO, YSIPCHAN_ERROR_CODES } from '../core/vocabulary.js';
 import { writeOutcome } from './answer.js';
 import { recipientOf, webhookOf } from './decide.js';
 import { outgoingOf } from './inbound.js';
 import type { Room } from './room.js';
-import { budgetFor, carryOut, type Outcome } from './slow-path.js';
+import { budgetFor, carry, carryOut, type Outcome } from './slow-path.js';
 
 export function onMsgExecute(m: Room): Handler {
   return async (msg, hctx) => {
@@ -33,15 +34,20 @@ export function onMsgExecute(m: Room): Handler {
       const recipient = callto.slice(WEBHOOK_CALLTO.length);
       const url = webhookOf(m.kernel.config, recipient);
       r = url !== null
-        ? await carryOut(m, out, { kind: 'webhook', recipient, url }, budgetFor(m, hctx))
+        ? await carry(m, out, { kind: 'webhook', recipient, url }, budgetFor(m, hctx))
         : { code: 404, detail: `${recipient} is no longer a webhook address (rules reloaded)` };
+    } else if (callto.startsWith(GROUP_CALLTO)) {
+      const recipient = callto.slice(GROUP_CALLTO.length);
+      r = m.world.group(recipient)
+        ? await carry(m, out, { kind: 'group', recipient }, budgetFor(m, hctx))
+        : { code: 404, detail: `${recipient} is no longer a group` };
     } else if (callto.startsWith(OFFLINE_CALLTO)) {
       const recipient = callto.slice(OFFLINE_CALLTO.length);
-      r = await carryOut(m, out, { kind: 'keep', recipient, why: 'not registered' }, budgetFor(m, hctx));
+      r = await carry(m, out, { kind: 'keep', recipient, why: 'not registered' }, budgetFor(m, hctx));
     } else if (callto.startsWith(DELIVER_CALLTO)) {
       const recipient = callto.slice(DELIVER_CALLTO.length);
       const targets = targetsOf('fork', (n) => msg.get(n));
-      r = await carryOut(m, out, { kind: 'deliver', recipient, targets }, budgetFor(m, hctx));
+      r = await carry(m, out, { kind: 'deliver', recipient, targets }, budgetFor(m, hctx));
     } else {
       // Counted when it was handed over.
       return writeOutcome(m, msg, out, await notSent(m, msg, out, hctx));
