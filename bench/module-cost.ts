@@ -17,7 +17,7 @@ import { median } from './stats.js';
 import type { Progress } from './progress.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LAUNCHER = path.join(ROOT, 'scripts/yate-chat');
+export const LAUNCHER = path.join(ROOT, 'scripts/yate-chat');
 const MINIMAL = path.join(ROOT, 'bench/minimal-module.mjs');
 const TRANSCRIPTS = path.join(ROOT, 'test/fixtures/transcripts');
 
@@ -35,7 +35,8 @@ export function registerLine(user: string, contact: string): string {
     + `data=sip/${esc(contact)}:connection_id=general:route_params=oconnection_id:oconnection_id=general:sip_contact=<${esc(contact)}>`;
 }
 
-const REGISTER = registerLine('234', 'sip:234@127.0.0.1:5070');
+/** The watched user.register of `user` at 127.0.0.1:`port`. */
+export const registration = (user: string, port = 5070): string => registerLine(user, `sip:${user}@127.0.0.1:${port}`);
 
 /** Resident memory of a process now (VmRSS), MB. */
 export function rssMB(pid: number): number {
@@ -59,9 +60,11 @@ export interface Run {
   readonly rssMB: number;
 }
 
-/** Drive one module process: start-up, the registrations (`setup`, [234 at 5070]), `warmup`
- *  offers (not measured: the JIT settles), then `count` offers, `window` in flight. */
-export async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp, gapMs = 0, setup: readonly string[] = [REGISTER]): Promise<Run> {
+/** Drive one module process: start-up, the registrations (`setup`, 234's unless it says which),
+ *  `warmup` offers (not measured: the JIT settles), then `count` offers, `window` in flight. What
+ *  the module dispatches itself (a group's or a fork's copies: xsip.generate) is answered at once
+ *  with code 200, as ysipchan would for a phone that took it. */
+export async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp, gapMs = 0, setup: readonly string[] = [registration('234')]): Promise<Run> {
   const stdin = child.stdin!;
   const send = (l: string) => stdin.write(l + '\n', 'latin1');
   let ready!: () => void;

@@ -1,10 +1,10 @@
 // `npm run bench`: codec vs split2, engine round trip, module CPU per MESSAGE against the minimal
-// module, a 2-device fork beside the fast path and the view with 100 000 devices, store and
-// store-and-forward (SQLite, and PostgreSQL on a throwaway server when its binaries are
-// installed), cross-node delivery latency (PostgreSQL). Prints its tables row by row as each
-// phase ends (stdout), with progress lines on the long phases (stderr); every figure also goes to
-// a JSON file with `npm run bench -- --json FILE`. Sizes can be lowered with BENCH_SCALE=0.1 for
-// a quick look.
+// module (with the HTTP face and the history off and on), a 2-device fork beside the fast path
+// and the view with 100 000 devices, a group's fan-out, store and store-and-forward (SQLite, and
+// PostgreSQL on a throwaway server when its binaries are installed), cross-node delivery latency
+// (PostgreSQL). Prints its tables row by row as each phase ends (stdout), with progress lines on
+// the long phases (stderr); every figure also goes to a JSON file with `npm run bench -- --json
+// FILE`. Sizes can be lowered with BENCH_SCALE=0.1 for a quick look.
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { findPostgres, startCluster } from '../test/pg/cluster.js';
 import { benchCodec } from './codec.js';
 import { benchCrossNode } from './cross-node.js';
 import { benchDevices } from './devices.js';
+import { benchGroupFanout } from './groups.js';
 import { benchMetricsRead } from './metrics-read.js';
 import { benchModuleCost } from './module-cost.js';
 import { benchOffline } from './offline.js';
@@ -82,6 +83,22 @@ for (const r of dv.fork) {
 }
 row(`registration view of ${n(dv.view.devices)} devices (two per user, instance ids, User-Agents) / empty, generic path (median of 3)`,
   `module RSS ${dv.view.fullRssMB.toFixed(1)} / ${dv.view.emptyRssMB.toFixed(1)} MB; fast path CPU per MESSAGE ${dv.view.fullUs.toFixed(1)} / ${dv.view.emptyUs.toFixed(1)} us: ratio ${dv.view.ratio.toFixed(2)}`);
+
+// The history off and on, both on a SQLite store (where its batches are written), interleaved.
+const history = await benchModuleCost({ messages: burst, rules: { offline: { store: { kind: 'sqlite' } } }, compare: { history: { enabled: true } }, progress: progress('history off / on: module runs', 30) });
+results.history = history;
+for (const r of history) {
+  row(`module CPU per MESSAGE, ${r.path} path, history off / on (SQLite store), 16 in flight (${n(r.messages)} offered, median of 5, interleaved)`,
+    `yate-chat ${r.yateChatUs.toFixed(1)} / ${r.compareUs!.toFixed(1)} us (on/off ${(r.compareUs! / r.yateChatUs).toFixed(2)}), minimal rename-only module ${r.minimalUs.toFixed(1)} us: ratio ${r.ratio.toFixed(2)} / ${r.compareRatio!.toFixed(2)}`);
+}
+// A group's fan-out: one MESSAGE becomes a copy per other member, each an xsip.generate.
+const fanout = await benchGroupFanout({ messages: Math.max(400, Math.round(2000 * scale)), progress: progress('group fan-out: module runs', 18) });
+results.groupFanout = fanout;
+for (const f of fanout) {
+  row(`module CPU per MESSAGE to a group of ${f.members} (${f.members - 1} copies, each answered 200 at once; ${n(f.messages)} offered 4 at a time, median of 3, no Yate)`,
+    `${f.groupUs.toFixed(0)} us, ${f.perCopyUs.toFixed(1)} us per copy; a one-to-one MESSAGE yate-chat delivers itself ${f.deliveredUs.toFixed(1)} us (per copy: ratio ${f.ratio.toFixed(2)}), on the fast path ${f.fastUs.toFixed(1)} us`);
+}
+
 const sizes = { messages: Math.round(100_000 * scale), users: Math.max(1, Math.round(1_000 * scale)) };
 const storeTick = (what: string) => ({ put: progress(`${what}: put`, sizes.messages), drain: progress(`${what}: delivered`, sizes.messages) });
 const s = await benchStore({ ...sizes, progress: storeTick('store (SQLite)') });

@@ -27,7 +27,17 @@ export type ErrorCode =
   /** Too many deliveries already wait for a turn; this one was not queued. */
   | 'OVERLOADED'
   /** The offline store is off (`offline.enabled: false`): there is no queue to read or purge. */
-  | 'OFFLINE_DISABLED';
+  | 'OFFLINE_DISABLED'
+  /** No group by that name (neither in the rules file nor in the store). */
+  | 'NO_SUCH_GROUP'
+  /** The name is taken: a group already, or an alias, a webhook address or a user. */
+  | 'GROUP_EXISTS'
+  /** A group of the rules file: it changes only with the file (`chat reload`). */
+  | 'GROUP_READ_ONLY'
+  /** Past groupPolicy.maxMembers (members of one group) or maxGroups (groups in the store). */
+  | 'GROUP_LIMIT'
+  /** The history is off (`history.enabled: false`): there is nothing to read. */
+  | 'HISTORY_DISABLED';
 
 export class YateChatError extends Error {
   readonly code: ErrorCode;

@@ -5,7 +5,7 @@ export * from './extmodule.js';
 export * as protocol from './protocol/index.js';
 export { loadConfig, formatConfigError, ConfigError, type Config, type ConfigIssue } from './config/index.js';
 export { startChat, PRIORITIES, type ChatModule, type ChatOptions } from './chat/index.js';
-export type { ChatApi, ChatHealth, ChatStats, PresenceInfo, WatcherInfo, QueueSummary, QueuedMessage, UserQueue, SendRequest, SendResult } from './chat/index.js';
+export type { ChatApi, ChatHealth, ChatStats, PresenceInfo, WatcherInfo, QueueSummary, QueuedMessage, UserQueue, SendRequest, SendResult, GroupInfo, HistoryMessage, HistoryPage, HistoryRequest, Forgotten } from './chat/index.js';
 export { startAdmin } from './admin/index.js';
 export {
   openStore, createMemoryStore, openSqliteStore,

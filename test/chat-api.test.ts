@@ -27,6 +27,7 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
     rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0, subscriptions: 0,
     devices: 0, forks: 0, lateDelivered: 0, pushes: 0,
     storeProblem: null, subscriptionStore: 'memory', subscriptionProblem: null, offlineRefused: 0, offlineGaveUp: 0,
+    groups: 0, groupMessages: 0, groupCopies: 0, history: null,
   });
   await sip.receiveRegister({ user: '234', contact: 'sip:234@127.0.0.1:5070' });
   assert.equal(await sip.receiveMessage({ path: 'generic', caller: '123', called: '234', type: 'text/plain', body: 'hi' }), 200);

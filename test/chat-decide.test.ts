@@ -27,6 +27,7 @@ function world(over: Partial<World> & { rules?: Record<string, unknown> } = {}):
     devices: over.devices ?? (() => []),
     known: over.known ?? (() => false),
     rate: over.rate ?? ((s) => { taken.push(s); return OK; }),
+    group: over.group ?? (() => null),
     taken,
   };
 }
@@ -111,4 +112,20 @@ test('after a lookup: a route delivers; none keeps it for a known user; else 480
   const nobody = world();
   assert.deepEqual(afterLookup('777', { targets: [], error: 'offline' }, nobody), { kind: 'refuse', code: 480, reason: 'no route to 777 (offline)' });
   assert.deepEqual(afterLookup('999', { targets: [], error: null }, nobody), { kind: 'refuse', code: 404, reason: 'no route to 999' });
+});
+
+test('a group is routed to its members after aliases and webhooks; only its members may write unless anyone may', () => {
+  const groups: Record<string, { writers: 'members' | 'anyone'; members: string[] }> = { team: { writers: 'members', members: ['123', '234'] }, news: { writers: 'anyone', members: ['234'] } };
+  const w = world({
+    rules: { aliases: { all: 'team' } },
+    group: (name) => (Object.hasOwn(groups, name) ? { writers: groups[name]!.writers, has: (u: string) => groups[name]!.members.includes(u) } : null),
+    devices: () => [device(target('sip/sip:team@10.0.0.1'))],
+  });
+  assert.deepEqual(decide(ask({ called: 'team' }), w), { kind: 'group', recipient: 'team' });
+  assert.deepEqual(decide(ask({ called: 'all' }), w), { kind: 'group', recipient: 'team' }, 'an alias of a group is the group');
+  assert.deepEqual(decide(ask({ called: 'news', sender: '999' }), w), { kind: 'group', recipient: 'news' });
+  const d = decide(ask({ called: 'team', sender: '999' }), w);
+  assert.equal(d.kind, 'refuse');
+  if (d.kind === 'refuse') assert.deepEqual([d.code, d.reason], [403, '999 is not a member of group team']);
+  assert.deepEqual(route('team', w), { kind: 'group', recipient: 'team' }, 'route() alone (the admin sending) does not ask who writes');
 });

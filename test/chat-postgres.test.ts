@@ -5,7 +5,7 @@
 // the same registration under a flood deliver every message exactly once; a node SIGKILLed
 // mid-delivery loses nothing and leaves no row or lease stuck; presence and known users agree on
 // both nodes, and a watcher on one node hears of PUBLISHes answered by the other; the database stopped and started again under traffic never turns into a false
-// 202. Without PostgreSQL's binaries the file reports one skipped test saying why.
+// 202; a group made on one node is seen by the other, and by a node started again. Without PostgreSQL's binaries the file reports one skipped test saying why.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pg from 'pg';
@@ -305,6 +305,25 @@ function defineTests(cluster: PgCluster): void {
       const delivered = deliveredTo('555', a, b).map((r) => r.body);
       assert.deepEqual([...count(delivered)].filter(([, n]) => n > 1), [], 'delivered twice');
       assert.deepEqual(accepted.filter((body) => !delivered.includes(body)), [], 'a 202 was lost');
+    });
+  });
+
+  test('a group made with rmanager on node A is seen by node B, whose members get its messages; a change too; a node started again finds it in the store', async () => {
+    await withNodes(cluster, {}, async (a, b, url) => {
+      await b.register('234', 5072);
+      assert.match(await command(a, 'chat group create crew 123 234'), /^created crew/);
+      await until('B to know crew', async () => /^crew \(made \S+, members write\): 123, 234\r\n$/.test(await command(b, 'chat group crew')));
+      assert.equal(await send(b, 'generic', { called: 'crew', body: 'written on B' }), 200, 'its writer 123 gets no copy; 234 took it');
+      const [copy] = await until('the copy for 234', () => deliveredTo('234', b).length ? deliveredTo('234', b) : null);
+      assert.deepEqual([header(copy!, 'From'), copy!.body], ['"123 via crew" <sip:crew@127.0.0.1>', '123: written on B']);
+      assert.match(await command(a, 'chat group add crew 555'), /: 123, 234, 555\r\n$/);
+      await until('B to see 555 join', async () => /: 123, 234, 555\r\n$/.test(await command(b, 'chat group crew')));
+      const again = await startLab({ rules: pgRules(url), env: { PGPASSWORD: cluster.password } });
+      try {
+        assert.match(await command(again, 'chat group crew'), /^crew \(made \S+, members write\): 123, 234, 555\r\n$/);
+      } finally {
+        await again.close();
+      }
     });
   });
 }

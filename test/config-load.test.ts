@@ -15,7 +15,7 @@ const SAMPLE = fileURLToPath(new URL('../../yate-conf/yate-chat.json', import.me
 test('without a file the defaults are returned and they work', () => {
   const config = loadConfig(undefined, ENV);
   assert.deepEqual(
-    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, webhooks: { ...config.webhooks }, presence: { ...config.presence, deny: { ...config.presence.deny }, allow: { ...config.presence.allow } } },
+    { ...config, deny: { ...config.deny }, aliases: { ...config.aliases }, webhooks: { ...config.webhooks }, groups: { ...config.groups }, presence: { ...config.presence, deny: { ...config.presence.deny }, allow: { ...config.presence.allow } } },
     {
       file: null,
       mode: 'confirmed',
@@ -56,6 +56,9 @@ test('without a file the defaults are returned and they work', () => {
       },
       webhooks: {},
       webhookTimeoutMs: 3000,
+      groups: {},
+      groupPolicy: { maxMembers: 100, maxGroups: 1000, writers: 'members', prefix: true },
+      history: { enabled: false, retentionDays: 30 },
       warnings: [],
     },
   );
@@ -100,6 +103,8 @@ test('the sample rules file in yate-conf loads and uses every field', () => {
   assert.deepEqual(config.users, ['alice', 'bob', 'carol']);
   assert.equal(config.presence.watchers, 'local');
   assert.deepEqual(config.presence.deny.watchers.map((p) => p.text), ['guest']);
+  assert.deepEqual(config.groups.team, { members: ['alice', 'bob', 'carol'], writers: 'members' });
+  assert.equal(config.history.enabled, false);
   // Every top-level field of the schema is written in the sample (not left to its default).
   const written = Object.keys(JSON.parse(fs.readFileSync(SAMPLE, 'utf8')) as object).filter((k) => !k.startsWith('//'));
   assert.deepEqual(written.sort(), Object.keys(config).filter((k) => k !== 'file' && k !== 'warnings').sort());

@@ -6,10 +6,11 @@ import type { ChatModule } from '../chat/index.js';
 import { isYateChatError } from '../errors.js';
 import { toText, fromText } from '../protocol/bytes.js';
 import { bodyPreview } from '../chat/index.js';
+import { forgetCommand, GROUP_USAGE, groupCommand, HISTORY_USAGE, historyCommand } from './groups.js';
 import { statusLine } from './status.js';
 
-const SUBCOMMANDS = ['stats', 'presence', 'devices', 'queue', 'purge', 'send', 'reload'];
-export const USAGE = 'chat {stats|presence [USER]|devices USER|queue [USER]|purge USER|send FROM TO TEXT|reload}';
+const SUBCOMMANDS = ['stats', 'presence', 'devices', 'queue', 'purge', 'send', 'reload', 'group', 'history', 'forget'];
+export const USAGE = 'chat {stats|presence [USER]|devices USER|queue [USER]|purge USER|send FROM TO TEXT|reload|group ...|history USER [PEER]|forget USER}';
 const HELP = [
   '  chat stats                 counters since start',
   '  chat presence [USER]       latest PUBLISHed presence (a user\'s every device) and who watches it',
@@ -18,6 +19,12 @@ const HELP = [
   '  chat purge USER            delete a user\'s stored messages',
   '  chat send FROM TO TEXT     deliver TEXT to TO as if FROM sent it',
   '  chat reload                re-read the rules file (a bad file keeps the old rules; says what needs a restart)',
+  '  chat group [NAME]          every group (rules file and run time), or one, with its members',
+  '  chat group create NAME [anyone] [MEMBER...]   make a group (members write to it; "anyone": any user)',
+  '  chat group add|remove NAME MEMBER...          change a group made at run time',
+  '  chat group delete NAME     delete a group made at run time',
+  `  ${HISTORY_USAGE}   the latest messages of USER (with PEER: a user or a group), oldest first`,
+  '  chat forget USER           delete USER\'s history, stored messages, presence and group memberships',
 ].join('\r\n');
 
 const crlf = (lines: string[]) => lines.map((l) => fromText(l) + '\r\n').join('');
@@ -99,6 +106,12 @@ async function run(chat: ChatModule, configPath: string | undefined, verdicts: R
         return [`${r.code} ${r.detail}`];
       }, ' (usage: chat send FROM[@DOMAIN] TO TEXT)');
     }
+    case 'group':
+      return answer(() => groupCommand(chat, rest), ` (usage: ${GROUP_USAGE})`);
+    case 'history':
+      return answer(() => historyCommand(chat, rest));
+    case 'forget':
+      return answer(() => forgetCommand(chat, rest));
     case 'reload': {
       if (!configPath) return ['no rules file was given at start; nothing to reload'];
       try {
@@ -127,7 +140,9 @@ async function answer(f: () => Promise<string[]>, usage = ''): Promise<string[]>
     return await f();
   } catch (err) {
     if (isYateChatError(err, 'OFFLINE_DISABLED')) return ['offline store is off'];
+    if (isYateChatError(err, 'HISTORY_DISABLED')) return ['history is off (history.enabled in the rules file, then a restart)'];
     if (isYateChatError(err, 'BAD_ARGUMENT')) return [`${err.message}${usage}`];
+    if (isYateChatError(err, 'NO_SUCH_GROUP') || isYateChatError(err, 'GROUP_EXISTS') || isYateChatError(err, 'GROUP_READ_ONLY') || isYateChatError(err, 'GROUP_LIMIT')) return [err.message];
     return [`store error: ${(err as Error).message}`];
   }
 }

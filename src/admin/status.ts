@@ -35,6 +35,11 @@ export function statusLine(chat: ChatModule): string {
     ['forks', s.forks],
     ['late_delivered', s.lateDelivered],
     ['pushes', s.pushes],
+    ['groups', s.groups],
+    ['group_messages', s.groupMessages],
+    ['group_copies', s.groupCopies],
+    ['history', s.history ? 'on' : 'off'],
+    ...(s.history ? [['history_written', s.history.written], ['history_waiting', s.history.waiting], ['history_dropped', s.history.dropped]] as [string, number][] : []),
   ];
   return `name=${MODULE_NAME},type=misc;${fields.map(([k, v]) => `${k}=${String(v).replace(/[,;\r\n]/g, '_')}`).join(',')}\r\n`;
 }

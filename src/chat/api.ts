@@ -7,6 +7,7 @@ import { isHost, type Mode } from '../config/index.js';
 import { YateChatError } from '../errors.js';
 import { fromText, toText } from '../protocol/bytes.js';
 import type { StoreSummary } from '../store/index.js';
+import { groupsApi, type GroupsApi, type GroupsApiParts } from './api-groups.js';
 import type { Kernel } from './core/kernel.js';
 import type { Device } from './core/registrations.js';
 import { bodyHeaders, type Outgoing } from './core/outgoing.js';
@@ -66,6 +67,13 @@ export interface ChatStats {
   readonly lateDelivered: number;
   /** Push requests the gateway took (2xx). */
   readonly pushes: number;
+  /** Groups there are now (the rules' and the run-time ones). */
+  readonly groups: number;
+  /** Messages posted to groups, and the copies they became. */
+  readonly groupMessages: number;
+  readonly groupCopies: number;
+  /** The history's entries written to the store, waiting to be, and dropped; null when it is off. */
+  readonly history: { readonly written: number; readonly waiting: number; readonly dropped: number } | null;
 }
 
 /** A device of a user, as the registration view holds it (`chat devices USER`, GET /v1/devices/USER). */
@@ -208,7 +216,7 @@ export interface ChatMetrics {
   readonly devices: number;
 }
 
-export interface ChatApi {
+export interface ChatApi extends GroupsApi {
   stats(): ChatStats;
   /** The latest presence of every user, or every live publication of `user` (each device,
    *  the latest first); [] when none. */
@@ -245,7 +253,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const CONTENT_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:\s*;[^\x00-\x1f\x7f]*)?$/;
 
 /** What the facade is built from (module.ts). */
-export interface ApiParts {
+export interface ApiParts extends Omit<GroupsApiParts, 'purge'> {
   readonly kernel: Kernel;
   readonly messaging: Pick<Messaging, 'submit'>;
   /** null when the offline store is off. */
@@ -287,6 +295,7 @@ export function chatApi(parts: ApiParts): ChatApi {
   }
   const storeHealth = () => parts.queue?.store.health() ?? null;
   return {
+    ...groupsApi({ ...parts, purge: parts.queue ? (user) => parts.queue!.store.purge(user) : null }),
     stats() {
       const { stats, config, conn } = k;
       const health = storeHealth();
@@ -316,6 +325,10 @@ export function chatApi(parts: ApiParts): ChatApi {
         forks: stats.forks,
         lateDelivered: stats.lateDelivered,
         pushes: stats.pushes.sent,
+        groups: parts.directory.list().length,
+        groupMessages: stats.groups.messages,
+        groupCopies: stats.groups.copies,
+        history: parts.history && { written: stats.history.written, waiting: parts.history.waiting, dropped: stats.history.dropped },
       };
     },
     async devices(user) {

@@ -1,26 +1,29 @@
 // yate-chat as a set of handlers on one engine connection: the composition root. It builds the
-// kernel (core/kernel.ts) and the rooms (messaging/, offline/, presence/, push/), hands each the narrow
-// interfaces it needs of the others, installs their handlers at the priorities in
-// core/vocabulary.ts, and wires the events that cross rooms (a registration: the view, the
-// offline queue, the watchers, the pushes). Rooms never import each other; only this file knows them all.
+// kernel (core/kernel.ts) and the rooms (messaging/, offline/, presence/, push/, groups/,
+// history/), hands each the narrow interfaces it needs of the others, installs their handlers at
+// the priorities in core/vocabulary.ts, and wires the events that cross rooms (a registration:
+// the view, the offline queue, the watchers, the pushes; a group's copies: messaging's routing;
+// each MESSAGE routed: the history). Rooms never import each other; only this file knows them
+// all.
 //
 // Watched: user.register and user.unregister (the registration view, offline delivery, NOTIFYs).
 // reenter stays off: nothing we emit needs to come back to us (our own call.route lookups and
 // deliveries would only cost a round trip each).
-import os from 'node:os';
 import { reloadable, type Config } from '../config/index.js';
 import type { Connection } from '../engine/connection.js';
-import { redactUrl } from '../redact.js';
-import { createFailedStore, createMemorySubscriptions, openPostgresSubscriptions, openSqliteSubscriptions, openStore, type LinkLog, type MessageStore, type SubscriptionStore } from '../store/index.js';
+import type { MessageStore, SubscriptionStore } from '../store/index.js';
 import { chatApi, type ChatApi } from './api.js';
 import { createKernel, shareWorkers } from './core/kernel.js';
 import { Registrations } from './core/registrations.js';
 import { MAX_WAITING } from './core/semaphore.js';
 import { PRIORITIES, ROUTED, ROUTED_VALUE } from './core/vocabulary.js';
+import { createGroups } from './groups/index.js';
+import { createHistory } from './history/index.js';
 import { createMessaging } from './messaging/index.js';
 import { createOffline } from './offline/index.js';
 import { createPresence } from './presence/index.js';
 import { createPushes } from './push/index.js';
+import { openGroupStore, openHistoryStore, openOfflineStore, openSubscriptionStore } from './stores.js';
 
 export { PRIORITIES } from './core/vocabulary.js';
 
@@ -61,12 +64,31 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   if (Number.isInteger(maxqueue) && maxqueue > 0) k.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
 
   const pushes = createPushes(k);
-  const offline = config.offline.enabled ? createOffline({ kernel: k, store: opts.store ?? (await openOfflineStore(config, conn)), view }) : null;
-  const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null, waker: pushes });
+  const store = config.offline.enabled ? opts.store ?? (await openOfflineStore(config, conn)) : null;
+  const shared = store?.shared ?? null;
+  // A group's copies go out through messaging's own routing (every device, offline copies): it
+  // is called only once a MESSAGE comes, after every room here is built.
+  const groups = await createGroups({
+    kernel: k, store: await openGroupStore(conn, config), shared,
+    isUser: (name) => view.seen(name),
+    send: (copy, until) => messaging.routeCopy(copy, until),
+  });
+  const historyStore = config.history.enabled ? await openHistoryStore(conn, config) : null;
+  const history = historyStore && createHistory({
+    kernel: k, store: historyStore,
+    isGroup: (name) => groups.find(name) !== null,
+    groupsOf: (user) => groups.directory.groupsOf(user),
+  });
+  // A member of a group is a known user (offline.knownUsers "registered"): their copies are kept.
+  const offline = store && createOffline({
+    kernel: k, store,
+    view: { devices: (user) => view.devices(user), seen: (user) => view.seen(user) || groups.hasMember(user), know: (user) => view.know(user) },
+  });
+  const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null, waker: pushes, groups, recorder: history });
   const kept = !config.presence.subscribe ? null : opts.subscriptions ? { store: opts.subscriptions, problem: null } : await openSubscriptionStore(conn, config);
   const presence = await createPresence(
-    { kernel: k, view, clustered: !!offline?.queue.store.shared },
-    { subscriptions: kept?.store ?? null, shared: offline?.queue.store.shared ?? null },
+    { kernel: k, view, clustered: !!shared },
+    { subscriptions: kept?.store ?? null, shared },
   );
 
   const routed = { name: ROUTED, value: ROUTED_VALUE };
@@ -97,6 +119,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
       kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view,
       subscriptionStore: kept && { name: kept.store.name, problem: kept.problem },
       owed: offline ? (user) => offline.queue.owedTo(user, view.devices(user).map((d) => d.key)) : null,
+      directory: groups.directory, history, presence,
     }),
     get config() { return k.config; },
     reload(next) {
@@ -106,53 +129,10 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     },
     async close() {
       pushes.close();
+      await groups.close();
+      await history?.close();
       await presence.close();
       await offline?.close();
     },
   };
-}
-
-/** Subscriptions live in the offline store's file or database (or memory), whether offline
- *  messages are on or not; in PostgreSQL each node keeps its own, under Yate's nodename (yate.conf
- *  [general] nodename, the host name by default). A store that cannot be opened leaves them in
- *  memory, with the reason in Yate's log, the ready line and `status`. */
-async function openSubscriptionStore(conn: Connection, config: Config): Promise<{ store: SubscriptionStore; problem: string | null }> {
-  const where = config.offline.store;
-  if (where.kind === 'memory') return { store: createMemorySubscriptions(), problem: null };
-  try {
-    if (where.kind === 'postgres') {
-      const owner = (await conn.setlocal('engine.nodename').catch(() => '')) || os.hostname();
-      return { store: await openPostgresSubscriptions({ url: where.url, owner, log: logTo(conn) }), problem: null };
-    }
-    return { store: await openSqliteSubscriptions({ path: where.path }), problem: null };
-  } catch (err) {
-    const problem = (err as Error).message;
-    conn.log.error(`subscription store unavailable, presence subscriptions are kept in memory only (lost at restart): ${problem}`);
-    return { store: createMemorySubscriptions(), problem };
-  }
-}
-
-/** The offline store the rules name. One that cannot be opened keeps chat running: offline
- *  messages are refused with 500 instead of a false 202, and Yate's log says why. */
-async function openOfflineStore(config: Config, conn: Connection): Promise<MessageStore> {
-  const o = config.offline;
-  try {
-    return await openStore({ ...o.store, quotaPerRecipient: o.quotaPerRecipient, maxBodyBytes: o.maxBodyBytes, expirySeconds: o.expirySeconds, maxMessages: o.maxMessages, log: logTo(conn) });
-  } catch (err) {
-    conn.log.error(`offline store unavailable, messages for offline users will get 500: ${(err as Error).message}`);
-    return createFailedStore(storeName(config), (err as Error).message);
-  }
-}
-
-/** A PostgreSQL store says in Yate's log when the database goes away and comes back, once each. */
-function logTo(conn: Connection): LinkLog {
-  return (level, text) => conn.log[level](text);
-}
-
-/** The store's name for the log when it could not even be opened (never a password). */
-function storeName(config: Config): string {
-  const s = config.offline.store;
-  if (s.kind === 'sqlite') return `sqlite:${s.path}`;
-  if (s.kind === 'memory') return 'memory';
-  return redactUrl(s.url);
 }

@@ -5,6 +5,7 @@
 // field's own message.
 import type { ConfigIssue } from './issue.js';
 import { traceAlias, MAX_ALIAS_HOPS } from './rules.js';
+import { DEFAULTS, MAX_GROUP_MEMBERS } from './defaults.js';
 import { show } from './leaves.js';
 
 type Path = readonly PropertyKey[];
@@ -16,7 +17,7 @@ export function crossFieldProblems(data: unknown, env: { readonly webhookSecret?
   const file = isObject(data) ? data : {};
   const aliases = isObject(file['aliases']) ? file['aliases'] : {};
   const webhooks = isObject(file['webhooks']) ? file['webhooks'] : {};
-  return [...aliasProblems(aliases, at), ...webhookProblems(webhooks, aliases, file, env, at)];
+  return [...aliasProblems(aliases, at), ...webhookProblems(webhooks, aliases, file, env, at), ...groupProblems(file, aliases, webhooks, at)];
 }
 
 /** Aliases whose chain loops or is longer than MAX_ALIAS_HOPS. */
@@ -53,6 +54,30 @@ function webhookProblems(
   }
   for (const a of addresses) {
     if (Object.hasOwn(aliases, a)) problems.push({ field: at(['webhooks', a]), message: `expected an address that is not also an alias, got ${show(a)} (aliases.${a} routes it elsewhere)` });
+  }
+  return problems;
+}
+
+/** A group's name is an address of its own: not also an alias, a webhook address or a user of
+ *  `users` (one of them would never be reached). Its members are users, not groups (a copy is
+ *  never fanned out again), and no more than groupPolicy.maxMembers. */
+function groupProblems(file: Record<string, unknown>, aliases: Record<string, unknown>, webhooks: Record<string, unknown>, at: (path: Path) => string): ConfigIssue[] {
+  const groups = isObject(file['groups']) ? file['groups'] : {};
+  const users = Array.isArray(file['users']) ? file['users'] : [];
+  const policy = isObject(file['groupPolicy']) ? file['groupPolicy'] : {};
+  const raw = policy['maxMembers'];
+  const max = Number.isInteger(raw) && (raw as number) >= 1 && (raw as number) <= MAX_GROUP_MEMBERS ? (raw as number) : DEFAULTS.groupPolicy.maxMembers;
+  const problems: ConfigIssue[] = [];
+  for (const [name, g] of Object.entries(groups)) {
+    const taken = Object.hasOwn(aliases, name) ? `aliases.${name} routes it elsewhere` : Object.hasOwn(webhooks, name) ? `webhooks.${name} posts it to a URL` : users.includes(name) ? 'it is in users' : null;
+    if (taken) problems.push({ field: at(['groups', name]), message: `expected a name that is not also an alias, a webhook address or a user, got ${show(name)} (${taken})` });
+    const members = Array.isArray(g) ? g : isObject(g) && Array.isArray(g['members']) ? g['members'] : [];
+    const where = Array.isArray(g) ? ['groups', name] : ['groups', name, 'members'];
+    members.forEach((m, i) => {
+      if (typeof m === 'string' && Object.hasOwn(groups, m)) problems.push({ field: at([...where, i]), message: `expected a user, got ${show(m)}, a group (a group's copies are not sent on to another group)` });
+    });
+    const distinct = new Set(members.filter((m) => typeof m === 'string')).size;
+    if (distinct > max) problems.push({ field: at(where), message: `expected at most ${max} members (groupPolicy.maxMembers), got ${distinct}` });
   }
   return problems;
 }

@@ -2,7 +2,7 @@
 // some fields share with the code that uses them (schema.ts and sections.ts apply them).
 
 import { STORE_DEFAULTS } from '../store/messages/types.js';
-import type { KnownUsers, LogLevel, Mode, PresenceConfig, RateLimit } from './types.js';
+import type { GroupWriters, KnownUsers, LogLevel, Mode, PresenceConfig, RateLimit } from './types.js';
 
 /**
  * Largest body accepted (maxBodyBytes, offline.maxBodyBytes). The body travels to Yate
@@ -14,6 +14,8 @@ export const MAX_BODY_BYTES_LIMIT = 16384;
 export const MAX_WAIT_MS = 60000;
 /** delivery.sendTimeoutMs upper bound. */
 export const MAX_SEND_TIMEOUT_MS = 600000;
+/** groupPolicy.maxMembers upper bound: a copy per member is sent for every message. */
+export const MAX_GROUP_MEMBERS = 1000;
 
 /** Values used for every field the file leaves out (the store path comes from SchemaContext). */
 export const DEFAULTS = {
@@ -41,6 +43,8 @@ export const DEFAULTS = {
     storeCodes: [408, 480, 503, 504],
     knownUsers: 'registered' as KnownUsers,
   },
+  groupPolicy: { maxMembers: 100, maxGroups: 1000, writers: 'members' as GroupWriters, prefix: true },
+  history: { enabled: false, retentionDays: 30 },
   presence: {
     subscribe: true,
     watchers: 'local' as PresenceConfig['watchers'],

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { crossFieldProblems } from './cross.js';
+import { resolveGroups } from './groups.js';
 import { ConfigError, type ConfigIssue } from './error.js';
 import { isCommentKey, readJson, stripComments, type JsonPath } from './json.js';
 import { isLocalOnly, listenName } from './listen.js';
@@ -142,6 +143,7 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
     ...rules,
     aliases: Object.assign(Object.create(null) as Record<string, string>, rules.aliases),
     webhooks: Object.assign(Object.create(null) as Record<string, string>, rules.webhooks),
+    groups: resolveGroups(rules.groups, rules.groupPolicy.writers),
     ...(secrets.webhookSecret && !rules.webhookSecret ? { webhookSecret: secrets.webhookSecret } : {}),
     warnings,
   };

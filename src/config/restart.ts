@@ -21,6 +21,8 @@ const START_ONLY: readonly (readonly [string, (c: Config) => unknown])[] = [
   ['presence.subscribe', (c) => c.presence.subscribe],
   // The HTTP server listens from start to end.
   ['http', (c) => c.http ?? null],
+  // The history's store is opened at start, or not.
+  ['history.enabled', (c) => c.history.enabled],
 ];
 
 export interface Reloaded {
@@ -43,6 +45,7 @@ export function reloadable(running: Config, next: Config): Reloaded {
     offline: Object.freeze({ ...next.offline, enabled, store, quotaPerRecipient, maxBodyBytes, expirySeconds, maxMessages, retryIntervalSeconds }),
     presence: Object.freeze({ ...next.presence, subscribe: running.presence.subscribe }),
     http: running.http,
+    history: Object.freeze({ ...next.history, enabled: running.history.enabled }),
   });
   return { config, restartNeeded };
 }

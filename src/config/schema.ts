@@ -1,7 +1,7 @@
 // The rules file, field by field: the reference for what may be written in it (each
 // field's JSDoc says what it means, its limits and [its default]). The nested objects
-// (offline, presence, http, webhooks, rateLimit) are in sections.ts, the building blocks and
-// their messages in leaves.ts, the defaults in defaults.ts.
+// (offline, presence, http, webhooks, rateLimit, history) are in sections.ts, the groups in
+// groups.ts, the building blocks and their messages in leaves.ts, the defaults in defaults.ts.
 //
 // Every leaf check produces one message of the form "expected <what>, got <value>", and
 // every object refuses unknown fields one by one (with a "did you mean" when a known field
@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { DEFAULTS, MAX_BODY_BYTES_LIMIT, MAX_SEND_TIMEOUT_MS, MAX_WAIT_MS } from './defaults.js';
 import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, secretText, show, strict, USER, userList, variant, word } from './leaves.js';
 import { compileMimeRange, isHost, type Compiled } from './pattern.js';
-import { httpSchema, offlineSchema, presenceSchema, pushSchema, rateLimitSchema, webhooksSchema, type SchemaContext } from './sections.js';
+import { groupPolicySchema, groupsSchema } from './groups.js';
+import { historySchema, httpSchema, offlineSchema, presenceSchema, pushSchema, rateLimitSchema, webhooksSchema, type SchemaContext } from './sections.js';
 import type { RateLimit } from './types.js';
 
 export { DEFAULTS, MAX_BODY_BYTES_LIMIT, MAX_SEND_TIMEOUT_MS, MAX_WAIT_MS } from './defaults.js';
@@ -174,6 +175,17 @@ export function rulesFileSchema(ctx: SchemaContext) {
        * Contact): {"url", "secret", "timeoutMs", "retries"} (docs/devices.md). Absent: no push. [none]
        */
       push: pushSchema(ctx).optional(),
+      /**
+       * name -> members (["123", "234"], or {"members": [...], "writers": "anyone"}): a MESSAGE to
+       * the group goes to every member but its writer (docs/groups.md). Read-only at run time;
+       * groups made with rmanager or HTTP live in the store. A name may not also be an alias, a
+       * webhook address or a user of `users`; a member may not be a group. [{}]
+       */
+      groups: groupsSchema(),
+      /** Bounds and manners of every group (maxMembers, maxGroups, writers, prefix). */
+      groupPolicy: groupPolicySchema(),
+      /** The conversation history (docs/history.md). Off unless enabled. */
+      history: historySchema(),
     },
     'a JSON object',
   );

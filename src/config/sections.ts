@@ -334,3 +334,19 @@ export function pushSchema(ctx: SchemaContext) {
     return { url: p.url, secret, timeoutMs: p.timeoutMs, retries: p.retries };
   });
 }
+
+/** history: the conversation history (src/chat/history/). */
+export function historySchema() {
+  return strict(
+    {
+      /**
+       * Keep every MESSAGE routed (one-to-one and to groups: sender, recipient, time, type, body,
+       * outcome) in the store, and serve it (GET /v1/history, `chat history`). Read at start. [false]
+       */
+      enabled: leaf<boolean>('true or false', (v) => typeof v === 'boolean').default(DEFAULTS.history.enabled),
+      /** Days a message stays in the history; older ones are deleted. 1..3650. [30] */
+      retentionDays: leaf<number>('a whole number of days 1..3650', isInt(1, 3650)).default(DEFAULTS.history.retentionDays),
+    },
+    'an object {"enabled", "retentionDays"}',
+  ).default({ ...DEFAULTS.history });
+}

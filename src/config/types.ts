@@ -61,6 +61,35 @@ export interface PresenceConfig {
   readonly maxPublishExpires: number;
 }
 
+/** Who may write to a group: its members only, or any user of this server. */
+export type GroupWriters = 'members' | 'anyone';
+
+/** A group of the rules file (`groups`): read-only at run time. */
+export interface GroupConfig {
+  /** User names, no duplicates, in the order written. */
+  readonly members: readonly string[];
+  readonly writers: GroupWriters;
+}
+
+/** How every group behaves (`groupPolicy`). */
+export interface GroupPolicy {
+  /** Members one group may have (rules-file and run-time groups). */
+  readonly maxMembers: number;
+  /** Groups made at run time that the store keeps at most. */
+  readonly maxGroups: number;
+  /** Who may write to a group that does not say. */
+  readonly writers: GroupWriters;
+  /** A text/plain copy starts with the writer's name ("123: ..."). */
+  readonly prefix: boolean;
+}
+
+/** The conversation history (`history`). */
+export interface HistoryConfig {
+  readonly enabled: boolean;
+  /** Days a message is kept in the history. */
+  readonly retentionDays: number;
+}
+
 /** Where the HTTP face listens (listen.ts). */
 export type Listen =
   | { readonly kind: 'tcp'; readonly host: string; /** 0: any free port. */ readonly port: number }
@@ -117,6 +146,10 @@ export interface Config {
   readonly webhookTimeoutMs: number;
   /** The push gateway; absent: no device is woken. */
   readonly push?: PushConfig;
+  /** name -> group of the rules file. A null-prototype object: look up with Object.hasOwn. */
+  readonly groups: Readonly<Record<string, GroupConfig>>;
+  readonly groupPolicy: GroupPolicy;
+  readonly history: HistoryConfig;
   /** Valid but worth saying at start-up (e.g. the message store is in a temporary folder). */
   readonly warnings: readonly string[];
 }

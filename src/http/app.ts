@@ -6,6 +6,7 @@
 //   GET  /v1/presence[/USER]    what `chat presence` shows
 //   GET  /v1/queue[/USER]       what `chat queue` shows
 //   GET  /v1/devices/USER       what `chat devices USER` shows
+//   /v1/groups, /v1/history/USER, DELETE /v1/users/USER: groups, the history, forgetting (groups.ts)
 //
 // /v1 needs `Authorization: Bearer <token>` when the rules give a token: none or a wrong one
 // 401, a header that is not `Bearer <token>` 400 (RFC 6750). Nothing here writes to stdout
@@ -24,6 +25,7 @@ import type { Registry } from 'prom-client';
 import type { ChatModule } from '../chat/index.js';
 import type { Logger } from '../engine/logger.js';
 import { isYateChatError } from '../errors.js';
+import { groupRoutes } from './groups.js';
 import { BODY_HEADER_FIELDS, httpStatusOf, problemsOf, SendBody } from './send.js';
 
 /** Largest request body read: a 16 KiB message body, JSON-escaped, fits. */
@@ -127,6 +129,7 @@ export function createApp({ chat, metrics, token, log, loopback }: AppDeps): Hon
   app.get('/v1/devices/:user', async (c) => c.json((await chat.devices(c.req.param('user'))).map((d) => ({
     device: d.device, contact: d.contact, userAgent: d.userAgent, since: iso(d.since), expires: iso(d.expiresAt), push: d.push, owed: d.owed,
   }))));
+  groupRoutes(app, chat);
 
   app.notFound((c) => c.json({ error: `no such resource: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {

@@ -131,6 +131,10 @@ export function createMetrics(chat: ChatModule): Registry {
     'reason', () => m().stats.offlineDropped);
   counters('yatechat_webhook_calls_total', 'Webhook calls by outcome (ok: 2xx, refused: another status, failed: no connection, timeout)',
     'outcome', () => m().stats.webhooks);
+  counter('yatechat_group_messages_total', 'Messages posted to groups (commands, receipts and is-typing aside)', () => m().stats.groups.messages);
+  counter('yatechat_group_copies_total', 'Copies of group messages sent on to members (each routed like a message)', () => m().stats.groups.copies);
+  counters('yatechat_history_entries_total', 'History entries written to the store, and dropped (the store refused them, or could not take them in time)',
+    'outcome', () => m().stats.history);
   counters('yatechat_engine_messages_total', 'Messages Yate offered the module (each holds a Yate thread until answered) and messages it emitted (each run by a Yate worker)',
     'direction', () => ({ offered: m().offered, emitted: m().emitted }));
   gauge('yatechat_devices', 'Devices in the registration view, every user together', () => m().devices);

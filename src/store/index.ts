@@ -1,5 +1,6 @@
-// The stores: offline messages (messages/) and presence subscriptions (subscriptions/), each one
-// interface with a backend per file (memory, SQLite, PostgreSQL), and what several nodes share
+// The stores: offline messages (messages/), presence subscriptions (subscriptions/), groups made at
+// run time (groups/) and the history (history/), each one interface with a backend per file
+// (memory, SQLite, PostgreSQL), and what several nodes share
 // through a store (shared.ts). This is the one place that picks a backend from the config, and
 // the public door: the rest of yate-chat imports the stores from here only.
 //
@@ -13,6 +14,10 @@ import type { MessageStore, StoreLimits } from './messages/types.js';
 import type { LinkLog } from './postgres/link.js';
 import type { PostgresSubscriptionsOptions } from './subscriptions/postgres.js';
 import type { SubscriptionStore } from './subscriptions/types.js';
+import type { PostgresGroupsOptions } from './groups/postgres.js';
+import type { GroupStore } from './groups/types.js';
+import type { PostgresHistoryOptions } from './history/postgres.js';
+import type { HistoryStore } from './history/types.js';
 
 export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, StoreSummary, MessageStore, StoreLimits } from './messages/types.js';
 export { MAX_EXPIRY_SECONDS, STORE_DEFAULTS } from './messages/types.js';
@@ -32,6 +37,17 @@ export type { StoredSubscription, SubscriptionStore } from './subscriptions/type
 export { createMemorySubscriptions } from './subscriptions/memory.js';
 export { openSqliteSubscriptions, type SqliteSubscriptionsOptions } from './subscriptions/sqlite.js';
 export type { PostgresSubscriptionsOptions } from './subscriptions/postgres.js';
+
+export type { GroupBounds, GroupStore, NewGroup, StoredGroup } from './groups/types.js';
+export { createMemoryGroups } from './groups/memory.js';
+export { openSqliteGroups, type SqliteGroupsOptions } from './groups/sqlite.js';
+export type { PostgresGroupsOptions } from './groups/postgres.js';
+
+export type { HistoryEntry, HistoryPosition, HistoryQuery, HistoryRecord, HistoryStore } from './history/types.js';
+export { MAX_PAGE as MAX_HISTORY_PAGE } from './history/checks.js';
+export { createMemoryHistory } from './history/memory.js';
+export { openSqliteHistory, type SqliteHistoryOptions } from './history/sqlite.js';
+export type { PostgresHistoryOptions } from './history/postgres.js';
 
 /** Which backend, and where: what the rules file's `offline.store` names. */
 export type StoreConfig =
@@ -77,4 +93,14 @@ export async function openStore(config: StoreConfig & OpenStoreOptions): Promise
 /** Subscriptions in the PostgreSQL store, loaded on first use like the message store. */
 export async function openPostgresSubscriptions(opts: PostgresSubscriptionsOptions): Promise<SubscriptionStore> {
   return (await import('./subscriptions/postgres.js')).openPostgresSubscriptions(opts);
+}
+
+/** Groups in the PostgreSQL store, loaded on first use like the message store. */
+export async function openPostgresGroups(opts: PostgresGroupsOptions): Promise<GroupStore> {
+  return (await import('./groups/postgres.js')).openPostgresGroups(opts);
+}
+
+/** The history in the PostgreSQL store, loaded on first use like the message store. */
+export async function openPostgresHistory(opts: PostgresHistoryOptions): Promise<HistoryStore> {
+  return (await import('./history/postgres.js')).openPostgresHistory(opts);
 }

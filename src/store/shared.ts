@@ -32,6 +32,8 @@ export type SharedEvent =
   | { readonly kind: 'presence'; readonly user: string }
   /** Another node saw `user` register (offline.knownUsers "registered"). */
   | { readonly kind: 'known'; readonly user: string }
+  /** Group `name` was made, changed or deleted in the store (by any node, this one too): read it again. */
+  | { readonly kind: 'group'; readonly name: string }
   /** The link to the store is (back) up: anything may have been missed, read everything again. */
   | { readonly kind: 'resync' };
 

@@ -68,6 +68,11 @@ export class Stats {
   /** Push requests by outcome: sent (2xx), refused (another status), failed (no answer after
    *  the retries), skipped (a receipt or a non-urgent message owed to a device that may sleep). */
   readonly pushes = { sent: 0, refused: 0, failed: 0, skipped: 0 };
+  /** Messages posted to groups (not commands, receipts or is-typing), and the copies they became. */
+  readonly groups = { messages: 0, copies: 0 };
+  /** History entries written to the store, and those dropped (the store refused them, or could
+   *  not take them while the batches waiting for it were full). */
+  readonly history = { written: 0, dropped: 0 };
   /** Engine round trips of our dispatches (ms), a ring of the latest. */
   readonly #rtt: number[] = [];
   #rttNext = 0;

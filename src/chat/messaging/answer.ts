@@ -6,7 +6,8 @@
 //   lookup          ask Yate's routers within the sender's budget, then settle what follows
 //   deliver, one SIP target, delivery.inPlace (one device without push parameters)
 //                   the fast path: handed to ysipchan in place (fast-path.ts), which answers
-//                   the sender with the far end's own code; counted as HANDED
+//                   the sender with the far end's own code; counted as HANDED, and told to the
+//                   history as such
 //   anything else   carried out by yate-chat (slow-path.ts): at once on the generic path, by
 //                   routing to ourselves on the native path (routed.ts answers it)
 //
@@ -55,6 +56,7 @@ export function settle(m: Room, w: PathWriter, msg: Message, out: Outgoing, d: D
       if (uri) {
         const answer = w.handOver(msg, only!, { ...out, called: d.recipient });
         k.stats.handed++;
+        m.recorder?.record(out, d.recipient, false, HANDED);
         logMessage(k, out, `sent on to ${uri} by ysipchan, which answers with its code`);
         k.stats.answered(w.path, HANDED, performance.now() - t0);
         return answer;
@@ -66,6 +68,7 @@ export function settle(m: Room, w: PathWriter, msg: Message, out: Outgoing, d: D
       return w.own(m, msg, withPriority(out, msg), d, budget ?? budgetFor(m, hctx), t0);
     case 'keep':
     case 'webhook':
+    case 'group':
       return w.own(m, msg, out, d, budget ?? budgetFor(m, hctx), t0);
   }
 }

@@ -32,5 +32,8 @@ export interface Outcome {
   readonly detail: string;
   /** Extra SIP headers for the sender's answer (Retry-After). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** false: it went nowhere (refused here, not kept, a group's command answered): the history
+   *  does not keep it. */
+  readonly routed?: false;
 }
 

@@ -11,6 +11,8 @@
 //   alias to a sip:/sips: URI              deliver there
 //   alias to a user                        route that user instead
 //   a webhook address (rules `webhooks`)   POST it to the webhook, answer from its answer
+//   a group (rules `groups`, the store)    a copy to each member (groups/): 403 when its writer
+//                                          may not write to it (members only by default)
 //   registered: one device, no push        deliver to it           <- the fast path
 //   registered: several devices, or one that may sleep (RFC 8599)
 //                                          a copy to each device (fork.ts), late copies kept
@@ -48,6 +50,14 @@ export interface World {
   known(user: string, routerError: string | null): boolean;
   /** Take one message's token from the sender's bucket. */
   rate(sender: string): RateDecision;
+  /** The group called `name` now, or null. */
+  group(name: string): GroupView | null;
+}
+
+/** A group, as the decision sees it. */
+export interface GroupView {
+  readonly writers: 'members' | 'anyone';
+  has(user: string): boolean;
 }
 
 export type Decision =
@@ -61,7 +71,9 @@ export type Decision =
   /** Keep it in the offline store and answer 202. */
   | { readonly kind: 'keep'; readonly recipient: string; readonly why: string }
   /** `recipient` is a webhook address: POST the message to `url` (webhook.ts). */
-  | { readonly kind: 'webhook'; readonly recipient: string; readonly url: string };
+  | { readonly kind: 'webhook'; readonly recipient: string; readonly url: string }
+  /** `recipient` is a group: a copy to each of its members (groups/). */
+  | { readonly kind: 'group'; readonly recipient: string };
 
 /** The checks every MESSAGE passes first (core/admission.ts, with a MESSAGE's own between
  *  identity and the deny lists); null when it may go on. */
@@ -92,8 +104,9 @@ export function webhookOf(config: Pick<Config, 'webhooks'>, recipient: string): 
   return Object.hasOwn(config.webhooks, recipient) ? config.webhooks[recipient]! : null;
 }
 
-/** Where a message for `called` goes: aliases, webhooks, then the registration view, else ask Yate. */
-export function route(called: string, world: Pick<World, 'config' | 'devices'>): Decision {
+/** Where a message for `called` goes: aliases, webhooks, groups, then the registration view, else
+ *  ask Yate. */
+export function route(called: string, world: Pick<World, 'config' | 'devices'> & Partial<Pick<World, 'group'>>): Decision {
   const { config } = world;
   const to = recipientOf(config, called);
   // To an outside URI: the To header keeps the name the sender wrote.
@@ -101,6 +114,7 @@ export function route(called: string, world: Pick<World, 'config' | 'devices'>):
   const recipient = to.user;
   const url = webhookOf(config, recipient);
   if (url !== null) return { kind: 'webhook', recipient, url };
+  if (world.group?.(recipient)) return { kind: 'group', recipient };
   return toDevices(recipient, world);
 }
 
@@ -115,7 +129,15 @@ export function toDevices(recipient: string, world: Pick<World, 'config' | 'devi
 }
 
 export function decide(ask: Ask, world: World): Decision {
-  return admit(ask, world) ?? route(ask.called, world);
+  const d = admit(ask, world) ?? route(ask.called, world);
+  return d.kind === 'group' ? mayWrite(ask.sender, d, world) : d;
+}
+
+/** A group takes messages from its members only, unless it says anyone may write (groupPolicy). */
+function mayWrite(sender: string, d: Extract<Decision, { kind: 'group' }>, world: Pick<World, 'group'>): Decision {
+  const g = world.group(d.recipient);
+  if (!g || g.writers === 'anyone' || g.has(sender)) return d;
+  return refuse(403, `${sender} is not a member of group ${d.recipient}`);
 }
 
 /** What Yate's routers answered for `recipient`: its routes, or the router's `error` when none. */

@@ -70,7 +70,7 @@ export async function fork(room: Room, out: Outgoing, d: Fork, budget: Budget): 
     const kept = await keepFor(m, out, d.recipient, copies, false);
     return kept.code === 202
       ? { code: 202, detail: `kept for ${names(owed)} (answered ${owed.map((c) => c.answer!.code).join(', ')})` }
-      : { code: kept.code, detail: `no device took it, and the copies could not be kept (${kept.code})` };
+      : { code: kept.code, detail: `no device took it, and the copies could not be kept (${kept.code})`, routed: false };
   }
   // The sender's budget is over: the silent devices' copies are kept now (202 only once they
   // are: issue 21), settled as they answer. Not kept: 504, for their fate is unknown.

@@ -20,7 +20,7 @@ import { admit, decide } from './decide.js';
 import { renameToGenerate } from './fast-path.js';
 import { askOf, outgoingOf } from './inbound.js';
 import type { Room } from './room.js';
-import { carryOut } from './slow-path.js';
+import { carry } from './slow-path.js';
 
 const GENERIC: PathWriter = {
   path: PATH.generic,
@@ -30,7 +30,7 @@ const GENERIC: PathWriter = {
     return false; // unprocessed, renamed: ysipchan's xsip.generate handler (110) takes it on
   },
   async own(m, msg, out, d, budget, t0) {
-    const r = await carryOut(m, out, d, budget);
+    const r = await carry(m, out, d, budget);
     writeOutcome(m, msg, out, r);
     m.kernel.stats.answered(PATH.generic, r.code, performance.now() - t0);
     return true;

@@ -1,6 +1,6 @@
 // The messaging room: routing one MESSAGE, whichever face it came by. What it offers the
-// composition root (module.ts): its engine handlers and `submit` for the API faces (HTTP,
-// rmanager).
+// composition root (module.ts): its engine handlers, `submit` for the API faces (HTTP,
+// rmanager), and `routeCopy` for the groups room (each member's copy of a group's message).
 //
 //   inbound.ts    reading a MESSAGE from the message Yate offered
 //   decide.ts     THE decision: the MESSAGE's admission, aliases, webhooks, view, lookup
@@ -21,11 +21,12 @@ import { onSipMessage } from './generic.js';
 import { onCallRoute, onMsgRoute } from './native.js';
 import { onGenerateFallthrough, onMsgExecute } from './routed.js';
 import { roomOf, type MessagingDeps } from './room.js';
-import { budgetFor } from './budget.js';
-import { carryOut } from './slow-path.js';
+import { budgetFor, type Budget } from './budget.js';
+import { carry, carryOut } from './slow-path.js';
 import type { Refuse } from '../core/admission.js';
 
-export type { Keeper, View, MessagingDeps, Waker } from './room.js';
+export type { Keeper, View, MessagingDeps, Waker, GroupPost, Recorder } from './room.js';
+export type { GroupView } from './decide.js';
 
 /** What became of a MESSAGE an API face submitted. */
 export interface Submitted {
@@ -49,6 +50,14 @@ export interface Messaging {
    * MESSAGE has its line in Yate's log; via `rmanager` the admin sends (routed without them).
    */
   submit(out: Outgoing, via: 'http' | 'rmanager'): Promise<Submitted>;
+  /**
+   * Route and deliver one member's copy of a group's message (`copy.called` the member): the
+   * usual routing (registered, kept for later, several devices), not the sender's checks (the
+   * group's message passed them), never to a group again. What became of it; never rejects.
+   * `until`: when the group's sender is answered (ms since the epoch): a copy still under way
+   * then goes on, and is kept when it fails.
+   */
+  routeCopy(copy: Outgoing, until: number): Promise<Submitted>;
 }
 
 export function createMessaging(deps: MessagingDeps): Messaging {
@@ -77,10 +86,18 @@ export function createMessaging(deps: MessagingDeps): Messaging {
         log(`${d.code} ${d.reason}`);
         return refused(d);
       }
-      const r = await carryOut(m, out, d, budgetFor(m));
+      const r = await carry(m, out, d, budgetFor(m));
       k.stats.answered(path, r.code, performance.now() - t0);
       log(`${r.code} ${r.detail}`);
       return { code: r.code, detail: r.detail, ...(r.headers ? { headers: r.headers } : {}) };
+    },
+    async routeCopy(copy, until) {
+      const d = route(copy.called, m.world);
+      if (d.kind === 'group') return { code: 482, detail: `${copy.called} is a group: a group's copy is not sent on to another group` };
+      // The copy goes on after the group's sender is answered: nothing abandons it.
+      const budget: Budget = { until, answered: () => false };
+      const r = await carryOut(m, copy, d, budget);
+      return { code: r.code, detail: r.detail };
     },
   };
 }

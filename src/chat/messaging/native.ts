@@ -11,14 +11,14 @@
 //                       the far end's code. yate-chat sees no more of this MESSAGE.
 //   lookup              ask Yate's routers ourselves (ysipchan would answer an unrouted MESSAGE
 //                       405), then decide again
-//   keep, several targets, another driver, a webhook, several devices (a fork)
+//   keep, several targets, another driver, a webhook, a group, several devices (a fork)
 //                       routed to ourselves (yate-chat/...), carried out by routed.ts
 // Any other call.route with route_type=msg (lateroute's, in seed mode) only gets the aliases
 // applied; the routers after us (regfile at 100) answer it.
 import type { Handler } from '../../engine/handlers.js';
 import type { Message } from '../../engine/message.js';
 import { PATH } from '../core/stats.js';
-import { DELIVER_CALLTO, ERROR_NAMES, FORK_CALLTO, MARK, OFFLINE_CALLTO, ROUTED, ROUTED_VALUE, WEBHOOK_CALLTO } from '../core/vocabulary.js';
+import { DELIVER_CALLTO, ERROR_NAMES, FORK_CALLTO, GROUP_CALLTO, MARK, OFFLINE_CALLTO, ROUTED, ROUTED_VALUE, WEBHOOK_CALLTO } from '../core/vocabulary.js';
 import { settle, type PathWriter } from './answer.js';
 import { decide, recipientOf } from './decide.js';
 import { routeInPlace } from './fast-path.js';
@@ -56,6 +56,9 @@ const NATIVE: PathWriter = {
         break;
       case 'webhook':
         msg.retval = WEBHOOK_CALLTO + d.recipient;
+        break;
+      case 'group':
+        msg.retval = GROUP_CALLTO + d.recipient;
         break;
       case 'lookup':
         throw new Error('a lookup is settled before it is carried out');

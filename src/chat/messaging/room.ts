@@ -1,10 +1,11 @@
 // What the messaging room works with, and what it needs from outside it (the composition root,
-// module.ts, hands it over): the kernel, the registration view, and the offline queue's keeping
-// of a message, as narrow interfaces. Read-only: nothing here is filled in or replaced later.
+// module.ts, hands it over): the kernel, the registration view, the offline queue's keeping of a
+// message, the groups and the history's recording, as narrow interfaces. Read-only: nothing here
+// is filled in or replaced later.
 import type { Kernel } from '../core/kernel.js';
 import type { Held, Outgoing } from '../core/outgoing.js';
 import type { Device } from '../core/registrations.js';
-import type { World } from './decide.js';
+import type { GroupView, World } from './decide.js';
 
 /** The offline queue, as messaging uses it (offline/queue.ts implements it). */
 export interface Keeper {
@@ -29,6 +30,24 @@ export interface Waker {
   owed(user: string, device: Device, out: Outgoing, id: number): void;
 }
 
+/** The groups, as messaging uses them (groups/index.ts implements it). */
+export interface GroupPost {
+  /** The group called `name` now (the rules' or the store's), or null. */
+  find(name: string): GroupView | null;
+  /** Carry `out`, written to group `group`, to its members (each copy routed like any message,
+   *  through what module.ts gave the groups room): what its writer is told. `until`: the sender's
+   *  answer cannot wait past it (ms since the epoch). Never rejects. */
+  post(out: Outgoing, group: string, until: number): Promise<{ readonly code: number; readonly detail: string; readonly routed?: false }>;
+}
+
+/** The history, as messaging uses it (history/index.ts implements it): told of every MESSAGE
+ *  that went somewhere, once, as the sender's answer is decided. Never blocks, never throws. */
+export interface Recorder {
+  /** `out` went to `recipient` (a group when `group`), and its sender was told `outcome` (0:
+   *  handed to ysipchan, which answers with the far end's own code). */
+  record(out: Outgoing, recipient: string, group: boolean, outcome: number): void;
+}
+
 /** The registration view, as messaging uses it (core/registrations.ts). */
 export interface View {
   /** Live devices of `user` ([] when not held). */
@@ -44,6 +63,10 @@ export interface MessagingDeps {
   readonly keeper: Keeper | null;
   /** null when no push gateway can be configured (tests). */
   readonly waker: Waker | null;
+  /** null when there are no groups to post to (tests). */
+  readonly groups: GroupPost | null;
+  /** null when the history is off. */
+  readonly recorder: Recorder | null;
 }
 
 /** The room's own context: its dependencies and the decision's view of the world. */
@@ -52,13 +75,14 @@ export interface Room extends MessagingDeps {
 }
 
 export function roomOf(deps: MessagingDeps): Room {
-  const { kernel, view, keeper } = deps;
+  const { kernel, view, keeper, groups } = deps;
   return {
     ...deps,
     world: {
       get config() { return kernel.config; },
       devices: (user) => view.devices(user),
       known: (user, routerError) => keeper?.isKnown(user, routerError) ?? false,
+      group: (name) => groups?.find(name) ?? null,
       rate: (key) => kernel.rate(key),
     },
   };

@@ -6,6 +6,7 @@
 //   callto yate-chat/deliver/USER   deliver to callto.1..N ourselves (several routes, other drivers)
 //   callto yate-chat/fork/USER      a copy to each of USER's devices as the view holds them now
 //   callto yate-chat/webhook/ADDR   POST it to ADDR's webhook (the rules' URL as they are now)
+//   callto yate-chat/group/GROUP    a copy to each member of GROUP (if it is one still)
 //   callto sip/...                  ysipchan's relay could not send what we routed in place
 // xsip.generate (120, after ysipchan's SipHandler 110), generic path:
 //   ysipchan could not send the sip.message we renamed, or nothing handles xsip.generate
@@ -17,13 +18,13 @@ import type { Message } from '../../engine/message.js';
 import type { Outgoing } from '../core/outgoing.js';
 import { targetsOf } from '../core/sip.js';
 import { PATH } from '../core/stats.js';
-import { DELIVER_CALLTO, FORK_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO, YSIPCHAN_ERROR_CODES } from '../core/vocabulary.js';
+import { DELIVER_CALLTO, FORK_CALLTO, GROUP_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO, YSIPCHAN_ERROR_CODES } from '../core/vocabulary.js';
 import { writeOutcome } from './answer.js';
 import { recipientOf, toDevices, webhookOf } from './decide.js';
 import { outgoingOf, withPriority } from './inbound.js';
 import type { Room } from './room.js';
 import { budgetFor, type Outcome } from './budget.js';
-import { carryOut } from './slow-path.js';
+import { carry, carryOut } from './slow-path.js';
 
 export function onMsgExecute(m: Room): Handler {
   return async (msg, hctx) => {
@@ -35,18 +36,23 @@ export function onMsgExecute(m: Room): Handler {
       const recipient = callto.slice(WEBHOOK_CALLTO.length);
       const url = webhookOf(m.kernel.config, recipient);
       r = url !== null
-        ? await carryOut(m, out, { kind: 'webhook', recipient, url }, budgetFor(m, hctx))
+        ? await carry(m, out, { kind: 'webhook', recipient, url }, budgetFor(m, hctx))
         : { code: 404, detail: `${recipient} is no longer a webhook address (rules reloaded)` };
+    } else if (callto.startsWith(GROUP_CALLTO)) {
+      const recipient = callto.slice(GROUP_CALLTO.length);
+      r = m.world.group(recipient)
+        ? await carry(m, out, { kind: 'group', recipient }, budgetFor(m, hctx))
+        : { code: 404, detail: `${recipient} is no longer a group` };
     } else if (callto.startsWith(OFFLINE_CALLTO)) {
       const recipient = callto.slice(OFFLINE_CALLTO.length);
-      r = await carryOut(m, out, { kind: 'keep', recipient, why: 'not registered' }, budgetFor(m, hctx));
+      r = await carry(m, out, { kind: 'keep', recipient, why: 'not registered' }, budgetFor(m, hctx));
     } else if (callto.startsWith(FORK_CALLTO)) {
       // The devices as they are now (one may have gone since call.route: then a lookup).
-      r = await carryOut(m, out, toDevices(callto.slice(FORK_CALLTO.length), m.world), budgetFor(m, hctx));
+      r = await carry(m, out, toDevices(callto.slice(FORK_CALLTO.length), m.world), budgetFor(m, hctx));
     } else if (callto.startsWith(DELIVER_CALLTO)) {
       const recipient = callto.slice(DELIVER_CALLTO.length);
       const targets = targetsOf('fork', (n) => msg.get(n));
-      r = await carryOut(m, out, { kind: 'deliver', recipient, targets }, budgetFor(m, hctx));
+      r = await carry(m, out, { kind: 'deliver', recipient, targets }, budgetFor(m, hctx));
     } else {
       // Counted when it was handed over.
       return writeOutcome(m, msg, out, await notSent(m, msg, out, hctx));

@@ -14,6 +14,9 @@
 //            2xx 200 (its {"reply"} goes back to the sender as a MESSAGE from the webhook
 //            address, after the sender's answer), another status or no connection 503, no
 //            answer in time 504. Never kept: a webhook is not a user who comes back.
+//   group    a copy to each member, by the groups room (room.ts GroupPost): what it says
+// carry() is carryOut() for a message a sender wrote (not a group's copy): what went somewhere
+// is told to the history (room.ts Recorder) with the code its sender gets.
 // The fast path (one SIP target, handed to ysipchan in place) is fast-path.ts; answer.ts
 // chooses. Each run holds one budget: the sender's answer cannot wait past it (Yate would time
 // us out), and once the deadline answered a message nothing more is sent or kept for it.
@@ -29,9 +32,9 @@ import { budgetFor, remaining, type Budget, type Outcome } from './budget.js';
 import type { Room } from './room.js';
 import { callWebhook, payloadOf } from './webhook.js';
 
-const BUSY: Outcome = { code: 503, detail: 'too many deliveries already waiting for a turn', headers: { 'Retry-After': '5' } };
+const BUSY: Outcome = { code: 503, detail: 'too many deliveries already waiting for a turn', headers: { 'Retry-After': '5' }, routed: false };
 
-const ABANDONED: Outcome = { code: 500, detail: 'abandoned: the answer was already given at the deadline' };
+const ABANDONED: Outcome = { code: 500, detail: 'abandoned: the answer was already given at the deadline', routed: false };
 
 /** Ask Yate's routers where `recipient` is, and decide again. A router that does not answer
  *  within the budget (Yate's workers are busy) is a 503, not a guess. */
@@ -44,10 +47,17 @@ export async function lookup(m: Room, out: Outgoing, recipient: string, budget: 
   }
 }
 
+/** carryOut() for a message its sender wrote, told to the history when it went somewhere. */
+export async function carry(m: Room, out: Outgoing, d: Decision, budget: Budget): Promise<Outcome> {
+  const r = await carryOut(m, out, d, budget);
+  if (m.recorder && d.kind !== 'refuse' && r.routed !== false) m.recorder.record(out, d.recipient, d.kind === 'group', r.code);
+  return r;
+}
+
 /** Carry out `d` for `out` and resolve with the code for the sender. Never rejects. */
 export async function carryOut(m: Room, out: Outgoing, d: Decision, budget: Budget): Promise<Outcome> {
   switch (d.kind) {
-    case 'refuse': return { code: d.code, detail: d.reason };
+    case 'refuse': return { code: d.code, detail: d.reason, routed: false };
     case 'lookup': return carryOut(m, out, await lookup(m, out, d.recipient, budget), budget);
     case 'keep': return keep(m, { ...out, called: d.recipient }, d.why, budget);
     case 'deliver': return deliver(m, { ...out, called: d.recipient }, d, budget);
@@ -57,6 +67,7 @@ export async function carryOut(m: Room, out: Outgoing, d: Decision, budget: Budg
       return fork(m, { ...out, called: d.recipient }, d, budget);
     }
     case 'webhook': return webhook(m, out, d, budget);
+    case 'group': return m.groups ? m.groups.post(out, d.recipient, budget.until) : { code: 404, detail: `no group ${d.recipient}`, routed: false };
   }
 }
 
@@ -104,7 +115,7 @@ async function reply(m: Room, from: string, to: Outgoing, text: string): Promise
     return log(`not sent: the replies of webhook ${toText(from)} are over the rate limit`);
   }
   const t0 = performance.now();
-  const r = await carryOut(m, out, d, budgetFor(m));
+  const r = await carry(m, out, d, budgetFor(m));
   k.stats.answered(PATH.webhook, r.code, performance.now() - t0);
   log(`${r.code} webhook reply: ${r.detail}`);
 }
@@ -130,7 +141,7 @@ async function stillGoing(m: Room, out: Outgoing, sending: Promise<number>): Pro
 async function keep(m: Room, out: Outgoing, why: string, budget: Budget): Promise<Outcome> {
   if (budget.answered()) return ABANDONED;
   const code = m.keeper ? await m.keeper.keep(out, out.called) : 480;
-  return { code, detail: code === 202 ? `stored for ${out.called} (${why})` : `not stored (${why})` };
+  return code === 202 ? { code, detail: `stored for ${out.called} (${why})` } : { code, detail: `not stored (${why})`, routed: false };
 }
 
 async function deliver(m: Room, out: Outgoing, d: Extract<Decision, { kind: 'deliver' }>, budget: Budget): Promise<Outcome> {

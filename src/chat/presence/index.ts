@@ -28,6 +28,8 @@ export interface Presences {
   readonly handlers: { readonly 'sip.publish': Handler; readonly 'sip.subscribe'?: Handler };
   /** A user.register or user.unregister for `user`: the registration view speaks for it now. */
   registered(user: string): void;
+  /** A user forgotten: their publications (on every node) and subscriptions end; how many of each. */
+  forget(user: string): Promise<{ readonly publications: number; readonly subscriptions: number }>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,14 @@ export async function createPresence(deps: PresenceDeps, opts: PresenceOptions):
       ...(watchers ? { 'sip.subscribe': onSipSubscribe(deps.kernel, watchers, new ContactFinder(deps.kernel)) } : {}),
     },
     registered: (user) => watchers?.registered(user),
+    async forget(user) {
+      const publications = book.all(user).length;
+      // Expires 0 without an entity tag: every publication of the user goes, on every node.
+      if (publications) book.publish(user, '', 0);
+      const subscriptions = (await watchers?.forget(user)) ?? 0;
+      changed(user);
+      return { publications, subscriptions };
+    },
     async close() {
       stopCluster?.();
       await watchers?.close();

@@ -198,6 +198,17 @@ export class Watchers {
     return true;
   }
 
+  /** A user forgotten: every subscription they hold or that watches them ends (a final NOTIFY
+   *  each: `rejected` to them as a watcher, `noresource` to their watchers); how many. */
+  async forget(user: string): Promise<number> {
+    const subs = [...this.#byId.values()].filter(({ s }) => s.watcher === user || s.presentity === user);
+    for (const sub of subs) {
+      await this.#drop(sub, 'the user was forgotten');
+      setImmediate(() => this.#queueFinal(sub, sub.s.presentity === user ? 'noresource' : 'rejected'));
+    }
+    return subs.length;
+  }
+
   /** A SUBSCRIBE with Expires 0 outside any subscription (a fetch): one NOTIFY, terminated, nothing kept. */
   fetch(s: StoredSubscription): void {
     const sub: Sub = { s, sent: null, queued: false, force: true, ended: true, chain: Promise.resolve() };

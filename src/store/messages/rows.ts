@@ -20,7 +20,7 @@ export interface MessageRow {
   received_at: number;
   expires_at: number;
   attempts: number;
-  /** 0 until a device took it (migration 5 in SQLite and PostgreSQL). */
+  /** 0 until a device took it (migration 6 in SQLite and PostgreSQL). */
   late_until: number;
 }
 

@@ -215,9 +215,46 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 5,
+    description: 'chat_groups and group_members: groups made at run time, shared by every node; history: the conversation history',
+    sql: `
+      -- As SQLite keeps them (sqlite/migrations.ts version 5). A change takes the groups' advisory
+      -- lock (groups/postgres.ts), so that two nodes cannot pass groupPolicy's bounds together,
+      -- and tells every node with a notification (kind g) at its commit.
+      CREATE TABLE yate_chat.chat_groups (
+        name       bytea  PRIMARY KEY,
+        writers    text   NOT NULL, -- "members" or "anyone"
+        created_at bigint NOT NULL  -- ms since the epoch
+      );
+      CREATE TABLE yate_chat.group_members (
+        seq        bigint GENERATED ALWAYS AS IDENTITY, -- the order members were added in
+        group_name bytea  NOT NULL REFERENCES yate_chat.chat_groups (name) ON DELETE CASCADE,
+        member     bytea  NOT NULL,
+        PRIMARY KEY (group_name, member)
+      );
+      CREATE INDEX group_members_member ON yate_chat.group_members (member);
+
+      -- Every MESSAGE routed by any node, with history.enabled; read by user, newest first.
+      CREATE TABLE yate_chat.history (
+        id            bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at            bigint  NOT NULL, -- ms since the epoch
+        sender        bytea   NOT NULL,
+        recipient     bytea   NOT NULL,
+        via_group     boolean NOT NULL, -- recipient is a group
+        content_type  bytea   NOT NULL,
+        body_encoding bytea   NOT NULL,
+        body          bytea   NOT NULL,
+        outcome       integer NOT NULL  -- the SIP code the sender got; 0: handed to ysipchan
+      );
+      CREATE INDEX history_sender ON yate_chat.history (sender, at, id);
+      CREATE INDEX history_recipient ON yate_chat.history (recipient, at, id);
+      CREATE INDEX history_at ON yate_chat.history (at);
+    `,
+  },
+  {
+    version: 6,
     description: 'copies: which devices of the recipient are owed a message, or done with it; messages.late_until',
     sql: `
-      -- As SQLite keeps them (sqlite/migrations.ts version 5). late_until: 0 until a device takes
+      -- As SQLite keeps them (sqlite/migrations.ts version 6). late_until: 0 until a device takes
       -- the message, then until when (ms) the recipient's devices that never had it get it too.
       ALTER TABLE yate_chat.messages ADD COLUMN late_until bigint NOT NULL DEFAULT 0;
       -- One row per device the message concerns: state 0 owed, 1 done (took it, or refused it

@@ -4,7 +4,8 @@
 //   order); a lease runs out on the database's clock, so a node that dies mid-delivery holds
 //   nothing for longer than the lease;
 // - notifications on one channel (`yate_chat`), sent with the commit of what they announce:
-//   a message stored (`m`), a presence changed (`p`), a user seen registering (`k`). A payload
+//   a message stored (`m`), a presence changed (`p`), a user seen registering (`k`), a group
+//   made or changed by the group store (`g`, groups/postgres.ts). A payload
 //   is JSON with the sender node and the user in hex (bytes survive any database encoding);
 // - presence (every live publication of each user) and the users any node saw register.
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
@@ -15,8 +16,8 @@ import { CHANNEL, type PgLink } from './link.js';
 /** PostgreSQL refuses a payload of 8000 bytes or more. */
 const MAX_PAYLOAD = 7900;
 
-type Kind = 'm' | 'p' | 'k';
-const KINDS: Record<Kind, 'stored' | 'presence' | 'known'> = { m: 'stored', p: 'presence', k: 'known' };
+export type Kind = 'm' | 'p' | 'k' | 'g';
+const KINDS: Record<Kind, 'stored' | 'presence' | 'known' | 'group'> = { m: 'stored', p: 'presence', k: 'known', g: 'group' };
 
 /** The payload announcing `kind` for `user` (without the user when it would not fit: then the
  *  other nodes learn of it at their next retry pass or resync, never by an error here). */
@@ -37,9 +38,11 @@ export function readNotification(payload: string, self: string): SharedEvent | n
   if (typeof n !== 'string' || typeof k !== 'string' || typeof u !== 'string' || !Object.hasOwn(KINDS, k) || !/^(?:[0-9a-f]{2})*$/.test(u)) return null;
   const kind = KINDS[k as Kind];
   // A message this node stored: it failed here or nobody was registered here when it came.
-  // (Presence comes back to its own node too: every node reads the row again, in order.)
-  if (kind !== 'presence' && n === self) return null;
+  // (Presence comes back to its own node too: every node reads the row again, in order. A
+  // group change comes from the group store, whose node id is its own.)
+  if (kind !== 'presence' && kind !== 'group' && n === self) return null;
   const user = str(Buffer.from(u, 'hex'));
+  if (kind === 'group') return { kind, name: user };
   return kind === 'stored' ? { kind, recipient: user } : { kind, user };
 }
 

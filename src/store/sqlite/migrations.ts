@@ -88,6 +88,43 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    description: 'chat_groups and group_members: groups made at run time; history: the conversation history',
+    up: (db) =>
+      db.exec(`
+        -- Groups made with rmanager or the HTTP face (those of the rules file are not stored).
+        CREATE TABLE chat_groups (
+          name       BLOB    PRIMARY KEY,
+          writers    TEXT    NOT NULL,  -- "members" or "anyone"
+          created_at INTEGER NOT NULL   -- ms since the epoch
+        ) STRICT;
+        -- One row per member; rowid keeps the order they were added in.
+        CREATE TABLE group_members (
+          group_name BLOB NOT NULL,
+          member     BLOB NOT NULL,
+          UNIQUE (group_name, member)
+        ) STRICT;
+        CREATE INDEX group_members_member ON group_members (member);
+
+        -- Every MESSAGE routed, with history.enabled (one row for a message to a group, whose
+        -- name is then the recipient and via_group 1). Read by user, newest first (at, id).
+        CREATE TABLE history (
+          id            INTEGER PRIMARY KEY AUTOINCREMENT,
+          at            INTEGER NOT NULL, -- ms since the epoch
+          sender        BLOB    NOT NULL,
+          recipient     BLOB    NOT NULL,
+          via_group     INTEGER NOT NULL, -- 1: recipient is a group
+          content_type  BLOB    NOT NULL,
+          body_encoding BLOB    NOT NULL,
+          body          BLOB    NOT NULL,
+          outcome       INTEGER NOT NULL  -- the SIP code the sender got; 0: handed to ysipchan
+        ) STRICT;
+        CREATE INDEX history_sender ON history (sender, at, id);
+        CREATE INDEX history_recipient ON history (recipient, at, id);
+        CREATE INDEX history_at ON history (at);
+      `),
+  },
+  {
+    version: 6,
     description: 'copies: which devices of the recipient are owed a message, or done with it; messages.late_until',
     up: (db) =>
       db.exec(`
