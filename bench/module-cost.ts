@@ -5,6 +5,9 @@
 // used (/proc/PID/stat: user + system) is divided by the messages answered. Both get the
 // recipient registered first (yate-chat learns it from a watched user.register), so both take
 // their fast path: answer at once, nothing emitted. Runs alternate, the median is reported.
+// drive() also serves bench/devices.ts: other registrations first, an xsip.generate the module
+// emits answered 200 at once, and a native MESSAGE the module routes to itself offered back as
+// the msg.execute ysipchan would dispatch.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,9 +28,21 @@ export function recorded(file: string, name: string): string {
   return l.slice(3);
 }
 
+/** A watched user.register of `user` from `contact` (as ysipchan fills it, after regfile took it). */
+export function registerLine(user: string, contact: string): string {
+  const esc = (s: string) => s.replace(/[%:]/g, (c) => (c === '%' ? '%%' : '%z'));
+  return `%%<message::true:user.register::number=${user}:expires=3600:username=${user}:domain=127.0.0.1:driver=sip:`
+    + `data=sip/${esc(contact)}:connection_id=general:route_params=oconnection_id:oconnection_id=general:sip_contact=<${esc(contact)}>`;
+}
+
 /** The watched user.register of `user` at 127.0.0.1:`port`. */
-export const registration = (user: string, port = 5070): string => `%%<message::true:user.register::number=${user}:expires=3600:username=${user}:domain=127.0.0.1:driver=sip:`
-  + `data=sip/sip%z${user}@127.0.0.1%z${port}:connection_id=general:route_params=oconnection_id:oconnection_id=general`;
+export const registration = (user: string, port = 5070): string => registerLine(user, `sip:${user}@127.0.0.1:${port}`);
+
+/** Resident memory of a process now (VmRSS), MB. */
+export function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
 
 /** CPU seconds (user + system) a process has used. */
 export function cpuSeconds(pid: number): number {
@@ -36,17 +51,25 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-export interface Run { readonly cpuUsPerMessage: number; readonly answered: number; readonly fast: number }
+export interface Run {
+  readonly cpuUsPerMessage: number;
+  readonly answered: number;
+  /** Answers that matched `expect`. */
+  readonly fast: number;
+  /** The module's resident memory once the registrations were in and before the offers, MB. */
+  readonly rssMB: number;
+}
 
-/** Drive one module process: start-up, the registrations (234's unless `registers` says which),
+/** Drive one module process: start-up, the registrations (`setup`, 234's unless it says which),
  *  `warmup` offers (not measured: the JIT settles), then `count` offers, `window` in flight. What
- *  the module dispatches itself (a group's copies: xsip.generate) is answered at once with code
- *  200, as ysipchan would for a phone that took it. */
-export async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp, gapMs = 0, registers = [registration('234')]): Promise<Run> {
+ *  the module dispatches itself (a group's or a fork's copies: xsip.generate) is answered at once
+ *  with code 200, as ysipchan would for a phone that took it. */
+export async function drive(child: ChildProcess, template: string, warmup: number, count: number, window: number, expect: RegExp, gapMs = 0, setup: readonly string[] = [registration('234')]): Promise<Run> {
   const stdin = child.stdin!;
   const send = (l: string) => stdin.write(l + '\n', 'latin1');
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
+  let sync = (): void => {};
   let buf = '';
   let answered = 0;
   let fast = 0;
@@ -68,13 +91,17 @@ export async function drive(child: ChildProcess, template: string, warmup: numbe
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       let m: RegExpExecArray | null;
-      if ((m = /^%%>setlocal:([^:]*):(.*)$/.exec(line))) {
+      if ((m = /^%%>message:([^:]*):\d+:xsip\.generate:/.exec(line))) send(`%%<message:${m[1]}:true:xsip.generate::code=200`);
+      else if ((m = /^%%>message:([^:]*):\d+:([^:]*):/.exec(line))) send(`%%<message:${m[1]}:false:${m[2]}::`);
+      else if ((m = /^%%<message:(bench\.\d+):true::(yate-chat\/[^:]*)(?::|$)/.exec(line))) {
+        // A native MESSAGE routed to ourselves: ysipchan dispatches msg.execute to that route.
+        send(template.replace(/^%%>message:[^:]*:(\d+):call\.route:/, `%%>message:${m[1]}.x:$1:msg.execute:`) + `:callto=${m[2]}:yatechat_route=yes`);
+      } else if ((m = /^%%>setlocal:([^:]*):(.*)$/.exec(line))) {
         const value = m[1] === 'timeout' ? '10000' : m[1] === 'loaded.regfile' ? 'true' : m[1] === 'engine.maxworkers' ? '10' : m[2];
         send(`%%<setlocal:${m[1]}:${value}:true`);
       } else if ((m = /^%%>install:([^:]*):([^:]*)/.exec(line))) send(`%%<install:${m[1] || '100'}:${m[2]}:true`);
       else if ((m = /^%%>watch:(.*)$/.exec(line))) send(`%%<watch:${m[1]}:true`);
-      else if ((m = /^%%>message:([^:]+):[^:]*:([^:]+):/.exec(line))) send(`%%<message:${m[1]}:true:${m[2]}::code=200`);
-      else if (line.startsWith('%%<message:bench.')) {
+      else if (/^%%<message:bench\.\d+(\.x)?:/.test(line)) {
         answered++;
         if (expect.test(line)) fast++;
         inFlight--;
@@ -82,12 +109,21 @@ export async function drive(child: ChildProcess, template: string, warmup: numbe
         else if (gapMs) setTimeout(offer, gapMs);
         else offer();
       }
+      if (line.startsWith('%%<message:sync:')) sync();
       if (/ready on stdio|^%%>install:90:call\.route/.test(line)) ready();
     }
   });
   await isReady;
-  for (const r of registers) send(r);
+  for (let i = 0; i < setup.length; i += 1000) {
+    for (const l of setup.slice(i, i + 1000)) send(l);
+    await new Promise((r) => setImmediate(r));
+  }
+  // Lines are taken in order: once this is answered, every registration before it is in.
+  const synced = new Promise<void>((r) => (sync = r));
+  send('%%>message:sync:0:engine.status::module=nobody');
+  await synced;
   await new Promise((r) => setTimeout(r, 200));
+  const rss = rssMB(child.pid!);
   offer();
   await finished;
   finished = new Promise<void>((r) => (done = r));
@@ -100,7 +136,7 @@ export async function drive(child: ChildProcess, template: string, warmup: numbe
   fast -= fast0;
   stdin.end();
   await new Promise((r) => child.once('close', r));
-  return { cpuUsPerMessage: (cpu * 1e6) / count, answered: answered - warmup, fast };
+  return { cpuUsPerMessage: (cpu * 1e6) / count, answered: answered - warmup, fast, rssMB: rss };
 }
 
 export interface ModuleCostResult {

@@ -1,9 +1,10 @@
 // `npm run bench`: codec vs split2, engine round trip, module CPU per MESSAGE against the minimal
-// module (with the HTTP face and the history off and on), a group's fan-out, store and store-and-forward (SQLite, and PostgreSQL on a throwaway server when its
-// binaries are installed), cross-node delivery latency (PostgreSQL). Prints its tables row by
-// row as each phase ends (stdout), with progress lines on the long phases (stderr); every figure
-// also goes to a JSON file with `npm run bench -- --json FILE`. Sizes can be lowered with
-// BENCH_SCALE=0.1 for a quick look.
+// module (with the HTTP face and the history off and on), a 2-device fork beside the fast path
+// and the view with 100 000 devices, a group's fan-out, store and store-and-forward (SQLite, and
+// PostgreSQL on a throwaway server when its binaries are installed), cross-node delivery latency
+// (PostgreSQL). Prints its tables row by row as each phase ends (stdout), with progress lines on
+// the long phases (stderr); every figure also goes to a JSON file with `npm run bench -- --json
+// FILE`. Sizes can be lowered with BENCH_SCALE=0.1 for a quick look.
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { findPostgres, startCluster } from '../test/pg/cluster.js';
 import { benchCodec } from './codec.js';
 import { benchCrossNode } from './cross-node.js';
+import { benchDevices } from './devices.js';
 import { benchGroupFanout } from './groups.js';
 import { benchMetricsRead } from './metrics-read.js';
 import { benchModuleCost } from './module-cost.js';
@@ -71,6 +73,16 @@ for (const r of face) {
   row(`module CPU per MESSAGE, ${r.path} path, HTTP face off / on, 16 in flight (${n(r.messages)} offered, median of 5, interleaved)`,
     `yate-chat ${r.yateChatUs.toFixed(1)} / ${r.compareUs!.toFixed(1)} us, minimal rename-only module ${r.minimalUs.toFixed(1)} us: ratio ${r.ratio.toFixed(2)} / ${r.compareRatio!.toFixed(2)}`);
 }
+// Every device of a user (docs/devices.md): a 2-device fork beside the fast path, and the view
+// holding 100 000 devices beside an empty one.
+const dv = await benchDevices({ messages: burst, devices: Math.max(1000, Math.round(100_000 * scale)) });
+results.devices = dv;
+for (const r of dv.fork) {
+  row(`module CPU per MESSAGE, ${r.path} path, fast path (one device) / 2-device fork, 16 in flight (${n(r.messages)} offered, median of 5, interleaved)`,
+    `${r.fastUs.toFixed(1)} / ${r.forkUs.toFixed(1)} us: ratio ${r.ratio.toFixed(2)}`);
+}
+row(`registration view of ${n(dv.view.devices)} devices (two per user, instance ids, User-Agents) / empty, generic path (median of 3)`,
+  `module RSS ${dv.view.fullRssMB.toFixed(1)} / ${dv.view.emptyRssMB.toFixed(1)} MB; fast path CPU per MESSAGE ${dv.view.fullUs.toFixed(1)} / ${dv.view.emptyUs.toFixed(1)} us: ratio ${dv.view.ratio.toFixed(2)}`);
 
 // The history off and on, both on a SQLite store (where its batches are written), interleaved.
 const history = await benchModuleCost({ messages: burst, rules: { offline: { store: { kind: 'sqlite' } } }, compare: { history: { enabled: true } }, progress: progress('history off / on: module runs', 30) });

@@ -21,7 +21,7 @@ async function chat(lab: Lab, line: string): Promise<string[]> {
   return toText(r.text).split('\r\n').slice(0, -1);
 }
 
-const USAGE = 'usage: chat {stats|presence [USER]|queue [USER]|purge USER|send FROM TO TEXT|reload|group ...|history USER [PEER]|forget USER}';
+const USAGE = 'usage: chat {stats|presence [USER]|devices USER|queue [USER]|purge USER|send FROM TO TEXT|reload|group ...|history USER [PEER]|forget USER}';
 const ISO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
 const OFFLINE_OFF = { rules: { offline: { enabled: false } } };
 
@@ -322,12 +322,12 @@ test('help lists the chat command and help chat gives the detailed help', async 
     const all = await lab.emu.rmanager.help();
     assert.equal(all.handled, false, 'the help overview is everybody\'s');
     assert.match(all.text, CRLF_LINES);
-    assert.ok(all.text.includes('  chat {stats|presence [USER]|queue [USER]|purge USER|send FROM TO TEXT|reload|group ...|history USER [PEER]|forget USER}\r\n'), all.text);
+    assert.ok(all.text.includes('  chat {stats|presence [USER]|devices USER|queue [USER]|purge USER|send FROM TO TEXT|reload|group ...|history USER [PEER]|forget USER}\r\n'), all.text);
     assert.ok(all.text.includes('  external [info]'), 'extmodule\'s help line survives');
     const one = await lab.emu.rmanager.help('chat');
     assert.equal(one.handled, true);
     assert.match(one.text, CRLF_LINES);
-    for (const sub of ['chat stats', 'chat presence [USER]', 'chat queue [USER]', 'chat purge USER', 'chat send FROM TO TEXT', 'chat reload', 'chat group [NAME]', 'chat group delete NAME', 'chat history USER [PEER] [before=CURSOR]', 'chat forget USER']) {
+    for (const sub of ['chat stats', 'chat presence [USER]', 'chat devices USER', 'chat queue [USER]', 'chat purge USER', 'chat send FROM TO TEXT', 'chat reload', 'chat group [NAME]', 'chat group delete NAME', 'chat history USER [PEER] [before=CURSOR]', 'chat forget USER']) {
       assert.match(one.text, new RegExp(`^  ${sub.replace(/[[\]]/g, '\\$&')}  +\\S`, 'm'), sub);
     }
     const other = await lab.emu.rmanager.help('external');
@@ -347,7 +347,7 @@ test('completion offers chat for the first word and the subcommands after it', a
     assert.equal(await complete('', 'ch', 'channels'), 'channels\tchat');
     assert.equal(await complete('chat', 'p'), 'presence\tpurge');
     assert.equal(await complete('chat', 're'), 'reload');
-    assert.equal(await complete('chat', ''), 'stats\tpresence\tqueue\tpurge\tsend\treload\tgroup\thistory\tforget');
+    assert.equal(await complete('chat', ''), 'stats\tpresence\tdevices\tqueue\tpurge\tsend\treload\tgroup\thistory\tforget');
     assert.equal(await complete('chat', 'z'), '');
     assert.equal(await complete('help', 'c'), 'chat');
     assert.equal(await complete('status', 'yate'), 'yate-chat');

@@ -72,7 +72,7 @@ function cycles(g: Map<string, string[]>): string[][] {
   return found;
 }
 
-const ROOMS = ['messaging', 'offline', 'presence', 'groups', 'history'];
+const ROOMS = ['messaging', 'offline', 'presence', 'push', 'groups', 'history'];
 const roomOf = (f: string): string | null => /^chat\/([^/]+)\//.exec(f)?.[1] ?? null;
 
 test('no file in src/ imports itself back through others (type imports count)', () => {

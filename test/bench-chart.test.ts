@@ -18,6 +18,7 @@ const TABLE = `some text before
 | yate-chat, generic | 100 | 0/2000 | 0/2000 | - | - | 9.420 | 0.400 |
 | minimal module, native | 50 | 2000/2000 | 2000/2000 | 48 | 68 | 9.065 | 0.340 |
 | yate-chat, native | 50 | 2000/2000 | 2000/2000 | 52 | 68 | 8.740 | 0.435 |
+| yate-chat, generic, 2 devices (fork) | 50 | 2000/2000 | 2000/2000 | 52 | 72 | 9.600 | 0.700 |
 
 text after
 `;
@@ -59,7 +60,7 @@ test('a rate where no sender got an answer has no p99: the line stops there, whi
 
 test('parseTable reads every row of the first bench:yate table and refuses a pipeline it does not know', () => {
   const rows = parseTable(TABLE);
-  assert.deepEqual([...rows.keys()], ['seed', 'minimal-generic', 'yate-chat-generic', 'minimal-native', 'yate-chat-native']);
+  assert.deepEqual([...rows.keys()], ['seed', 'minimal-generic', 'yate-chat-generic', 'minimal-native', 'yate-chat-native', 'yate-chat-fork-generic']);
   assert.deepEqual(rows.get('seed'), [{ rate: 50, sent: 2000, answered: 2000, p99: 44 }, { rate: 100, sent: 2000, answered: 1000, p99: 1464 }] satisfies StepFigures[]);
   assert.throws(() => parseTable('no table'), /no bench:yate table/);
   assert.throws(() => parseTable(TABLE.replace('minimal module, native', 'someone else')), /not a pipeline of bench:yate: someone else/);

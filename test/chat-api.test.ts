@@ -25,6 +25,7 @@ test('stats() counts what the pipeline did: a MESSAGE handed over, one refused w
   assert.deepEqual({ ...before, rttP50Ms: null, offered: 0, emitted: 0 }, {
     mode: 'confirmed', received: 0, handed: 0, delivered: 0, stored: 0, offlineDelivered: 0, rejected: 0, rejectedByCode: {},
     rateLimited: 0, presence: 0, store: 'memory', rttP50Ms: null, offered: 0, emitted: 0, subscriptions: 0,
+    devices: 0, forks: 0, lateDelivered: 0, pushes: 0,
     storeProblem: null, subscriptionStore: 'memory', subscriptionProblem: null, offlineRefused: 0, offlineGaveUp: 0,
     groups: 0, groupMessages: 0, groupCopies: 0, history: null,
   });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig, type Config, type RateDecision } from '../src/config/index.js';
 import { afterLookup, decide, route, type Ask, type World } from '../src/chat/messaging/decide.js';
+import type { Device } from '../src/chat/core/registrations.js';
 import type { Target } from '../src/chat/core/sip.js';
 import { writeRules } from './config-fixtures.js';
 
@@ -14,11 +15,16 @@ function config(rules: Record<string, unknown> = {}): Config {
 const target = (callto: string, params: Record<string, string> = {}): Target => ({ callto, params });
 const OK: RateDecision = { ok: true };
 
+/** A device of the view at `t`, with push parameters when `push` is given. */
+const device = (t: Target, push: Device['push'] = null): Device => ({
+  key: t.callto.slice(4), target: t, connectionId: 'general', expiresAt: Infinity, domain: '', push, userAgent: '', callId: '', since: 0,
+});
+
 function world(over: Partial<World> & { rules?: Record<string, unknown> } = {}): World & { taken: string[] } {
   const taken: string[] = [];
   return {
     config: over.config ?? config(over.rules),
-    contacts: over.contacts ?? (() => []),
+    devices: over.devices ?? (() => []),
     known: over.known ?? (() => false),
     rate: over.rate ?? ((s) => { taken.push(s); return OK; }),
     group: over.group ?? (() => null),
@@ -60,12 +66,26 @@ test('a sender over the rate limit gets 503 with Retry-After, or 403 when the ru
   });
 });
 
-test('a registered recipient is delivered to its contact without asking Yate', () => {
+test('a recipient registered from one device without push parameters is delivered to it without asking Yate (the fast path)', () => {
   const contact = target('sip/sip:234@10.0.0.7:5062', { oconnection_id: 'general' });
   const asked: string[] = [];
-  const d = decide(ask(), world({ contacts: (u) => { asked.push(u); return u === '234' ? [contact] : []; } }));
+  const d = decide(ask(), world({ devices: (u) => { asked.push(u); return u === '234' ? [device(contact)] : []; } }));
   assert.deepEqual(d, { kind: 'deliver', recipient: '234', targets: [contact] });
   assert.deepEqual(asked, ['234']);
+});
+
+test('a recipient with several devices, or one device that may sleep (RFC 8599), gets a fork to its devices', () => {
+  const phone = device(target('sip/sip:234@10.0.0.7:5062'));
+  const laptop = device(target('sip/sip:234@10.0.0.8:5060'));
+  const sleeper = device(target('sip/sip:234@10.0.0.9:5060;pn-provider=fcm;pn-prid=T'), { provider: 'fcm', prid: 'T', param: '' });
+  assert.deepEqual(decide(ask(), world({ devices: () => [phone, laptop] })), { kind: 'fork', recipient: '234', devices: [phone, laptop] });
+  assert.deepEqual(decide(ask(), world({ devices: () => [sleeper] })), { kind: 'fork', recipient: '234', devices: [sleeper] });
+});
+
+test('a fork goes to at most delivery.maxTargets devices, the latest registered', () => {
+  const many = [1, 2, 3].map((i) => device(target(`sip/sip:234@h:${i}`)));
+  const d = decide(ask(), world({ rules: { delivery: { maxTargets: 2 } }, devices: () => many }));
+  assert.deepEqual(d.kind === 'fork' && d.devices, many.slice(1));
 });
 
 test('a recipient the view does not hold is looked up through Yate\'s routers, never assumed offline', () => {
@@ -73,16 +93,14 @@ test('a recipient the view does not hold is looked up through Yate\'s routers, n
 });
 
 test('aliases: to a user routes that user; to a URI delivers there under the name the sender wrote', () => {
-  const w = world({ rules: { aliases: { support: '234', help: 'sip:help@10.0.0.5', desk: 'support' } }, contacts: (u) => (u === '234' ? [target('sip/sip:234@h:1')] : []) });
+  const w = world({ rules: { aliases: { support: '234', help: 'sip:help@10.0.0.5', desk: 'support' } }, devices: (u) => (u === '234' ? [device(target('sip/sip:234@h:1'))] : []) });
   assert.deepEqual(decide(ask({ called: 'desk' }), w), { kind: 'deliver', recipient: '234', targets: [target('sip/sip:234@h:1')] });
   assert.deepEqual(decide(ask({ called: 'help' }), w), { kind: 'deliver', recipient: 'help', targets: [target('sip/sip:help@10.0.0.5')] });
   assert.deepEqual(route('support', world({ rules: { aliases: { support: '555' } } })), { kind: 'lookup', recipient: '555' });
 });
 
-test('no more targets than delivery.maxTargets', () => {
+test('no more routes from a lookup than delivery.maxTargets', () => {
   const many = [1, 2, 3].map((i) => target(`sip/sip:234@h:${i}`));
-  const d = decide(ask(), world({ rules: { delivery: { maxTargets: 2 } }, contacts: () => many }));
-  assert.deepEqual(d.kind === 'deliver' && d.targets, many.slice(0, 2));
   assert.deepEqual(afterLookup('234', { targets: many, error: null }, world({ rules: { delivery: { maxTargets: 2 } } })), { kind: 'deliver', recipient: '234', targets: many.slice(0, 2) });
 });
 
@@ -101,7 +119,7 @@ test('a group is routed to its members after aliases and webhooks; only its memb
   const w = world({
     rules: { aliases: { all: 'team' } },
     group: (name) => (Object.hasOwn(groups, name) ? { writers: groups[name]!.writers, has: (u: string) => groups[name]!.members.includes(u) } : null),
-    contacts: () => [target('sip/sip:team@10.0.0.1')],
+    devices: () => [device(target('sip/sip:team@10.0.0.1'))],
   });
   assert.deepEqual(decide(ask({ called: 'team' }), w), { kind: 'group', recipient: 'team' });
   assert.deepEqual(decide(ask({ called: 'all' }), w), { kind: 'group', recipient: 'team' }, 'an alias of a group is the group');

@@ -76,6 +76,22 @@ test('every member registered: 200, one copy each, and the copies\' To name each
   });
 });
 
+for (const path of PATHS) {
+  test(`${path} path: a group copy reaches every device of a member`, async () => {
+    await withLab({ rules: rules(TEAM), users }, async (lab) => {
+      await lab.register('123', 5071);
+      await lab.register('234', 5072);
+      await lab.register('234', 5074);
+      await lab.register('345', 5073);
+      assert.equal(await send(lab, path, { called: 'team', body: 'to every device' }), 200);
+      const copies = [...(await delivered(lab, contact('234', 5072), 1)), ...(await delivered(lab, contact('234', 5074), 1)), ...(await delivered(lab, contact('345', 5073), 1))];
+      assert.deepEqual(copies.map((c) => [header(c, 'From'), text(c.body)]), Array(3).fill(['"123 via team" <sip:team@127.0.0.1>', '123: to every device']));
+      assert.equal(sentTo(lab, contact('123', 5071)).length, 0, 'the writer gets no copy');
+      assert.match(await command(lab, 'chat stats'), /\r\nforks: 1\r\n/, '234\'s copy went to its two devices (a fork), 345\'s to its one');
+    });
+  });
+}
+
 test('a non-member gets 403 and nobody a copy; a group anyone may write to takes their message', async () => {
   await withLab({ rules: rules({ groups: { team: ['234'], open: { members: ['234'], writers: 'anyone' } } }), users }, async (lab) => {
     await lab.register('234', 5072);

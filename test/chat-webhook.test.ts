@@ -8,26 +8,17 @@ import { loadConfig } from '../src/config/index.js';
 import { route } from '../src/chat/messaging/decide.js';
 import { payloadOf, sign } from '../src/chat/messaging/webhook.js';
 import { bytes, command, contact, delivered, PATHS, rules, send, sentTo, until, withLab } from './fixtures/chat-lab.js';
-import { receiver, SECRET, withHttpLab, type Receiver } from './fixtures/http-lab.js';
+import { receiver, SECRET, withHttpLab, withReceiver, type Receiver } from './fixtures/http-lab.js';
 import { writeRules } from './config-fixtures.js';
-
-async function withReceiver(answer: Parameters<typeof receiver>[0], body: (r: Receiver) => Promise<void>): Promise<void> {
-  const r = await receiver(answer);
-  try {
-    await body(r);
-  } finally {
-    await r.close();
-  }
-}
 
 const hookRules = (url: string, extra: Record<string, unknown> = {}) => rules({ webhooks: { bot: url }, webhookSecret: SECRET, ...extra });
 
 test('the routing decision sends a webhook address, or an alias of one, to its URL', () => {
   const config = loadConfig(writeRules({ webhooks: { bot: 'http://127.0.0.1:9/hook' }, webhookSecret: SECRET, aliases: { help: 'bot' } }), { env: {} });
-  const contacts = () => [];
-  assert.deepEqual(route('bot', { config, contacts }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
-  assert.deepEqual(route('help', { config, contacts }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
-  assert.equal(route('234', { config, contacts }).kind, 'lookup');
+  const devices = () => [];
+  assert.deepEqual(route('bot', { config, devices }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
+  assert.deepEqual(route('help', { config, devices }), { kind: 'webhook', recipient: 'bot', url: 'http://127.0.0.1:9/hook' });
+  assert.equal(route('234', { config, devices }).kind, 'lookup');
 });
 
 test('the signature is sha256= and the hex HMAC-SHA256 of the exact body with the secret', () => {

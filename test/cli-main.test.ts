@@ -332,7 +332,7 @@ function engine(endWhen: RegExp) {
 
 // The timeouts are safety nets against a hang (the fake engine never ends stdin), not assertions.
 test('run mode on stdio ends with 0 when Yate closes stdin at any step of the start-up', { timeout: 120_000 }, async () => {
-  const steps = [/^%%>setlocal:bufsize:/, /^%%>setlocal:loaded\.regfile:/, /^%%>install:\d+:sip\.message$/, /^%%>watch:user\.register$/, /^%%>install:\d+:engine\.help$/, /^%%>output:yate-chat .* ready on stdio: /];
+  const steps = [/^%%>setlocal:bufsize:/, /^%%>setlocal:engine\.maxworkers:/, /^%%>install:\d+:sip\.message$/, /^%%>watch:user\.register$/, /^%%>install:\d+:engine\.help$/, /^%%>output:yate-chat .* ready on stdio: /];
   for (const step of steps) {
     const r = await run(MAIN, [MEMORY_RULES], engine(step));
     assert.equal(r.code, 0, `${step}: ${r.stderr}`);

@@ -1,5 +1,5 @@
-// The rules file's HTTP face and webhooks: `http` (listen, token), `webhooks`, `webhookSecret`,
-// `webhookTimeoutMs`, and the environment's token and secret.
+// The rules file's HTTP face, webhooks and push: `http` (listen, token), `webhooks`, `webhookSecret`,
+// `webhookTimeoutMs`, `push`, `offline.lateWindowSeconds`, and the environment's token and secrets.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -116,5 +116,41 @@ test('webhookTimeoutMs is a whole number of milliseconds 100..30000', () => {
   assert.equal(load({ webhookTimeoutMs: 100 }).webhookTimeoutMs, 100);
   for (const v of [99, 30001, 1.5, '3000']) {
     assert.deepEqual(issuesOf({ webhookTimeoutMs: v }).map((i) => i.field), ['webhookTimeoutMs'], String(v));
+  }
+});
+
+test('push names a gateway URL and needs a secret, from the file or YATE_CHAT_PUSH_SECRET; timeoutMs and retries have bounds', () => {
+  const config = load({ push: { url: 'https://push.example.com/v1/wake', secret: SECRET } });
+  assert.deepEqual(config.push, { url: 'https://push.example.com/v1/wake', secret: SECRET, timeoutMs: 5000, retries: 2 });
+  assert.equal(load({}).push, undefined);
+  assert.deepEqual(issuesOf({ push: { url: 'https://push.example.com/' } }), [{
+    field: 'push.secret', message: 'expected a secret to sign push requests with (here or in YATE_CHAT_PUSH_SECRET), got nothing',
+  }]);
+  const fromEnv = loadConfig(writeRules({ push: { url: 'https://push.example.com/' } }), withEnv({ YATE_CHAT_PUSH_SECRET: SECRET }));
+  assert.equal(fromEnv.push?.secret, SECRET);
+  assert.deepEqual(issuesOf({ push: { secret: SECRET } }).map((i) => i.field), ['push.url']);
+  assert.deepEqual(issuesOf({ push: { url: 'ftp://x/', secret: SECRET } }).map((i) => i.field), ['push.url']);
+  for (const [field, v] of [['timeoutMs', 99], ['timeoutMs', 30001], ['retries', -1], ['retries', 6], ['retries', 1.5]] as const) {
+    assert.deepEqual(issuesOf({ push: { url: 'https://p/', secret: SECRET, [field]: v } }).map((i) => i.field), [`push.${field}`], `${field} ${v}`);
+  }
+});
+
+test('a push secret that is too short is refused without being shown, from the file or the environment', () => {
+  const [issue] = issuesOf({ push: { url: 'https://p/', secret: 'short' } });
+  assert.equal(issue!.field, 'push.secret');
+  assert.doesNotMatch(issue!.message, /short/);
+  assert.throws(() => loadConfig(writeRules({ push: { url: 'https://p/' } }), withEnv({ YATE_CHAT_PUSH_SECRET: 'short' })), (err: Error) => /YATE_CHAT_PUSH_SECRET/.test(err.message) && !/short"/.test(err.message));
+});
+
+test('a plain-http push gateway on another machine loads with a warning; https or loopback does not warn', () => {
+  assert.deepEqual(load({ push: { url: 'http://10.0.0.9/wake', secret: SECRET } }).warnings, ['push.url: http://10.0.0.9/wake is plain http to another machine: device tokens travel unencrypted (signed, not hidden); use https']);
+  assert.deepEqual(load({ push: { url: 'http://127.0.0.1:9/wake', secret: SECRET } }).warnings, []);
+});
+
+test('offline.lateWindowSeconds is a whole number of seconds 0..604800, 3600 by default', () => {
+  assert.equal(load({}).offline.lateWindowSeconds, 3600);
+  assert.equal(load({ offline: { lateWindowSeconds: 0 } }).offline.lateWindowSeconds, 0);
+  for (const v of [-1, 604801, 1.5, '60']) {
+    assert.deepEqual(issuesOf({ offline: { lateWindowSeconds: v } }).map((i) => i.field), ['offline.lateWindowSeconds'], String(v));
   }
 });

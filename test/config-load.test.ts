@@ -36,6 +36,7 @@ test('without a file the defaults are returned and they work', () => {
         maxMessages: 100000,
         maxBodyBytes: 4096,
         retryIntervalSeconds: 60,
+        lateWindowSeconds: 3600,
         maxAttempts: 30,
         storeCodes: [408, 480, 503, 504],
         knownUsers: 'registered',

@@ -142,7 +142,7 @@ test('ChatModule offers exactly its methods and the rules in force, not its cont
   const { checker, exportsOf } = declarations();
   const chat = exportsOf('yate-chat').find((s) => s.name === 'ChatModule')!;
   const members = checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(chat)).map((p) => p.name).sort();
-  assert.deepEqual(members, ['addToGroup', 'close', 'config', 'createGroup', 'deleteGroup', 'forget', 'group', 'groups', 'health', 'history', 'metrics', 'presence', 'purge', 'queue', 'reload', 'removeFromGroup', 'send', 'stats', 'stored', 'watchers']);
+  assert.deepEqual(members, ['addToGroup', 'close', 'config', 'createGroup', 'deleteGroup', 'devices', 'forget', 'group', 'groups', 'health', 'history', 'metrics', 'presence', 'purge', 'queue', 'reload', 'removeFromGroup', 'send', 'stats', 'stored', 'watchers']);
 });
 
 test('openStore from the package keeps a message until it is delivered, and a full quota is STORE_QUOTA', async () => {

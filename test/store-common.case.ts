@@ -319,6 +319,128 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       });
     });
 
+    test('a fork\'s copies: the device owed one gets it, the one that took it never again, a new device only within the late window', async (t) => {
+      const { store, at } = await open(t);
+      const m = await store.put(msg('alice', 'hi', { tookBy: ['phone'], owedBy: ['laptop'], lateUntil: T0 + 60_000 }));
+      assert.equal(m.lateUntil, T0 + 60_000);
+      assert.deepEqual((await store.pendingFor('alice', 'laptop')).map((x) => x.id), [m.id]);
+      assert.deepEqual(await store.pendingFor('alice', 'phone'), []);
+      assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.body), ['hi'], 'a device that never had it, within the window');
+      at(60_000);
+      assert.deepEqual(await store.pendingFor('alice', 'tablet'), [], 'the window is over');
+      assert.deepEqual((await store.pendingFor('alice', 'laptop')).map((x) => x.id), [m.id], 'an owed copy waits as long as the message lives');
+      assert.deepEqual([await store.countFor('alice', 'laptop'), await store.countFor('alice', 'tablet')], [1, 0]);
+    });
+
+    test('a message only kept for the late window is not waiting: pending, count and recipients leave it out', async (t) => {
+      const { store } = await open(t);
+      await store.put(msg('alice', 'taken by all', { tookBy: ['phone', 'laptop'], lateUntil: T0 + 60_000 }));
+      const owed = await store.put(msg('alice', 'owed', { tookBy: ['phone'], owedBy: ['laptop'], lateUntil: T0 + 60_000 }));
+      assert.deepEqual((await store.pending('alice')).map((x) => x.body), ['owed']);
+      assert.equal(await store.count('alice'), 1);
+      assert.equal(await store.count(), 1);
+      assert.deepEqual((await store.recipients()).map((r) => [r.recipient, r.count]), [['alice', 1]]);
+      await store.doneWith(owed.id, 'laptop', T0 + 120_000);
+      assert.deepEqual(await store.pending('alice'), []);
+      assert.deepEqual(await store.recipients(), []);
+      assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.body), ['taken by all', 'owed']);
+    });
+
+    test('a message no device took yet goes to every device; once one took it, to the others within the late window only', async (t) => {
+      const { store, at } = await open(t);
+      const m = await store.put(msg('alice', 'kept while offline'));
+      assert.equal(m.lateUntil, 0);
+      assert.deepEqual((await store.pendingFor('alice', 'phone')).map((x) => x.id), [m.id]);
+      assert.deepEqual((await store.pendingFor('alice', 'laptop')).map((x) => x.id), [m.id]);
+      await store.doneWith(m.id, 'phone', T0 + 30_000);
+      assert.deepEqual(await store.pendingFor('alice', 'phone'), []);
+      assert.deepEqual((await store.pendingFor('alice', 'laptop')).map((x) => x.lateUntil), [T0 + 30_000]);
+      await store.doneWith(m.id, 'laptop', T0 + 99_000);
+      assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.lateUntil), [T0 + 30_000], 'the first device to take it starts the window');
+      at(30_000);
+      assert.deepEqual(await store.pendingFor('alice', 'tablet'), []);
+    });
+
+    test('deliveredTo deletes a message once no device is owed it and its late window is over (a window of 0: at once)', async (t) => {
+      const { store } = await open(t);
+      const m = await store.put(msg('alice', 'kept while offline'));
+      await store.doneWith(m.id, 'phone', T0);
+      assert.deepEqual(await store.pendingFor('alice', 'laptop'), []);
+      assert.equal(store.stats().deliveredDeleted, 1);
+      const f = await store.put(msg('alice', 'fork', { tookBy: ['phone'], owedBy: ['laptop', 'tablet'], lateUntil: T0 }));
+      await store.doneWith(f.id, 'laptop', T0);
+      assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.id), [f.id], 'still owed to the tablet');
+      await store.doneWith(f.id, 'tablet', T0);
+      await store.doneWith(f.id, 'tablet', T0);
+      await store.doneWith(987654, 'tablet', T0);
+      assert.deepEqual(await store.pendingFor('alice', 'other'), []);
+      assert.equal(store.stats().deliveredDeleted, 2);
+    });
+
+    test('a device that refused a fork\'s copy never gets it, and its refusal starts no late window', async (t) => {
+      const { store } = await open(t);
+      const m = await store.put(msg('alice', 'a receipt', { owedBy: ['linphone'], refusedBy: ['baresip'] }));
+      assert.equal(m.lateUntil, 0);
+      assert.deepEqual(await store.pendingFor('alice', 'baresip'), []);
+      assert.deepEqual((await store.pendingFor('alice', 'linphone')).map((x) => x.id), [m.id]);
+      assert.deepEqual((await store.pendingFor('alice', 'new')).map((x) => x.id), [m.id]);
+    });
+
+    test('a device that refused a message for good is done with it: it never gets it again, the devices owed it still do, others within the late window', async (t) => {
+      const { store, at } = await open(t);
+      const m = await store.put(msg('alice', 'a receipt', { owedBy: ['baresip', 'linphone'] }));
+      await store.doneWith(m.id, 'baresip', T0 + 60_000);
+      await store.doneWith(987654, 'baresip', T0 + 60_000);
+      assert.deepEqual(await store.pendingFor('alice', 'baresip'), []);
+      assert.deepEqual((await store.pendingFor('alice', 'linphone')).map((x) => x.id), [m.id]);
+      assert.deepEqual((await store.pendingFor('alice', 'new')).map((x) => x.id), [m.id], 'within the late window');
+      assert.equal(await store.count('alice'), 1, 'linphone is still owed it');
+      const lone = await store.put(msg('carol', 'kept while offline'));
+      await store.doneWith(lone.id, 'baresip', T0 + 60_000);
+      assert.equal(await store.count('carol'), 0, 'a message its one device refused waits no more');
+      at(60_000);
+      assert.deepEqual(await store.pendingFor('alice', 'new'), []);
+    });
+
+    test('purgeExpired also deletes the messages no device is owed whose late window is over, and only those', async (t) => {
+      const { store, at } = await open(t, { expirySeconds: 3600 });
+      await store.put(msg('alice', 'taken', { tookBy: ['phone'], lateUntil: T0 + 60_000 }));
+      await store.put(msg('alice', 'owed', { tookBy: ['phone'], owedBy: ['laptop'], lateUntil: T0 + 60_000 }));
+      await store.put(msg('alice', 'nobody took it'));
+      at(60_000);
+      assert.equal(await store.purgeExpired(), 0, 'none expired');
+      assert.equal(store.stats().deliveredDeleted, 1);
+      assert.deepEqual((await store.pendingFor('alice', 'laptop')).map((x) => x.body), ['owed', 'nobody took it']);
+    });
+
+    test('at the recipient quota, messages only kept for the late window make room, oldest first; owed ones never do', async (t) => {
+      const { store } = await open(t, { quotaPerRecipient: 3 });
+      await store.put(msg('alice', 'taken 1', { tookBy: ['phone'], lateUntil: T0 + 60_000 }));
+      await store.put(msg('alice', 'owed', { tookBy: ['phone'], owedBy: ['laptop'], lateUntil: T0 + 60_000 }));
+      await store.put(msg('alice', 'taken 2', { tookBy: ['phone'], lateUntil: T0 + 60_000 }));
+      await store.put(msg('alice', 'new 1'));
+      assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.body), ['owed', 'taken 2', 'new 1']);
+      await store.put(msg('alice', 'new 2'));
+      await rejectsWith(store.put(msg('alice', 'new 3')), 'STORE_QUOTA');
+      assert.deepEqual((await store.pendingFor('alice', 'tablet')).map((x) => x.body), ['owed', 'new 1', 'new 2']);
+      assert.deepEqual(store.stats().quotaRejected, 1);
+      assert.deepEqual(store.stats().deliveredDeleted, 2);
+    });
+
+    test('device names are byte strings: compared byte for byte, an empty one or one both owed and taken is refused', async (t) => {
+      const { store } = await open(t);
+      const m = await store.put(msg('alice', 'x', { owedBy: ['urn:uuid:\xe9'] }));
+      assert.deepEqual((await store.pendingFor('alice', 'urn:uuid:\xe9')).map((x) => x.id), [m.id]);
+      await store.doneWith(m.id, 'URN:uuid:\xe9', T0 + 1000);
+      assert.deepEqual((await store.pendingFor('alice', 'urn:uuid:\xe9')).map((x) => x.id), [m.id], 'another spelling is another device');
+      await rejectsWith(store.put(msg('alice', 'x', { owedBy: [''] })), 'BAD_ARGUMENT');
+      await rejectsWith(store.put(msg('alice', 'x', { owedBy: ['a'], tookBy: ['a'] })), 'BAD_ARGUMENT');
+      await rejectsWith(store.put(msg('alice', 'x', { refusedBy: ['a'], tookBy: ['a'] })), 'BAD_ARGUMENT');
+      await rejectsWith(store.put(msg('alice', 'x', { owedBy: ['\u0100'] })), 'BAD_ARGUMENT');
+      await rejectsWith(store.pendingFor('alice', ''), 'BAD_ARGUMENT');
+      await rejectsWith(store.doneWith(m.id, '', T0), 'BAD_ARGUMENT');
+    });
+
     test('health is ok while the store is open and says it is closed once closed', async (t) => {
       const { store } = await open(t);
       assert.deepEqual(store.health(), { ok: true });
@@ -342,6 +464,9 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       await rejectsWith(store.purgeExpired(), 'STORE_FAILED');
       await rejectsWith(store.summary(), 'STORE_FAILED');
       assert.equal(store.stats().failures, 10);
+      await rejectsWith(store.pendingFor('alice', 'phone'), 'STORE_FAILED');
+      await rejectsWith(store.countFor('alice', 'phone'), 'STORE_FAILED');
+      await rejectsWith(store.doneWith(a.id, 'phone', T0), 'STORE_FAILED');
     });
   });
 }

@@ -18,6 +18,8 @@ export interface Pipeline {
   readonly label: string;
   readonly sipPath: 'generic' | 'native';
   readonly kind: 'seed' | 'minimal' | 'yate-chat';
+  /** Devices 234 registers from, each a sipp receiver of its own [1]; 2: yate-chat forks. */
+  readonly devices?: number;
 }
 
 export const PIPELINES: readonly Pipeline[] = [
@@ -26,6 +28,7 @@ export const PIPELINES: readonly Pipeline[] = [
   { name: 'yate-chat-generic', label: 'yate-chat, generic', sipPath: 'generic', kind: 'yate-chat' },
   { name: 'minimal-native', label: 'minimal module, native', sipPath: 'native', kind: 'minimal' },
   { name: 'yate-chat-native', label: 'yate-chat, native', sipPath: 'native', kind: 'yate-chat' },
+  { name: 'yate-chat-fork-generic', label: 'yate-chat, generic, 2 devices (fork)', sipPath: 'generic', kind: 'yate-chat', devices: 2 },
 ];
 
 export interface StepResult {
@@ -33,7 +36,7 @@ export interface StepResult {
   readonly sent: number;
   /** Senders that got a 2xx. */
   readonly answered: number;
-  /** MESSAGEs the receiver got exactly once. */
+  /** MESSAGEs every receiver (device) got exactly once. */
   readonly deliveredOnce: number;
   readonly duplicates: number;
   /** Sender response times of the answered ones, ms. */
@@ -96,19 +99,24 @@ async function sendStep(yate: RunningYate, dir: string, step: string, rate: numb
 
 export async function runPipeline(install: YateInstall, p: Pipeline, rates: readonly number[], messages: number, onStep: (s: StepResult) => void): Promise<StepResult[]> {
   const work = mkdtempSync(path.join(os.tmpdir(), `yate-chat-bench-${p.name}-`));
-  const receiverPort = await freePort('udp');
+  const ports: number[] = [];
+  for (let i = 0; i < (p.devices ?? 1); i++) ports.push(await freePort('udp'));
+  const receiverPort = ports[0]!;
+  const logs = ports.map((_, i) => path.join(work, `received-${i}.log`));
   let yate: RunningYate | null = null;
-  let receiver: ChildProcess | null = null;
+  const receivers: ChildProcess[] = [];
   const out: StepResult[] = [];
   try {
     yate = await startYate(install, yateOptions(p, receiverPort));
-    // 234 registers from the receiver's own port (so ysipchan sees no NAT), then sipp takes it.
-    const ua = await openUa({ user: '234', password: 'pw234', serverPort: yate.sipPort, port: receiverPort });
-    const reg = await ua.register();
-    if (reg.code !== 200) throw new Error(`234 could not register: ${reg.code}`);
-    await ua.close();
-    receiver = spawn('sipp', ['-sf', path.join(HERE, 'receiver.xml'), '-i', '127.0.0.1', '-p', String(receiverPort), '-nostdin', '-nd',
-      '-trace_logs', '-log_file', path.join(work, 'received.log')], { cwd: work, stdio: 'ignore' });
+    // 234 registers from each receiver's own port (so ysipchan sees no NAT), then sipp takes it.
+    for (const port of ports) {
+      const ua = await openUa({ user: '234', password: 'pw234', serverPort: yate.sipPort, port });
+      const reg = await ua.register();
+      if (reg.code !== 200) throw new Error(`234 could not register: ${reg.code}`);
+      await ua.close();
+    }
+    ports.forEach((port, i) => receivers.push(spawn('sipp', ['-sf', path.join(HERE, 'receiver.xml'), '-i', '127.0.0.1', '-p', String(port), '-nostdin', '-nd',
+      '-trace_logs', '-log_file', logs[i]!], { cwd: work, stdio: 'ignore' })));
     await sleep(500);
     const modulePid = p.kind === 'seed' ? undefined : await yate.modulePid();
     // Warm up (not measured): a long-running module has its code compiled (V8 keeps optimising
@@ -128,15 +136,18 @@ export async function runPipeline(install: YateInstall, p: Pipeline, rates: read
       const stats = sippStats(path.join(dir, 'stat.csv'));
       const rttFile = readdirSync(dir).find((f) => f.endsWith('_rtt.csv'));
       const times = rttFile ? readFileSync(path.join(dir, rttFile), 'latin1').split('\n').slice(1).map((l) => Number(l.split(';')[1])).filter((n) => Number.isFinite(n)) : [];
-      const got = readFileSync(path.join(work, 'received.log'), 'latin1').split('\n').filter((l) => l.startsWith(`got ${step}-`));
-      const seen = new Map<string, number>();
-      for (const l of got) seen.set(l, (seen.get(l) ?? 0) + 1);
+      // Per device: how often each MESSAGE arrived; delivered once = at every device exactly once.
+      const seenBy = logs.map((log) => {
+        const seen = new Map<string, number>();
+        for (const l of readFileSync(log, 'latin1').split('\n')) if (l.startsWith(`got ${step}-`)) seen.set(l, (seen.get(l) ?? 0) + 1);
+        return seen;
+      });
       const r: StepResult = {
         rate,
         sent: Number(stats.get('OutgoingCall(C)') ?? 0),
         answered: Number(stats.get('SuccessfulCall(C)') ?? 0),
-        deliveredOnce: [...seen.values()].filter((n) => n === 1).length,
-        duplicates: [...seen.values()].reduce((a, n) => a + n - 1, 0),
+        deliveredOnce: [...seenBy[0]!].filter(([l, n]) => n === 1 && seenBy.every((s) => s.get(l) === 1)).length,
+        duplicates: seenBy.reduce((sum, seen) => sum + [...seen.values()].reduce((a, n) => a + n - 1, 0), 0),
         p50: percentile(times, 50),
         p99: percentile(times, 99),
         yateCpuMs: y0 !== null && y1 !== null ? ((y1 - y0) * 1000) / messages : NaN,
@@ -148,7 +159,7 @@ export async function runPipeline(install: YateInstall, p: Pipeline, rates: read
       if (lossy >= 2) break; // past its knee: higher rates only lose more
     }
   } finally {
-    receiver?.kill('SIGKILL');
+    for (const r of receivers) r.kill('SIGKILL');
     await yate?.dispose();
     if (!process.env.BENCH_YATE_KEEP) rmSync(work, { recursive: true, force: true });
   }

@@ -48,6 +48,15 @@ export function report(results: ReadonlyMap<string, readonly StepResult[]>): str
       `p99 at ${floorTop}/s ${ms(p99Ours)} vs ${ms(p99Floor)} ms, ratio ${(p99Ours / p99Floor).toFixed(2)} (<= 1.5 ${verdict(p99Ours <= 1.5 * p99Floor)}); ` +
       `module CPU per MESSAGE ${cpu(cpuOurs)} vs ${cpu(cpuFloor)} ms, ratio ${(cpuOurs / cpuFloor).toFixed(2)} (<= 1.5 ${verdict(cpuOurs <= 1.5 * cpuFloor)})`);
   }
+  const fork = results.get('yate-chat-fork-generic');
+  const single = results.get('yate-chat-generic');
+  if (fork && single) {
+    const both = Math.min(highestLossFree(fork), highestLossFree(single));
+    const cpuAt = (steps: readonly StepResult[]) => median(steps.filter((s) => lossFree(s) && s.rate <= both).map((s) => s.moduleCpuMs ?? NaN));
+    const yateAt = (steps: readonly StepResult[]) => median(steps.filter((s) => lossFree(s) && s.rate <= both).map((s) => s.yateCpuMs));
+    lines.push(`2-device fork (generic): highest loss-free rate ${highestLossFree(fork)}/s beside one device ${highestLossFree(single)}/s; ` +
+      `module CPU per MESSAGE ${cpu(cpuAt(fork))} vs ${cpu(cpuAt(single))} ms, Yate CPU ${cpu(yateAt(fork))} vs ${cpu(yateAt(single))} ms (rates both held)`);
+  }
   const seed = results.get('seed');
   if (seed) lines.push(`seed regexroute rules: highest loss-free rate ${highestLossFree(seed)}/s`);
   return lines.join('\n');

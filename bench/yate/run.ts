@@ -1,8 +1,9 @@
 // `npm run bench:yate`: what each MESSAGE pipeline costs a REAL Yate, in one run against one
 // Yate build, with real SIP traffic (sipp): the seed's regexroute rules, the minimal
 // rename-only module (bench/minimal-module.mjs, the floor for any module) on both SIP paths,
-// and yate-chat on both paths. For each pipeline the rate steps up; at each rate a sipp sender
-// (user 123, digest auth) sends MESSAGEs to 234, a registered sipp receiver answers them 200.
+// and yate-chat on both paths, and yate-chat forking to 234 registered from two devices (generic).
+// For each pipeline the rate steps up; at each rate a sipp sender (user 123, digest auth) sends
+// MESSAGEs to 234, a registered sipp receiver (one per device) answers them 200.
 // Reported per rate: senders answered 2xx / sent, delivered exactly once / sent, the senders'
 // p50 and p99 (first MESSAGE to final answer, challenge included), Yate's and the module's
 // CPU per MESSAGE (/proc: user + system). Needs an installed Yate (YATE_PREFIX or `yate` on
@@ -14,7 +15,7 @@
 //
 //   BENCH_YATE_RATES=50,100,150,200,250,300   rates to step through (MESSAGEs per second)
 //   BENCH_YATE_MESSAGES=2000                   MESSAGEs per rate
-//   BENCH_YATE_PIPELINES=seed,minimal-generic,minimal-native,yate-chat-generic,yate-chat-native
+//   BENCH_YATE_PIPELINES=seed,minimal-generic,minimal-native,yate-chat-generic,yate-chat-native,yate-chat-fork-generic
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -9,11 +9,12 @@ import { bodyPreview } from '../chat/index.js';
 import { forgetCommand, GROUP_USAGE, groupCommand, HISTORY_USAGE, historyCommand } from './groups.js';
 import { statusLine } from './status.js';
 
-const SUBCOMMANDS = ['stats', 'presence', 'queue', 'purge', 'send', 'reload', 'group', 'history', 'forget'];
-export const USAGE = 'chat {stats|presence [USER]|queue [USER]|purge USER|send FROM TO TEXT|reload|group ...|history USER [PEER]|forget USER}';
+const SUBCOMMANDS = ['stats', 'presence', 'devices', 'queue', 'purge', 'send', 'reload', 'group', 'history', 'forget'];
+export const USAGE = 'chat {stats|presence [USER]|devices USER|queue [USER]|purge USER|send FROM TO TEXT|reload|group ...|history USER [PEER]|forget USER}';
 const HELP = [
   '  chat stats                 counters since start',
   '  chat presence [USER]       latest PUBLISHed presence (a user\'s every device) and who watches it',
+  '  chat devices USER          a user\'s registered devices and the copies each is owed',
   '  chat queue [USER]          stored offline messages (counts, or one user\'s list)',
   '  chat purge USER            delete a user\'s stored messages',
   '  chat send FROM TO TEXT     deliver TEXT to TO as if FROM sent it',
@@ -68,6 +69,19 @@ async function run(chat: ChatModule, configPath: string | undefined, verdicts: R
       for (const [user, names] of watched) if (rest[0] !== undefined || !published.has(user)) lines.push(`${user}${published.has(user) ? '' : ' no presence published,'} watched by ${names.join(', ')}`);
       if (!lines.length) return [rest[0] ? `no presence for ${rest[0]}` : 'no presence known'];
       return lines;
+    }
+    case 'devices': {
+      if (rest.length !== 1) return ['usage: chat devices USER'];
+      const list = await chat.devices(rest[0]!);
+      if (!list.length) return [`no registered devices for ${rest[0]}`];
+      return list.map((d) => [
+        `${d.device}${d.device === d.contact ? '' : ` at ${d.contact}`}`,
+        d.userAgent ? JSON.stringify(d.userAgent) : '',
+        d.push ? `push ${d.push.provider} ${d.push.prid}` : '',
+        `since ${iso(d.since)}`,
+        d.expiresAt === null ? 'no expiry' : `expires ${iso(d.expiresAt)}`,
+        d.owed === null ? '' : `owed ${d.owed}`,
+      ].filter(Boolean).join(' '));
     }
     case 'queue':
       return answer(async () => {

@@ -9,6 +9,7 @@ import { fromText, toText } from '../protocol/bytes.js';
 import type { StoreSummary } from '../store/index.js';
 import { groupsApi, type GroupsApi, type GroupsApiParts } from './api-groups.js';
 import type { Kernel } from './core/kernel.js';
+import type { Device } from './core/registrations.js';
 import { bodyHeaders, type Outgoing } from './core/outgoing.js';
 import type { Stats } from './core/stats.js';
 import { DEFAULT_ANTILOOP } from './core/vocabulary.js';
@@ -58,6 +59,14 @@ export interface ChatStats {
   readonly subscriptionStore: string | null;
   /** Why they are kept in memory only (the store could not be opened for them); else null. */
   readonly subscriptionProblem: string | null;
+  /** Devices in the registration view, every user together. */
+  readonly devices: number;
+  /** MESSAGEs yate-chat sent to several devices of a user, or to one that may sleep. */
+  readonly forks: number;
+  /** Copies delivered to a device when it registered (owed to it, or recent ones it never had). */
+  readonly lateDelivered: number;
+  /** Push requests the gateway took (2xx). */
+  readonly pushes: number;
   /** Groups there are now (the rules' and the run-time ones). */
   readonly groups: number;
   /** Messages posted to groups, and the copies they became. */
@@ -65,6 +74,25 @@ export interface ChatStats {
   readonly groupCopies: number;
   /** The history's entries written to the store, waiting to be, and dropped; null when it is off. */
   readonly history: { readonly written: number; readonly waiting: number; readonly dropped: number } | null;
+}
+
+/** A device of a user, as the registration view holds it (`chat devices USER`, GET /v1/devices/USER). */
+export interface DeviceInfo {
+  /** Its name: the `+sip.instance` of its Contact (`urn:uuid:...`), else its Contact URI. */
+  readonly device: string;
+  /** Its Contact URI, where MESSAGEs for it go. */
+  readonly contact: string;
+  /** Its User-Agent ('' when none). */
+  readonly userAgent: string;
+  /** When this node first saw it register, and when its registration runs out (ms since the
+   *  epoch; null: no expiry named). */
+  readonly since: number;
+  readonly expiresAt: number | null;
+  /** RFC 8599: its push provider and the start of its token (never all of it); null: an
+   *  ordinary device. */
+  readonly push: { readonly provider: string; readonly prid: string } | null;
+  /** Copies waiting for it in the offline store; null when the store is off or cannot say. */
+  readonly owed: number | null;
 }
 
 /** What GET /healthz answers: can this module do its work now? Nothing private in it. */
@@ -184,6 +212,8 @@ export interface ChatMetrics {
   readonly presence: number;
   readonly offered: number;
   readonly emitted: number;
+  /** Devices in the registration view. */
+  readonly devices: number;
 }
 
 export interface ChatApi extends GroupsApi {
@@ -194,6 +224,9 @@ export interface ChatApi extends GroupsApi {
   /** Every presence subscription, or those watching `user`, by presentity then watcher; []
    *  when presence.subscribe is off. */
   watchers(user?: string): WatcherInfo[];
+  /** `user`'s live devices, oldest registered first, with the copies each is owed; [] when the
+   *  view holds none. Never rejects (a store that fails leaves `owed` null). */
+  devices(user: string): Promise<DeviceInfo[]>;
   /** Every recipient with messages waiting. Rejects OFFLINE_DISABLED, STORE_FAILED. */
   queue(): Promise<QueueSummary[]>;
   /** `user`'s waiting messages, the first `limit` [100]. Rejects OFFLINE_DISABLED, STORE_FAILED. */
@@ -231,8 +264,14 @@ export interface ApiParts extends Omit<GroupsApiParts, 'purge'> {
   /** Where subscriptions are kept, and why in memory only when the store failed them; null
    *  when presence.subscribe is off. */
   readonly subscriptionStore: { readonly name: string; readonly problem: string | null } | null;
-  readonly view: { domainOf(user: string): string };
+  readonly view: { domainOf(user: string): string; devices(user: string): readonly Device[]; readonly deviceCount: number };
+  /** The copies the offline store owes each device of `user` (device name -> count); null
+   *  when the store is off. */
+  readonly owed: ((user: string) => Promise<ReadonlyMap<string, number>>) | null;
 }
+
+/** How much of a push token is shown: enough to tell two apart, not enough to use one. */
+const PRID_SHOWN = 8;
 
 export function chatApi(parts: ApiParts): ChatApi {
   const { kernel: k, book } = parts;
@@ -282,11 +321,30 @@ export function chatApi(parts: ApiParts): ChatApi {
         storeProblem: health && !health.ok ? health.reason : null,
         subscriptionStore: parts.subscriptionStore?.name ?? null,
         subscriptionProblem: parts.subscriptionStore?.problem ?? null,
+        devices: parts.view.deviceCount,
+        forks: stats.forks,
+        lateDelivered: stats.lateDelivered,
+        pushes: stats.pushes.sent,
         groups: parts.directory.list().length,
         groupMessages: stats.groups.messages,
         groupCopies: stats.groups.copies,
         history: parts.history && { written: stats.history.written, waiting: parts.history.waiting, dropped: stats.history.dropped },
       };
+    },
+    async devices(user) {
+      const who = fromText(user);
+      const list = parts.view.devices(who);
+      let owed: ReadonlyMap<string, number> | null = null;
+      if (list.length && parts.owed) owed = await parts.owed(who).catch(() => null);
+      return list.map((d): DeviceInfo => ({
+        device: toText(d.key),
+        contact: toText(d.target.callto.replace(/^sip\//, '')),
+        userAgent: toText(d.userAgent),
+        since: d.since,
+        expiresAt: Number.isFinite(d.expiresAt) ? d.expiresAt : null,
+        push: d.push ? { provider: d.push.provider, prid: d.push.prid.length > PRID_SHOWN ? `${d.push.prid.slice(0, PRID_SHOWN)}...` : d.push.prid } : null,
+        owed: owed === null ? null : owed.get(d.key) ?? 0,
+      }));
     },
     health() {
       const engine = k.conn.state === 'open' ? 'up' : 'down';
@@ -348,6 +406,7 @@ export function chatApi(parts: ApiParts): ChatApi {
         presence: book.size,
         offered: k.conn.counters.offered,
         emitted: k.conn.counters.emitted,
+        devices: parts.view.deviceCount,
       };
     },
   };

@@ -1,9 +1,10 @@
 // yate-chat as a set of handlers on one engine connection: the composition root. It builds the
-// kernel (core/kernel.ts) and the rooms (messaging/, offline/, presence/, groups/, history/),
-// hands each the narrow interfaces it needs of the others, installs their handlers at the
-// priorities in core/vocabulary.ts, and wires the events that cross rooms (a registration: the
-// view, the offline queue, the watchers; a group's copies: messaging's routing; each MESSAGE
-// routed: the history). Rooms never import each other; only this file knows them all.
+// kernel (core/kernel.ts) and the rooms (messaging/, offline/, presence/, push/, groups/,
+// history/), hands each the narrow interfaces it needs of the others, installs their handlers at
+// the priorities in core/vocabulary.ts, and wires the events that cross rooms (a registration:
+// the view, the offline queue, the watchers, the pushes; a group's copies: messaging's routing;
+// each MESSAGE routed: the history). Rooms never import each other; only this file knows them
+// all.
 //
 // Watched: user.register and user.unregister (the registration view, offline delivery, NOTIFYs).
 // reenter stays off: nothing we emit needs to come back to us (our own call.route lookups and
@@ -21,6 +22,7 @@ import { createHistory } from './history/index.js';
 import { createMessaging } from './messaging/index.js';
 import { createOffline } from './offline/index.js';
 import { createPresence } from './presence/index.js';
+import { createPushes } from './push/index.js';
 import { openGroupStore, openHistoryStore, openOfflineStore, openSubscriptionStore } from './stores.js';
 
 export { PRIORITIES } from './core/vocabulary.js';
@@ -46,9 +48,8 @@ export interface ChatOptions {
 export async function startChat(conn: Connection, config: Config, opts: ChatOptions = {}): Promise<ChatModule> {
   const handle = createKernel(conn, config);
   const k = handle.kernel;
-  // regfile keeps one registration per user (the latest); other registrars may keep several.
-  const regfile = (await conn.setlocal('loaded.regfile').catch(() => '')) === 'true';
-  const view = new Registrations({ single: regfile, checkHost: k.checkedHost });
+  // Every device of a user, whatever the registrar keeps (regfile keeps the latest only).
+  const view = new Registrations({ checkHost: k.checkedHost });
   // Leave Yate a few workers of its own (yate.conf [general] maxworkers, default 10), and keep
   // a small pool of them for NOTIFYs (core/kernel.ts shareWorkers).
   const workers = Number.parseInt(await conn.setlocal('engine.maxworkers').catch(() => ''), 10);
@@ -62,6 +63,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   const maxqueue = Number.parseInt(await conn.setlocal('maxqueue').catch(() => ''), 10);
   if (Number.isInteger(maxqueue) && maxqueue > 0) k.slots.maxWaiting = Math.min(maxqueue, MAX_WAITING);
 
+  const pushes = createPushes(k);
   const store = config.offline.enabled ? opts.store ?? (await openOfflineStore(config, conn)) : null;
   const shared = store?.shared ?? null;
   // A group's copies go out through messaging's own routing (every device, offline copies): it
@@ -80,9 +82,9 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
   // A member of a group is a known user (offline.knownUsers "registered"): their copies are kept.
   const offline = store && createOffline({
     kernel: k, store,
-    view: { targets: (user) => view.targets(user), seen: (user) => view.seen(user) || groups.hasMember(user), know: (user) => view.know(user) },
+    view: { devices: (user) => view.devices(user), seen: (user) => view.seen(user) || groups.hasMember(user), know: (user) => view.know(user) },
   });
-  const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null, groups, recorder: history });
+  const messaging = createMessaging({ kernel: k, view, keeper: offline?.queue ?? null, waker: pushes, groups, recorder: history });
   const kept = !config.presence.subscribe ? null : opts.subscriptions ? { store: opts.subscriptions, problem: null } : await openSubscriptionStore(conn, config);
   const presence = await createPresence(
     { kernel: k, view, clustered: !!shared },
@@ -102,8 +104,9 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     conn.watch('user.register', (n) => {
       const r = view.onRegister(n);
       if (!r) return;
+      if (r.device) pushes.registered(r.user, r.device.key);
       presence.registered(r.user);
-      offline?.registered(r.user, r.targets);
+      offline?.registered(r.user, r.device, r.targets);
     }),
     conn.watch('user.unregister', (n) => {
       for (const user of view.onUnregister(n)) presence.registered(user);
@@ -115,6 +118,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
     ...chatApi({
       kernel: k, messaging, queue: offline?.queue ?? null, book: presence.book, watchers: presence.watchers, view,
       subscriptionStore: kept && { name: kept.store.name, problem: kept.problem },
+      owed: offline ? (user) => offline.queue.owedTo(user, view.devices(user).map((d) => d.key)) : null,
       directory: groups.directory, history, presence,
     }),
     get config() { return k.config; },
@@ -124,6 +128,7 @@ export async function startChat(conn: Connection, config: Config, opts: ChatOpti
       return { restartNeeded };
     },
     async close() {
+      pushes.close();
       await groups.close();
       await history?.close();
       await presence.close();

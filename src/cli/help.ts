@@ -61,6 +61,7 @@ environment (Yate's environment: a systemd unit's Environment= or EnvironmentFil
                             the other libpq variables: PGUSER, PGHOST, PGPORT, PGDATABASE, PGSSLMODE...)
   YATE_CHAT_HTTP_TOKEN      bearer token of the HTTP face's /v1 API when the rules' http has no token
   YATE_CHAT_WEBHOOK_SECRET  key of the webhooks' HMAC-SHA256 signature when the rules have no webhookSecret
+  YATE_CHAT_PUSH_SECRET     key of the push requests' HMAC-SHA256 signature when the rules' push has no secret
   YATE_CHAT_NODE            launcher: the node to run when it is not on Yate's PATH (nor in /usr/local/bin,
                             /usr/bin, /opt/node/bin)
   YATE_CHAT_HEAP_MB         launcher: V8's heap limit in MB [256]

@@ -28,6 +28,7 @@ export const DEFAULTS = {
   allowUnauthenticated: false,
   delivery: { waitMs: 8000, maxTargets: 8, inPlace: true, sendTimeoutMs: 40000 },
   webhookTimeoutMs: 3000,
+  push: { timeoutMs: 5000, retries: 2 },
   postgres: { poolSize: 4, leaseSeconds: 15 },
   offline: {
     enabled: true,
@@ -37,6 +38,7 @@ export const DEFAULTS = {
     maxMessages: STORE_DEFAULTS.maxMessages,
     maxBodyBytes: STORE_DEFAULTS.maxBodyBytes,
     retryIntervalSeconds: 60,
+    lateWindowSeconds: 3600,
     maxAttempts: 30,
     storeCodes: [408, 480, 503, 504],
     knownUsers: 'registered' as KnownUsers,

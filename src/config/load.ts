@@ -24,7 +24,7 @@ export interface StorePathOptions {
 
 /** `systemDir` and `tmpDir`: the folders defaultStorePath chooses between (tests point them at temp folders). */
 export interface LoadOptions extends StorePathOptions {
-  /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL, YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET). [process.env] */
+  /** The environment to read (YATE_CHAT_DATA, YATE_CHAT_PG_URL, YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET, YATE_CHAT_PUSH_SECRET). [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Verdicts on deny regexes checked before, kept across loads (the running module's). [none: each regex is checked] */
   readonly verdicts?: RegexVerdicts;
@@ -150,10 +150,11 @@ export function loadConfig(file?: string, options: LoadOptions = {}): Config {
   return deepFreeze(config);
 }
 
-/** YATE_CHAT_HTTP_TOKEN and YATE_CHAT_WEBHOOK_SECRET (used when the file has none); a bad one is an issue. */
-function secretsFromEnv(env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): { httpToken?: string; webhookSecret?: string } {
-  const out: { httpToken?: string; webhookSecret?: string } = {};
-  for (const [name, key, rule] of [['YATE_CHAT_HTTP_TOKEN', 'httpToken', TOKEN], ['YATE_CHAT_WEBHOOK_SECRET', 'webhookSecret', SECRET]] as const) {
+/** YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET and YATE_CHAT_PUSH_SECRET (used when the file
+ *  has none); a bad one is an issue. */
+function secretsFromEnv(env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): { httpToken?: string; webhookSecret?: string; pushSecret?: string } {
+  const out: { httpToken?: string; webhookSecret?: string; pushSecret?: string } = {};
+  for (const [name, key, rule] of [['YATE_CHAT_HTTP_TOKEN', 'httpToken', TOKEN], ['YATE_CHAT_WEBHOOK_SECRET', 'webhookSecret', SECRET], ['YATE_CHAT_PUSH_SECRET', 'pushSecret', SECRET]] as const) {
     const v = env[name];
     if (v === undefined || v === '') continue;
     // The value itself is never shown: it is a secret.
@@ -174,18 +175,21 @@ function postgresUrlFromEnv(env: Readonly<Record<string, string | undefined>>, i
   return undefined;
 }
 
-/** Valid, but an admin should know: an API any local process may use, webhooks in clear text. */
-function httpWarnings(rules: { http?: { listen: Listen; token: string | null } | undefined; webhooks: Record<string, string> }): string[] {
+/** Valid, but an admin should know: an API any local process may use, webhooks and pushes in clear text. */
+function httpWarnings(rules: { http?: { listen: Listen; token: string | null } | undefined; webhooks: Record<string, string>; push?: { url: string } | undefined }): string[] {
   const out: string[] = [];
   if (rules.http && rules.http.token === null) {
     out.push(`http: no token, so the /v1 API on ${listenName(rules.http.listen)} takes requests from any local process: set http.token or YATE_CHAT_HTTP_TOKEN`);
   }
-  for (const [address, url] of Object.entries(rules.webhooks)) {
+  const plain = (url: string): boolean => {
     const u = new URL(url);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    if (u.protocol === 'http:' && !isLocalOnly({ kind: 'tcp', host, port: 0 })) {
-      out.push(`webhooks.${address}: ${url} is plain http to another machine: the messages travel unencrypted (signed, not hidden); use https`);
-    }
+    return u.protocol === 'http:' && !isLocalOnly({ kind: 'tcp', host: u.hostname.replace(/^\[|\]$/g, ''), port: 0 });
+  };
+  for (const [address, url] of Object.entries(rules.webhooks)) {
+    if (plain(url)) out.push(`webhooks.${address}: ${url} is plain http to another machine: the messages travel unencrypted (signed, not hidden); use https`);
+  }
+  if (rules.push && plain(rules.push.url)) {
+    out.push(`push.url: ${rules.push.url} is plain http to another machine: device tokens travel unencrypted (signed, not hidden); use https`);
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { DEFAULTS, MAX_BODY_BYTES_LIMIT, MAX_SEND_TIMEOUT_MS, MAX_WAIT_MS } from
 import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, secretText, show, strict, USER, userList, variant, word } from './leaves.js';
 import { compileMimeRange, isHost, type Compiled } from './pattern.js';
 import { groupPolicySchema, groupsSchema } from './groups.js';
-import { historySchema, httpSchema, offlineSchema, presenceSchema, rateLimitSchema, webhooksSchema, type SchemaContext } from './sections.js';
+import { historySchema, httpSchema, offlineSchema, presenceSchema, pushSchema, rateLimitSchema, webhooksSchema, type SchemaContext } from './sections.js';
 import type { RateLimit } from './types.js';
 
 export { DEFAULTS, MAX_BODY_BYTES_LIMIT, MAX_SEND_TIMEOUT_MS, MAX_WAIT_MS } from './defaults.js';
@@ -170,6 +170,11 @@ export function rulesFileSchema(ctx: SchemaContext) {
       webhookSecret: secretText.optional(),
       /** Longest a webhook may take (ms, 100..30000); the sender's answer budget can cut it shorter. [3000] */
       webhookTimeoutMs: leaf<number>('a whole number of milliseconds 100..30000', isInt(100, 30000)).default(DEFAULTS.webhookTimeoutMs),
+      /**
+       * The push gateway that wakes devices that may sleep (RFC 8599 pn-* parameters in their
+       * Contact): {"url", "secret", "timeoutMs", "retries"} (docs/devices.md). Absent: no push. [none]
+       */
+      push: pushSchema(ctx).optional(),
       /**
        * name -> members (["123", "234"], or {"members": [...], "writers": "anyone"}): a MESSAGE to
        * the group goes to every member but its writer (docs/groups.md). Read-only at run time;

@@ -9,10 +9,10 @@ import { POSTGRES_URL, postgresUrlProblem } from '../store/postgres/url.js';
 import type { StoreConfig } from '../store/index.js';
 import { MAX_EXPIRY_SECONDS } from '../store/messages/types.js';
 import { DEFAULTS, MAX_BODY_BYTES_LIMIT } from './defaults.js';
-import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, positiveNumber, show, strict, tokenText, USER, userList, variant, word } from './leaves.js';
+import { converted, isInt, isPlainObject, leaf, patternList, positiveInt, positiveNumber, secretText, show, strict, tokenText, USER, userList, variant, word } from './leaves.js';
 import { isLocalOnly, listenName, parseListen } from './listen.js';
 import type { Compiled } from './pattern.js';
-import type { HttpConfig, KnownUsers, Pattern, PresenceConfig } from './types.js';
+import type { HttpConfig, KnownUsers, Pattern, PresenceConfig, PushConfig } from './types.js';
 import type { RegexVerdicts } from './verdicts.js';
 
 /** What loadConfig knows that the schema needs. */
@@ -21,9 +21,10 @@ export interface SchemaContext {
   readonly baseDir: string;
   /** Store path used when the file does not name one (see defaultStorePath in load.ts). */
   readonly defaultStorePath: string;
-  /** YATE_CHAT_HTTP_TOKEN and YATE_CHAT_WEBHOOK_SECRET, used when the file has none. */
+  /** YATE_CHAT_HTTP_TOKEN, YATE_CHAT_WEBHOOK_SECRET and YATE_CHAT_PUSH_SECRET, used when the file has none. */
   readonly httpToken?: string;
   readonly webhookSecret?: string;
+  readonly pushSecret?: string;
   /** A postgres store's url when the file names none (YATE_CHAT_PG_URL in the environment). */
   readonly postgresUrl?: string;
   /** Verdicts on regexes checked before (verdicts.ts); without it each regex is checked here. */
@@ -40,7 +41,7 @@ function postgresUrl(v: unknown): Compiled<string> {
   return { ok: false, expected: problem ? `${POSTGRES_URL} ${problem}` : POSTGRES_URL };
 }
 
-/** A webhook address: http(s) only, without user:password (requests are signed instead). */
+/** A webhook or push gateway address: http(s) only, without user:password (requests are signed instead). */
 function webhookUrl(v: unknown): Compiled<string> {
   const expected = 'an http:// or https:// URL (like "http://127.0.0.1:8091/hook")';
   if (typeof v !== 'string' || !URL.canParse(v)) return { ok: false, expected };
@@ -161,6 +162,15 @@ export function offlineSchema(ctx: SchemaContext) {
       maxMessages: positiveInt(100_000_000).default(DEFAULTS.offline.maxMessages),
       /** Largest body (bytes) that is stored; a larger one is answered as undeliverable. [4096] */
       maxBodyBytes: positiveInt(MAX_BODY_BYTES_LIMIT).default(DEFAULTS.offline.maxBodyBytes),
+      /**
+       * Seconds a message stays for the recipient's devices that never had it, after a first
+       * device took it: a device that registers (for the first time, or again after its
+       * registration ran out) within them gets it too, once (Flexisip's "fork late"). Applies to
+       * messages yate-chat sent or kept itself (several devices, devices that may sleep, a user
+       * offline), not to those handed to ysipchan for a single device. 0..604800; 0: only the
+       * devices that were owed a copy get one. [3600]
+       */
+      lateWindowSeconds: leaf<number>('a whole number of seconds 0..604800', isInt(0, 604800)).default(DEFAULTS.offline.lateWindowSeconds),
       /** Seconds between delivery attempts for a recipient who seems back (a whole number). [60] */
       retryIntervalSeconds: positiveInt(86400).default(DEFAULTS.offline.retryIntervalSeconds),
       /**
@@ -299,6 +309,30 @@ export function webhooksSchema() {
       },
     )
     .default({});
+}
+
+/** push: wake devices that may sleep (RFC 8599) through a push gateway (src/chat/push/). */
+export function pushSchema(ctx: SchemaContext) {
+  return strict(
+    {
+      /** The gateway's http(s) URL: a copy waiting for a sleeping device is announced there (JSON, signed). Required. */
+      url: converted<string>(webhookUrl),
+      /** HMAC-SHA256 key of the X-Yate-Chat-Signature of push requests; else YATE_CHAT_PUSH_SECRET. Required. */
+      secret: secretText.optional(),
+      /** Longest one push request may take (ms, 100..30000). [5000] */
+      timeoutMs: leaf<number>('a whole number of milliseconds 100..30000', isInt(100, 30000)).default(DEFAULTS.push.timeoutMs),
+      /** Further attempts after a request that failed (no answer, 429, 5xx), 1, 2, 4... s apart (0..5). [2] */
+      retries: leaf<number>('a whole number 0..5', isInt(0, 5)).default(DEFAULTS.push.retries),
+    },
+    'an object {"url": "https://push.example.com/v1/wake", "secret"}',
+  ).transform((p, tx): PushConfig => {
+    const secret = p.secret ?? ctx.pushSecret;
+    if (secret === undefined) {
+      tx.addIssue({ code: 'custom', path: ['secret'], input: undefined, message: 'expected a secret to sign push requests with (here or in YATE_CHAT_PUSH_SECRET), got nothing' });
+      return z.NEVER;
+    }
+    return { url: p.url, secret, timeoutMs: p.timeoutMs, retries: p.retries };
+  });
 }
 
 /** history: the conversation history (src/chat/history/). */

@@ -33,6 +33,8 @@ export interface OfflineConfig {
   readonly maxMessages: number;
   readonly maxBodyBytes: number;
   readonly retryIntervalSeconds: number;
+  /** Seconds a message taken by one device stays for the user's other devices that never had it. */
+  readonly lateWindowSeconds: number;
   /** Failed deliveries after which a stored message is given up (deleted, logged, counted). */
   readonly maxAttempts: number;
   /** Delivery failure codes that mean "keep it for later"; sorted, no duplicates. */
@@ -93,6 +95,16 @@ export type Listen =
   | { readonly kind: 'tcp'; readonly host: string; /** 0: any free port. */ readonly port: number }
   | { readonly kind: 'unix'; /** Absolute path. */ readonly path: string };
 
+/** The push gateway (RFC 8599 devices that may sleep). */
+export interface PushConfig {
+  readonly url: string;
+  /** HMAC-SHA256 key of the signature (the file's, else YATE_CHAT_PUSH_SECRET). */
+  readonly secret: string;
+  readonly timeoutMs: number;
+  /** Attempts after the first one that failed. */
+  readonly retries: number;
+}
+
 export interface HttpConfig {
   readonly listen: Listen;
   /** Bearer token of the /v1 API (the file's, else YATE_CHAT_HTTP_TOKEN); null: none (loopback only). */
@@ -132,6 +144,8 @@ export interface Config {
   readonly webhookSecret?: string;
   /** Longest a webhook may take to answer (ms); the sender's budget may cut it shorter. */
   readonly webhookTimeoutMs: number;
+  /** The push gateway; absent: no device is woken. */
+  readonly push?: PushConfig;
   /** name -> group of the rules file. A null-prototype object: look up with Object.hasOwn. */
   readonly groups: Readonly<Record<string, GroupConfig>>;
   readonly groupPolicy: GroupPolicy;

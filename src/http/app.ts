@@ -5,6 +5,7 @@
 //   POST /v1/messages           send a MESSAGE as `from` (send.ts); the real outcome
 //   GET  /v1/presence[/USER]    what `chat presence` shows
 //   GET  /v1/queue[/USER]       what `chat queue` shows
+//   GET  /v1/devices/USER       what `chat devices USER` shows
 //   /v1/groups, /v1/history/USER, DELETE /v1/users/USER: groups, the history, forgetting (groups.ts)
 //
 // /v1 needs `Authorization: Bearer <token>` when the rules give a token: none or a wrong one
@@ -125,6 +126,9 @@ export function createApp({ chat, metrics, token, log, loopback }: AppDeps): Hon
     };
   }));
 
+  app.get('/v1/devices/:user', async (c) => c.json((await chat.devices(c.req.param('user'))).map((d) => ({
+    device: d.device, contact: d.contact, userAgent: d.userAgent, since: iso(d.since), expires: iso(d.expiresAt), push: d.push, owed: d.owed,
+  }))));
   groupRoutes(app, chat);
 
   app.notFound((c) => c.json({ error: `no such resource: ${c.req.method} ${c.req.path}` }, 404));

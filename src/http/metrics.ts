@@ -15,6 +15,10 @@
 //   yatechat_presence_entries                 users whose presence is held
 //   yatechat_rate_limited_total, yatechat_rate_limit_senders       the sender rate limit
 //   yatechat_webhook_calls_total{outcome}     ok, refused (non-2xx), failed, timeout
+//   yatechat_devices                          devices in the registration view
+//   yatechat_forks_total                      MESSAGEs sent to several devices (or one that may sleep)
+//   yatechat_late_deliveries_total            copies a device got when it registered
+//   yatechat_pushes_total{outcome}            sent (2xx), refused, failed, skipped (receipts, non-urgent)
 //   yatechat_engine_messages_total{direction} offered (each held a Yate thread), emitted
 //   process_*, nodejs_*                       prom-client's process metrics (no GC histogram)
 import { createRequire } from 'node:module';
@@ -133,6 +137,11 @@ export function createMetrics(chat: ChatModule): Registry {
     'outcome', () => m().stats.history);
   counters('yatechat_engine_messages_total', 'Messages Yate offered the module (each holds a Yate thread until answered) and messages it emitted (each run by a Yate worker)',
     'direction', () => ({ offered: m().offered, emitted: m().emitted }));
+  gauge('yatechat_devices', 'Devices in the registration view, every user together', () => m().devices);
+  counter('yatechat_forks_total', 'MESSAGEs yate-chat sent to several devices of a user, or to one that may sleep', () => m().stats.forks);
+  counter('yatechat_late_deliveries_total', 'Copies delivered to a device when it registered (owed to it, or recent ones it never had)', () => m().stats.lateDelivered);
+  counters('yatechat_pushes_total', 'Push requests to the gateway by outcome (sent: 2xx, refused: another status, failed: no answer after the retries, skipped: a receipt or a non-urgent message)',
+    'outcome', () => m().stats.pushes);
   processMetrics(registry);
   return registry;
 }

@@ -31,6 +31,12 @@ export interface UaOptions {
   readonly displayName?: string;
   /** URI of the From header when it should differ from the address of record (`sip:USER@DOMAIN`). */
   readonly fromUri?: string;
+  /** URI parameters of the Contact a REGISTER carries (e.g. RFC 8599's `;pn-provider=fcm;pn-prid=...`). */
+  readonly contactUriParams?: string;
+  /** Header parameters of that Contact, after the `>` (e.g. `;+sip.instance="<urn:uuid:...>"`, RFC 5626). */
+  readonly contactHeaderParams?: string;
+  /** User-Agent header of every request (default yate-chat-suite). */
+  readonly userAgent?: string;
 }
 
 export interface ReceivedRequest extends SipRequestMsg {
@@ -72,7 +78,7 @@ export interface Ua {
   readonly port: number;
   /** `sip:USER@DOMAIN` */
   readonly aor: string;
-  /** `sip:USER@127.0.0.1:PORT` */
+  /** `sip:USER@127.0.0.1:PORT` and the Contact's URI parameters, if any */
   readonly contact: string;
   /** Requests Yate sent us (not ACK), each once, in arrival order. */
   readonly received: ReceivedRequest[];
@@ -112,7 +118,7 @@ export async function openUa(opts: UaOptions): Promise<Ua> {
   const port = sock.address().port;
   const domain = opts.domain ?? '127.0.0.1';
   const aor = `sip:${opts.user}@${domain}`;
-  const contact = `sip:${opts.user}@127.0.0.1:${port}`;
+  const contact = `sip:${opts.user}@127.0.0.1:${port}${opts.contactUriParams ?? ''}`;
   const fromUri = opts.fromUri ?? aor;
   const display = opts.displayName === undefined ? '' : `"${opts.displayName.replace(/["\\]/g, '\\$&')}" `; // quoted-string (RFC 3261 25.1)
   const fromValue = (tag: string): string => `${display}<${fromUri}>;tag=${tag}`;
@@ -189,7 +195,7 @@ export async function openUa(opts: UaOptions): Promise<Ua> {
   };
 
   const common = (callId: string, cseq: number, method: string): Headers => [
-    ['Call-ID', callId], ['CSeq', `${cseq} ${method}`], ['Max-Forwards', '70'], ['User-Agent', 'yate-chat-suite'],
+    ['Call-ID', callId], ['CSeq', `${cseq} ${method}`], ['Max-Forwards', '70'], ['User-Agent', opts.userAgent ?? 'yate-chat-suite'],
   ];
 
   const answerRequest = (req: SipRequestMsg, rinfo: dgram.RemoteInfo): void => {
@@ -273,7 +279,7 @@ export async function openUa(opts: UaOptions): Promise<Ua> {
         registerCseq = cseq;
         return [
           ['From', fromValue(tag)], ['To', `<${aor}>`], ...common(registerCallId, cseq, 'REGISTER'),
-          ['Contact', `<${contact}>`], ['Expires', String(expires)], ...(auth ? [auth] : []),
+          ['Contact', `<${contact}>${opts.contactHeaderParams ?? ''}`], ['Expires', String(expires)], ...(auth ? [auth] : []),
         ];
       }, undefined, start);
     },

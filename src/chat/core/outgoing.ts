@@ -18,6 +18,8 @@ export interface Outgoing {
   readonly antiloop: number;
   /** Original send time in ms: delivered later, the message carries a Date header. */
   readonly sentAt?: number;
+  /** The sender's Priority header (RFC 3261 20.26: `non-urgent` never wakes a device); absent when none. */
+  readonly priority?: string;
   /** The sender's headers that go with the message wherever it goes (CARRIED_HEADERS, names as
    *  written there): those describing the body, and the Call-ID. Absent or {} when none. */
   readonly headers?: Readonly<Record<string, string>>;

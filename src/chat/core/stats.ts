@@ -61,6 +61,13 @@ export class Stats {
   readonly rtt = new Buckets(RTT_BOUNDS_MS);
   /** Webhook calls by outcome. */
   readonly webhooks = { ok: 0, refused: 0, failed: 0, timeout: 0 };
+  /** MESSAGEs sent to several devices of a user (or to one that may sleep) by yate-chat. */
+  forks = 0;
+  /** Copies delivered to a device when it registered: owed to it, or recent ones it never had. */
+  lateDelivered = 0;
+  /** Push requests by outcome: sent (2xx), refused (another status), failed (no answer after
+   *  the retries), skipped (a receipt or a non-urgent message owed to a device that may sleep). */
+  readonly pushes = { sent: 0, refused: 0, failed: 0, skipped: 0 };
   /** Messages posted to groups (not commands, receipts or is-typing), and the copies they became. */
   readonly groups = { messages: 0, copies: 0 };
   /** History entries written to the store, and those dropped (the store refused them, or could

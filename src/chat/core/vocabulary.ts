@@ -11,9 +11,10 @@ export const ROUTED_VALUE = 'yes';
 
 /** Routes to ourselves on the native path (call.route answered with one of these, then the
  *  msg.execute it becomes comes back to us): keep it for USER, deliver to callto.1..N ourselves,
- *  POST it to ADDR's webhook, post it to GROUP's members. */
+ *  a copy to each of USER's devices, POST it to ADDR's webhook, post it to GROUP's members. */
 export const OFFLINE_CALLTO = 'yate-chat/offline/';
 export const DELIVER_CALLTO = 'yate-chat/deliver/';
+export const FORK_CALLTO = 'yate-chat/fork/';
 export const WEBHOOK_CALLTO = 'yate-chat/webhook/';
 export const GROUP_CALLTO = 'yate-chat/group/';
 
@@ -55,11 +56,11 @@ export const PIDF_TYPE = 'application/pidf+xml';
 /** "is typing" indications (RFC 3994): meaningless later, so never kept. */
 export const ISCOMPOSING_TYPE = 'application/im-iscomposing+xml';
 
-/** Delivery and display receipts (RFC 5438): about a message, not one a person wrote. */
+/** Delivery and display receipts (RFC 5438, what Linphone sends back): about a message, not one a
+ *  person wrote; kept, never worth a push. */
 export const IMDN_TYPE = 'message/imdn+xml';
 
 /** Common Presence and Instant Messaging format (RFC 3862): headers of its own before its body. */
 export const CPIM_TYPE = 'message/cpim';
-
 /** antiloop when a message names none (Yate's default hop budget). */
 export const DEFAULT_ANTILOOP = 20;

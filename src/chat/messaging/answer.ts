@@ -4,7 +4,7 @@
 //
 //   refuse          counted, logged, written as the path's refusal
 //   lookup          ask Yate's routers within the sender's budget, then settle what follows
-//   deliver, one SIP target, delivery.inPlace
+//   deliver, one SIP target, delivery.inPlace (one device without push parameters)
 //                   the fast path: handed to ysipchan in place (fast-path.ts), which answers
 //                   the sender with the far end's own code; counted as HANDED, and told to the
 //                   history as such
@@ -23,8 +23,10 @@ import { HANDED, type PathIndex } from '../core/stats.js';
 import type { Target } from '../core/sip.js';
 import type { Decision } from './decide.js';
 import { inPlaceUri } from './fast-path.js';
+import { withPriority } from './inbound.js';
 import type { Room } from './room.js';
-import { budgetFor, lookup, type Budget, type Outcome } from './slow-path.js';
+import { budgetFor, type Budget, type Outcome } from './budget.js';
+import { lookup } from './slow-path.js';
 
 /** How one SIP path writes what became of a MESSAGE into the message ysipchan offered. */
 export interface PathWriter {
@@ -62,6 +64,8 @@ export function settle(m: Room, w: PathWriter, msg: Message, out: Outgoing, d: D
       // several targets, or another driver: yate-chat delivers
       return w.own(m, msg, out, d, budget ?? budgetFor(m, hctx), t0);
     }
+    case 'fork':
+      return w.own(m, msg, withPriority(out, msg), d, budget ?? budgetFor(m, hctx), t0);
     case 'keep':
     case 'webhook':
     case 'group':

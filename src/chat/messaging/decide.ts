@@ -13,13 +13,16 @@
 //   a webhook address (rules `webhooks`)   POST it to the webhook, answer from its answer
 //   a group (rules `groups`, the store)    a copy to each member (groups/): 403 when its writer
 //                                          may not write to it (members only by default)
-//   registered (the view holds a contact)  deliver to it           <- the fast path
+//   registered: one device, no push        deliver to it           <- the fast path
+//   registered: several devices, or one that may sleep (RFC 8599)
+//                                          a copy to each device (fork.ts), late copies kept
 //   otherwise                              ask Yate's routers (call.route), then afterLookup():
 //     a route                              deliver to it (several: to each)
 //     none, the user is known              keep it for later (202)
 //     none, unknown                        480 when the router says the user is offline, else 404
 import { acceptsContentType, resolveAlias, type Config, type RateDecision } from '../../config/index.js';
 import { admit as admitRequest, refuse, type Refuse } from '../core/admission.js';
+import type { Device } from '../core/registrations.js';
 import type { Target } from '../core/sip.js';
 
 export type { Refuse } from '../core/admission.js';
@@ -41,8 +44,8 @@ export interface Ask {
 
 export interface World {
   readonly config: Config;
-  /** Live contacts of a user as the registration view holds them ([] = not held). */
-  contacts(user: string): readonly Target[];
+  /** Live devices of a user as the registration view holds them ([] = not held). */
+  devices(user: string): readonly Device[];
   /** Would the offline store keep messages for this user? (false when the store is off) */
   known(user: string, routerError: string | null): boolean;
   /** Take one message's token from the sender's bucket. */
@@ -61,6 +64,8 @@ export type Decision =
   | Refuse
   /** Send to these targets (one: the fast path when it is SIP). `recipient`: the user after aliases. */
   | { readonly kind: 'deliver'; readonly recipient: string; readonly targets: readonly Target[] }
+  /** `recipient` has several live devices, or one that may sleep: a copy to each (fork.ts). */
+  | { readonly kind: 'fork'; readonly recipient: string; readonly devices: readonly Device[] }
   /** The view does not know the recipient: ask Yate's routers, then call afterLookup(). */
   | { readonly kind: 'lookup'; readonly recipient: string }
   /** Keep it in the offline store and answer 202. */
@@ -101,7 +106,7 @@ export function webhookOf(config: Pick<Config, 'webhooks'>, recipient: string): 
 
 /** Where a message for `called` goes: aliases, webhooks, groups, then the registration view, else
  *  ask Yate. */
-export function route(called: string, world: Pick<World, 'config' | 'contacts'> & Partial<Pick<World, 'group'>>): Decision {
+export function route(called: string, world: Pick<World, 'config' | 'devices'> & Partial<Pick<World, 'group'>>): Decision {
   const { config } = world;
   const to = recipientOf(config, called);
   // To an outside URI: the To header keeps the name the sender wrote.
@@ -110,8 +115,16 @@ export function route(called: string, world: Pick<World, 'config' | 'contacts'> 
   const url = webhookOf(config, recipient);
   if (url !== null) return { kind: 'webhook', recipient, url };
   if (world.group?.(recipient)) return { kind: 'group', recipient };
-  const contacts = world.contacts(recipient);
-  if (contacts.length) return { kind: 'deliver', recipient, targets: contacts.slice(0, config.delivery.maxTargets) };
+  return toDevices(recipient, world);
+}
+
+/** Where a message for user `recipient` goes by the registration view: one device without push
+ *  parameters takes the fast path as ever; several devices, or one that may sleep, a fork (at
+ *  most delivery.maxTargets, the latest registered); none, a lookup. */
+export function toDevices(recipient: string, world: Pick<World, 'config' | 'devices'>): Decision {
+  const devices = world.devices(recipient);
+  if (devices.length === 1 && devices[0]!.push === null) return { kind: 'deliver', recipient, targets: [devices[0]!.target] };
+  if (devices.length) return { kind: 'fork', recipient, devices: devices.slice(-world.config.delivery.maxTargets) };
   return { kind: 'lookup', recipient };
 }
 

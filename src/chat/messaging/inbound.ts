@@ -28,6 +28,13 @@ export function outgoingOf(msg: Message, k: Pick<Kernel, 'config' | 'checkedHost
   };
 }
 
+/** `out` with the sender's Priority header, read only where a message may be kept for a device
+ *  that sleeps (a fork: push/index.ts never wakes one for `non-urgent`), not on the fast path. */
+export function withPriority(out: Outgoing, msg: Message): Outgoing {
+  const priority = msg.get('sip_priority');
+  return priority ? { ...out, priority } : out;
+}
+
 /** What decide() is asked. `type` is what ysipchan reported (undefined: no Content-Type). */
 export function askOf(out: Outgoing, type: string | undefined): Ask {
   const authenticated = !out.unverified;

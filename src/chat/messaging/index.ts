@@ -9,6 +9,8 @@
 //   routed.ts     what comes back after we routed it (msg.execute, xsip.generate)
 //   fast-path.ts  handing the sender's own MESSAGE to ysipchan in place
 //   slow-path.ts  carrying a decision out ourselves (core/deliver.ts sends)
+//   fork.ts       a copy to each device of a user, the copies not taken kept per device
+//   budget.ts     the time a handler has for the sender's answer, and what came of it
 //   webhook.ts    the webhook client
 import type { Handler } from '../../engine/handlers.js';
 import { logMessage } from '../core/logline.js';
@@ -19,10 +21,11 @@ import { onSipMessage } from './generic.js';
 import { onCallRoute, onMsgRoute } from './native.js';
 import { onGenerateFallthrough, onMsgExecute } from './routed.js';
 import { roomOf, type MessagingDeps } from './room.js';
-import { budgetFor, carry, carryOut, type Budget } from './slow-path.js';
+import { budgetFor, type Budget } from './budget.js';
+import { carry, carryOut } from './slow-path.js';
 import type { Refuse } from '../core/admission.js';
 
-export type { Keeper, View, MessagingDeps, GroupPost, Recorder } from './room.js';
+export type { Keeper, View, MessagingDeps, Waker, GroupPost, Recorder } from './room.js';
 export type { GroupView } from './decide.js';
 
 /** What became of a MESSAGE an API face submitted. */

@@ -11,14 +11,14 @@
 //                       the far end's code. yate-chat sees no more of this MESSAGE.
 //   lookup              ask Yate's routers ourselves (ysipchan would answer an unrouted MESSAGE
 //                       405), then decide again
-//   keep, several targets, another driver, a webhook, a group
+//   keep, several targets, another driver, a webhook, a group, several devices (a fork)
 //                       routed to ourselves (yate-chat/...), carried out by routed.ts
 // Any other call.route with route_type=msg (lateroute's, in seed mode) only gets the aliases
 // applied; the routers after us (regfile at 100) answer it.
 import type { Handler } from '../../engine/handlers.js';
 import type { Message } from '../../engine/message.js';
 import { PATH } from '../core/stats.js';
-import { DELIVER_CALLTO, ERROR_NAMES, GROUP_CALLTO, MARK, OFFLINE_CALLTO, ROUTED, ROUTED_VALUE, WEBHOOK_CALLTO } from '../core/vocabulary.js';
+import { DELIVER_CALLTO, ERROR_NAMES, FORK_CALLTO, GROUP_CALLTO, MARK, OFFLINE_CALLTO, ROUTED, ROUTED_VALUE, WEBHOOK_CALLTO } from '../core/vocabulary.js';
 import { settle, type PathWriter } from './answer.js';
 import { decide, recipientOf } from './decide.js';
 import { routeInPlace } from './fast-path.js';
@@ -46,6 +46,10 @@ const NATIVE: PathWriter = {
           msg.set(`callto.${i + 1}`, t.callto);
           for (const [n, v] of Object.entries(t.params)) msg.set(`callto.${i + 1}.${n}`, v);
         });
+        break;
+      case 'fork':
+        // The devices are read again from the view when it comes back (routed.ts).
+        msg.retval = FORK_CALLTO + d.recipient;
         break;
       case 'keep':
         msg.retval = OFFLINE_CALLTO + d.recipient;

@@ -4,7 +4,7 @@
 // is filled in or replaced later.
 import type { Kernel } from '../core/kernel.js';
 import type { Held, Outgoing } from '../core/outgoing.js';
-import type { Target } from '../core/sip.js';
+import type { Device } from '../core/registrations.js';
 import type { GroupView, World } from './decide.js';
 
 /** The offline queue, as messaging uses it (offline/queue.ts implements it). */
@@ -15,6 +15,19 @@ export interface Keeper {
   hold(out: Outgoing, recipient: string): Promise<Held>;
   /** Would messages for `user` be kept? (offline.knownUsers) */
   isKnown(user: string, routerError: string | null): boolean;
+  /** Keep a fork's copies of `out` for the devices of `recipient` owed one, noting those that
+   *  took it and those that refused it for good; those `inFlight` (still to answer) are not sent
+   *  again until settled: the code as keep() gives it, the id once kept. */
+  keepCopies(out: Outgoing, recipient: string, copies: { readonly owedBy: readonly string[]; readonly tookBy: readonly string[]; readonly refusedBy: readonly string[] }, inFlight?: readonly string[]): Promise<{ readonly code: number; readonly id: number | null }>;
+  /** A device answered late a copy kept with keepCopies: took it (true), refused it for good
+   *  (false), failed for now (null: it stays owed). */
+  settled(id: number, device: string, took: boolean | null): void;
+}
+
+/** The push room, as messaging uses it (push/index.ts implements it). */
+export interface Waker {
+  /** A copy of stored message `id` waits for `device` of `user`: wake it if it may sleep. */
+  owed(user: string, device: Device, out: Outgoing, id: number): void;
 }
 
 /** The groups, as messaging uses them (groups/index.ts implements it). */
@@ -37,8 +50,8 @@ export interface Recorder {
 
 /** The registration view, as messaging uses it (core/registrations.ts). */
 export interface View {
-  /** Live contacts of `user` ([] when not held). */
-  targets(user: string): Target[];
+  /** Live devices of `user` ([] when not held). */
+  devices(user: string): readonly Device[];
   /** The domain `user` last registered in ('' when none). */
   domainOf(user: string): string;
 }
@@ -48,6 +61,8 @@ export interface MessagingDeps {
   readonly view: View;
   /** null when the offline store is off. */
   readonly keeper: Keeper | null;
+  /** null when no push gateway can be configured (tests). */
+  readonly waker: Waker | null;
   /** null when there are no groups to post to (tests). */
   readonly groups: GroupPost | null;
   /** null when the history is off. */
@@ -65,7 +80,7 @@ export function roomOf(deps: MessagingDeps): Room {
     ...deps,
     world: {
       get config() { return kernel.config; },
-      contacts: (user) => view.targets(user),
+      devices: (user) => view.devices(user),
       known: (user, routerError) => keeper?.isKnown(user, routerError) ?? false,
       group: (name) => groups?.find(name) ?? null,
       rate: (key) => kernel.rate(key),

@@ -3,7 +3,8 @@
 //
 // msg.execute (110, after lateroute 75 and ysipchan's relay 100), native path:
 //   callto yate-chat/offline/USER   keep it for USER (202)
-//   callto yate-chat/deliver/USER   deliver to callto.1..N ourselves (several devices, other drivers)
+//   callto yate-chat/deliver/USER   deliver to callto.1..N ourselves (several routes, other drivers)
+//   callto yate-chat/fork/USER      a copy to each of USER's devices as the view holds them now
 //   callto yate-chat/webhook/ADDR   POST it to ADDR's webhook (the rules' URL as they are now)
 //   callto yate-chat/group/GROUP    a copy to each member of GROUP (if it is one still)
 //   callto sip/...                  ysipchan's relay could not send what we routed in place
@@ -17,12 +18,13 @@ import type { Message } from '../../engine/message.js';
 import type { Outgoing } from '../core/outgoing.js';
 import { targetsOf } from '../core/sip.js';
 import { PATH } from '../core/stats.js';
-import { DELIVER_CALLTO, GROUP_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO, YSIPCHAN_ERROR_CODES } from '../core/vocabulary.js';
+import { DELIVER_CALLTO, FORK_CALLTO, GROUP_CALLTO, OFFLINE_CALLTO, WEBHOOK_CALLTO, YSIPCHAN_ERROR_CODES } from '../core/vocabulary.js';
 import { writeOutcome } from './answer.js';
-import { recipientOf, webhookOf } from './decide.js';
-import { outgoingOf } from './inbound.js';
+import { recipientOf, toDevices, webhookOf } from './decide.js';
+import { outgoingOf, withPriority } from './inbound.js';
 import type { Room } from './room.js';
-import { budgetFor, carry, carryOut, type Outcome } from './slow-path.js';
+import { budgetFor, type Outcome } from './budget.js';
+import { carry, carryOut } from './slow-path.js';
 
 export function onMsgExecute(m: Room): Handler {
   return async (msg, hctx) => {
@@ -44,6 +46,9 @@ export function onMsgExecute(m: Room): Handler {
     } else if (callto.startsWith(OFFLINE_CALLTO)) {
       const recipient = callto.slice(OFFLINE_CALLTO.length);
       r = await carry(m, out, { kind: 'keep', recipient, why: 'not registered' }, budgetFor(m, hctx));
+    } else if (callto.startsWith(FORK_CALLTO)) {
+      // The devices as they are now (one may have gone since call.route: then a lookup).
+      r = await carry(m, out, toDevices(callto.slice(FORK_CALLTO.length), m.world), budgetFor(m, hctx));
     } else if (callto.startsWith(DELIVER_CALLTO)) {
       const recipient = callto.slice(DELIVER_CALLTO.length);
       const targets = targetsOf('fork', (n) => msg.get(n));
@@ -65,9 +70,9 @@ export function onGenerateFallthrough(m: Room): Handler {
   };
 }
 
-/** The MESSAGE as we routed it (a body without a type is taken as text). */
+/** The MESSAGE as we routed it (a body without a type is taken as text), with its Priority. */
 function routedOf(m: Room, msg: Message): Outgoing {
-  const out = outgoingOf(msg, m.kernel);
+  const out = withPriority(outgoingOf(msg, m.kernel), msg);
   return out.type ? out : { ...out, type: 'text/plain' };
 }
 

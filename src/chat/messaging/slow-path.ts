@@ -8,6 +8,8 @@
 //            for later); when it cannot be kept (store off, full, over quota, failing) 504, for
 //            its fate is unknown (issue 21: it was 202 and lost). A final code in
 //            offline.storeCodes is kept (202)
+//   fork     a copy to each device of the user, each device's copy kept when it did not take
+//            it (fork.ts)
 //   webhook  POST it to the webhook (webhook.ts), within webhookTimeoutMs and the budget:
 //            2xx 200 (its {"reply"} goes back to the sender as a MESSAGE from the webhook
 //            address, after the sender's answer), another status or no connection 503, no
@@ -18,7 +20,6 @@
 // The fast path (one SIP target, handed to ysipchan in place) is fast-path.ts; answer.ts
 // chooses. Each run holds one budget: the sender's answer cannot wait past it (Yate would time
 // us out), and once the deadline answered a message nothing more is sent or kept for it.
-import type { HandlerContext } from '../../engine/handlers.js';
 import { fromText, toText } from '../../protocol/bytes.js';
 import { logMessage } from '../core/logline.js';
 import type { Outgoing } from '../core/outgoing.js';
@@ -26,40 +27,10 @@ import { sendToAll } from '../core/deliver.js';
 import { lookupRoute } from '../core/router.js';
 import { PATH } from '../core/stats.js';
 import { afterLookup, route, type Decision } from './decide.js';
+import { fork } from './fork.js';
+import { budgetFor, remaining, type Budget, type Outcome } from './budget.js';
 import type { Room } from './room.js';
 import { callWebhook, payloadOf } from './webhook.js';
-
-export interface Budget {
-  readonly until: number;
-  /** True once the message was answered without us (its deadline passed). */
-  answered(): boolean;
-}
-
-const NEVER_ANSWERED = (): boolean => false;
-
-/** The budget of a handler starting now: the rules' waitMs, within the handler deadline. */
-export function budgetFor(m: Room, hctx?: HandlerContext): Budget {
-  const k = m.kernel;
-  return {
-    until: Date.now() + Math.max(50, Math.min(k.config.delivery.waitMs, k.conn.deadlineMs - 500)),
-    answered: hctx ? () => hctx.aborted : NEVER_ANSWERED,
-  };
-}
-
-export function remaining(b: Budget): number {
-  return Math.max(1, b.until - Date.now());
-}
-
-export interface Outcome {
-  readonly code: number;
-  /** For the log line: where it went or why not. */
-  readonly detail: string;
-  /** Extra SIP headers for the sender's answer (Retry-After). */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** false: it went nowhere (refused here, not kept, a group's command answered): the history
-   *  does not keep it. */
-  readonly routed?: false;
-}
 
 const BUSY: Outcome = { code: 503, detail: 'too many deliveries already waiting for a turn', headers: { 'Retry-After': '5' }, routed: false };
 
@@ -90,6 +61,11 @@ export async function carryOut(m: Room, out: Outgoing, d: Decision, budget: Budg
     case 'lookup': return carryOut(m, out, await lookup(m, out, d.recipient, budget), budget);
     case 'keep': return keep(m, { ...out, called: d.recipient }, d.why, budget);
     case 'deliver': return deliver(m, { ...out, called: d.recipient }, d, budget);
+    case 'fork': {
+      if (budget.answered()) return ABANDONED;
+      if (m.kernel.slots.full) return BUSY;
+      return fork(m, { ...out, called: d.recipient }, d, budget);
+    }
     case 'webhook': return webhook(m, out, d, budget);
     case 'group': return m.groups ? m.groups.post(out, d.recipient, budget.until) : { code: 404, detail: `no group ${d.recipient}`, routed: false };
   }

@@ -1,21 +1,16 @@
 // The webhook client: a MESSAGE to a webhook address (rules `webhooks`, decided in decide.ts)
-// is POSTed as JSON to the webhook's URL, signed, within a time limit, and the answer read:
+// is POSTed as JSON to the webhook's URL, signed with webhookSecret (core/signed-post.ts), within
+// a time limit, and the answer read:
 //
-//   POST <url>
-//   Content-Type: application/json
-//   X-Yate-Chat-Signature: sha256=<hex HMAC-SHA256 of the exact body, keyed with webhookSecret>
 //   {"from": "123", "to": "bot", "body": "hi", "contentType": "text/plain", "date": "2026-...Z"}
 //
 // What the sender then hears (and the reply) is slow-path.ts's business; here only what happened.
-// A receiver checks the signature over the raw body before parsing it, in constant time, and
-// may refuse an old `date` (it is signed too) to stop replays.
-import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { toText } from '../../protocol/bytes.js';
-import { VERSION } from '../../version.js';
 import { BODY_HEADERS, type Outgoing } from '../core/outgoing.js';
+import { failure, postSigned } from '../core/signed-post.js';
 
-export const SIGNATURE_HEADER = 'X-Yate-Chat-Signature';
+export { SIGNATURE_HEADER, sign } from '../core/signed-post.js';
 
 /** Most of a webhook's answer read (the reply must also fit maxBodyBytes to be sent). */
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -62,28 +57,13 @@ function headersOf(out: Outgoing): { headers?: Record<string, string> } {
   return Object.keys(headers).length ? { headers } : {};
 }
 
-/** `sha256=<hex>`: HMAC-SHA256 of `body` (its UTF-8 bytes) with `secret`. */
-export function sign(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
 const Answer = z.object({ reply: z.string().optional() });
 
 /** POST `payload` to `url`; never rejects. Gives up after `timeoutMs` (whole exchange). */
 export async function callWebhook(url: string, secret: string, payload: WebhookPayload, timeoutMs: number): Promise<WebhookOutcome> {
-  const body = JSON.stringify(payload);
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'user-agent': `yate-chat/${VERSION}`, [SIGNATURE_HEADER]: sign(secret, body) },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
-    });
-  } catch (err) {
-    return failure(err);
-  }
+  const sent = await postSigned(url, secret, JSON.stringify(payload), timeoutMs);
+  if (sent.kind !== 'answered') return sent;
+  const { res } = sent;
   if (res.status < 200 || res.status > 299) {
     await res.body?.cancel().catch(() => undefined);
     return { kind: 'answered', status: res.status, reply: null };
@@ -105,12 +85,6 @@ export async function callWebhook(url: string, secret: string, payload: WebhookP
   const parsed = Answer.safeParse(json);
   if (!parsed.success) return { kind: 'answered', status: res.status, reply: null, problem: 'expected {"reply": "text"}, the reply is not a string' };
   return { kind: 'answered', status: res.status, reply: parsed.data.reply || null };
-}
-
-function failure(err: unknown): WebhookOutcome {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { kind: 'timeout' };
-  return { kind: 'unreachable', reason: e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err) };
 }
 
 /** The body as text, or null when it is longer than `max` bytes (reading stops there). */

@@ -9,7 +9,6 @@
 //   users are read again, and the users registered here who have messages waiting get them.
 import { isStoreUnreachable, type SharedState } from '../../store/index.js';
 import type { Kernel } from '../core/kernel.js';
-import type { Target } from '../core/sip.js';
 
 /** Users read back from the store at most (as many as each node keeps). */
 export const READ_BACK = 100_000;
@@ -18,14 +17,14 @@ export interface OfflineClusterDeps {
   readonly kernel: Kernel;
   readonly shared: SharedState;
   readonly view: {
-    targets(user: string): Target[];
+    devices(user: string): readonly unknown[];
     /** `user` registered on another node: known, though not routable from here. */
     know(user: string): void;
   };
   /** Recipients with messages waiting. */
   recipients(): Promise<readonly { readonly recipient: string }[]>;
-  /** Deliver what waits for `user` at `targets`. */
-  flush(user: string, targets: Target[]): void;
+  /** Deliver what waits for `user`'s devices registered here. */
+  flush(user: string): void;
 }
 
 export interface OfflineCluster {
@@ -46,8 +45,7 @@ export function startOfflineCluster(deps: OfflineClusterDeps): OfflineCluster {
   };
 
   const deliverIfHere = (user: string): void => {
-    const targets = view.targets(user);
-    if (targets.length) deps.flush(user, targets);
+    if (view.devices(user).length) deps.flush(user);
   };
 
   async function resync(): Promise<void> {

@@ -8,15 +8,16 @@
 //   cluster.ts  several nodes, one store: what the others stored, who they saw register
 import type { Target } from '../core/sip.js';
 import { startOfflineCluster } from './cluster.js';
-import { OfflineQueue, type OfflineDeps } from './queue.js';
+import { OfflineQueue, routeDevice, type DeviceRoute, type OfflineDeps } from './queue.js';
 
-export type { OfflineDeps } from './queue.js';
+export type { DeviceRoute, Kept, OfflineDeps } from './queue.js';
 export { OfflineQueue } from './queue.js';
 
 export interface Offline {
   readonly queue: OfflineQueue;
-  /** `user` registered on this node at `targets`: deliver what waits for them. */
-  registered(user: string, targets: Target[]): void;
+  /** `user` registered on this node: `device` (the view holds it), or at `targets` (a route the
+   *  view does not hold): deliver what waits for it. */
+  registered(user: string, device: DeviceRoute | null, targets: readonly Target[]): void;
   close(): Promise<void>;
 }
 
@@ -27,15 +28,15 @@ export function createOffline(deps: OfflineDeps & { readonly view: OfflineDeps['
     ? startOfflineCluster({
         kernel: deps.kernel, shared, view: deps.view,
         recipients: () => queue.store.recipients(),
-        flush: (user, targets) => void queue.flush(user, targets),
+        flush: (user) => void queue.flush(user),
       })
     : null;
   queue.start();
   return {
     queue,
-    registered(user, targets) {
+    registered(user, device, targets) {
       cluster?.registered(user);
-      queue.onRegister(user, targets);
+      queue.onRegister(user, device ? [device] : targets.map(routeDevice));
     },
     async close() {
       cluster?.close();

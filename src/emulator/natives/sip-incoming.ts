@@ -96,6 +96,10 @@ export interface RegisterOptions {
   port?: number;
   transport?: 'UDP' | 'TCP' | 'TLS';
   connectionId?: string;
+  /** The Contact header's own parameters, after its `>` (e.g. `;+sip.instance="<urn:uuid:...>"`). */
+  contactParams?: string;
+  /** User-Agent header: ysipchan copies it as `device` and `sip_user-agent`. */
+  userAgent?: string;
 }
 
 export interface IncomingRecord {
@@ -142,6 +146,9 @@ export function wireBody(type: string, bytes: string): { body: string; encoding?
 
 export class IncomingSip {
   readonly incoming: IncomingRecord[] = [];
+  /** Contacts that REGISTERed and did not unregister: the phones out there, whatever regfile
+   *  remembers (it keeps one per user; every device still answers its own MESSAGEs). */
+  readonly phones = new Set<string>();
   /** The last number used in a made-up Call-ID or From tag (each request takes the next). */
   #tagSeq = 7806;
 
@@ -188,12 +195,17 @@ export class IncomingSip {
     m.addParam('number', o.user).addParam('sip_uri', o.uri ?? 'sip:127.0.0.1:5060')
       .addParam('sip_callid', o.callid ?? `1-${++this.#tagSeq}@${host}`).addParam('expires', String(expires))
       .addParam('username', o.user).addParam('realm', this.base.realm ?? 'Yate').addParam('newcall', 'false')
-      .addParam('domain', o.domain ?? '127.0.0.1').addParam('driver', 'sip').addParam('data', 'sip/' + o.contact)
+      .addParam('domain', o.domain ?? '127.0.0.1');
+    if (o.userAgent !== undefined) m.addParam('device', o.userAgent);
+    m.addParam('driver', 'sip').addParam('data', 'sip/' + o.contact)
       .addParam('ip_host', host).addParam('ip_port', String(port)).addParam('ip_transport', o.transport ?? 'UDP')
       .addParam('address', `${host}:${port}`).addParam('connection_id', o.connectionId ?? 'general')
       .addParam('connection_reliable', String((o.transport ?? 'UDP') !== 'UDP'));
     if (!dereg) m.addParam('route_params', 'oconnection_id').addParam('oconnection_id', o.connectionId ?? 'general').addParam('sip_to', o.contact);
-    m.addParam('sip_contact', `<${o.contact}>`).addParam('sip_expires', String(expires));
+    if (o.userAgent !== undefined) m.addParam('sip_user-agent', o.userAgent);
+    m.addParam('sip_contact', `<${o.contact}>${o.contactParams ?? ''}`).addParam('sip_expires', String(expires));
+    if (dereg) this.phones.delete(o.contact);
+    else this.phones.add(o.contact);
     const ok = await this.emu.dispatcher.dispatch(m);
     let code = 200;
     if (!ok && !dereg) {

@@ -40,7 +40,7 @@ export interface YsipchanOptions {
   responder?: Responder;
   /** ms before the simulated far end answers (default 5). */
   answerDelay?: number;
-  /** ms before an unreachable uri gives 408 (default 200; Yate needs about 32 s). */
+  /** ms before an unreachable uri gives 408 (default 200; Yate: 7.5 s over UDP when nothing answers, 32 s after a provisional answer or over TCP). */
   timeoutDelay?: number;
   /** [general] maxforwards (default 20). */
   maxForwards?: number;

@@ -21,7 +21,9 @@
 //     `sip`/`sip_*` and `xsip`/`xsip_*` CLEARED (so sip_From, xsip_type, xsip_body are gone,
 //     as probe-native.txt shows), plus any headers of the answer as sip_<lowercase name>; processed
 //     even for 408. The far end here is a responder: default 200 after `answerDelay` for a uri
-//     that is a currently registered contact (regfile), else 408 after `timeoutDelay` (Yate: ~32 s).
+//     that is a registered contact (regfile's, or any device that REGISTERed and did not
+//     unregister: regfile keeps one per user, each phone still answers), else 408 after
+//     `timeoutDelay` (Yate: 7.5 s over UDP with no answer at all, 32 s after a provisional one).
 // In-dialog requests such as a NOTIFY of a subscription are built by sendMethod from the same
 // params (sip_From/sip_To with tags, sip_Call-ID, sip_CSeq taken as given); the far end's
 // answer (200, 481...) comes from the responder. Simplified: no dialog state is kept here (the
@@ -131,7 +133,7 @@ export class Ysipchan extends IncomingSip {
 
   private defaultAnswer(req: SipRequest): ResponderResult {
     const contacts = this.emu.regfile?.contacts() ?? [];
-    return contacts.includes(req.uri) ? 200 : 408;
+    return contacts.includes(req.uri) || this.phones.has(req.uri) ? 200 : 408;
   }
 }
 

@@ -27,6 +27,41 @@ export type CheckedMessage = Omit<StoredMessage, 'id' | 'attempts' | 'params' | 
   readonly headers: Record<string, string>;
 };
 
+/** The devices a new message is owed to, taken by and refused by, checked: byte strings, no
+ *  duplicates, none in two lists. */
+export interface CheckedCopies {
+  readonly owedBy: readonly string[];
+  readonly tookBy: readonly string[];
+  readonly refusedBy: readonly string[];
+  /** Every device named, with its copy's state: 0 owed, 1 done (took or refused). */
+  readonly states: readonly (readonly [string, 0 | 1])[];
+}
+
+export function checkCopies(msg: Pick<NewMessage, 'owedBy' | 'tookBy' | 'refusedBy'>): CheckedCopies {
+  const names = (list: readonly string[] | undefined, field: string): string[] => {
+    const out = new Set<string>();
+    for (const d of list ?? []) {
+      if (byteString(field, d) === '') throw new YateChatError('BAD_ARGUMENT', `message ${field} holds an empty device name`);
+      out.add(d);
+    }
+    return [...out];
+  };
+  const tookBy = names(msg.tookBy, 'tookBy');
+  const owedBy = names(msg.owedBy, 'owedBy');
+  const refusedBy = names(msg.refusedBy, 'refusedBy');
+  const all = [...tookBy, ...owedBy, ...refusedBy];
+  if (new Set(all).size !== all.length) throw new YateChatError('BAD_ARGUMENT', 'a device is named in more than one of owedBy, tookBy, refusedBy');
+  const states = [...tookBy.map((d) => [d, 1] as const), ...owedBy.map((d) => [d, 0] as const), ...refusedBy.map((d) => [d, 1] as const)];
+  return { owedBy, tookBy, refusedBy, states };
+}
+
+/** A device name given to pendingFor, countFor, doneWith. */
+export function checkDevice(device: unknown): string {
+  const d = byteString('device', device);
+  if (!d) throw new YateChatError('BAD_ARGUMENT', 'a device name is not empty');
+  return d;
+}
+
 export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number): CheckedMessage {
   const body = byteString('body', msg.body);
   if (body.length > limits.maxBodyBytes) {
@@ -34,6 +69,9 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
   }
   const receivedAt = msg.receivedAt ?? now;
   if (!Number.isSafeInteger(receivedAt)) throw new YateChatError('BAD_ARGUMENT', 'message receivedAt must be an integer (ms since the epoch)');
+  // Taken by a device already: its late window ends then (at least now: a taken message is never 0).
+  const lateUntil = msg.tookBy?.length ? Math.max(1, msg.lateUntil ?? now) : 0;
+  if (!Number.isSafeInteger(lateUntil)) throw new YateChatError('BAD_ARGUMENT', 'message lateUntil must be an integer (ms since the epoch)');
   const params = byteRecord('param', msg.params);
   const headers = byteRecord('header', msg.headers);
   return {
@@ -47,6 +85,7 @@ export function checkMessage(msg: NewMessage, limits: StoreLimits, now: number):
     expiresAt: now + limits.expirySeconds * 1000,
     params,
     headers,
+    lateUntil,
   };
 }
 

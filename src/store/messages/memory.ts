@@ -3,17 +3,34 @@
 
 import { YateChatError } from '../../errors.js';
 import { byteString, HEALTHY, type StoreClock } from '../common.js';
-import { checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
+import { checkCopies, checkDevice, checkLimit, checkMessage, copyParams, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreLimits, StoredMessage } from './types.js';
 
 export type MemoryStoreOptions = Partial<StoreLimits> & StoreClock;
 
-/** A stored message as kept here: attempts change in place. */
-type Row = Omit<StoredMessage, 'attempts' | 'params' | 'headers'> & { attempts: number; readonly params: Record<string, string>; readonly headers: Record<string, string> };
+/** Copy states: owed to the device, or done with it (taken, or refused for good). */
+const OWED = 0;
+const DONE = 1;
+
+/** A stored message as kept here: attempts, the late window and the copies change in place. */
+type Row = Omit<StoredMessage, 'attempts' | 'params' | 'headers' | 'lateUntil'> & {
+  attempts: number;
+  lateUntil: number;
+  readonly params: Record<string, string>;
+  readonly headers: Record<string, string>;
+  readonly copies: Map<string, typeof OWED | typeof DONE>;
+};
 
 function copy(row: Row): StoredMessage {
-  return { ...row, params: copyParams(row.params), headers: copyParams(row.headers) };
+  const { copies: _, ...m } = row;
+  return { ...m, params: copyParams(row.params), headers: copyParams(row.headers) };
 }
+
+const owed = (row: Row): boolean => [...row.copies.values()].includes(OWED);
+/** Still waiting for a device: none took it yet, or one is owed it. */
+const waiting = (row: Row): boolean => row.lateUntil === 0 || owed(row);
+/** Taken, owed to none, its late window over at `now`: nothing more to do with it. */
+const finished = (row: Row, now: number): boolean => !waiting(row) && row.lateUntil <= now;
 
 export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
   const limits = resolveLimits(opts);
@@ -40,6 +57,24 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
     return [...(byRecipient.get(byteString('recipient', recipient))?.values() ?? [])].filter((r) => r.expiresAt > now);
   }
 
+  /** The messages `device` gets: unexpired, not done with by it, and owed to it, taken by no
+   *  device yet, or in their late window. */
+  function forDevice(recipient: string, device: string, now: number): Row[] {
+    return live(recipient, now).filter((r) => r.copies.get(device) !== DONE && (r.lateUntil === 0 || r.lateUntil > now || r.copies.get(device) === OWED));
+  }
+
+  /** Mark `device` done with message `id`; the message goes when nothing more is to be done. */
+  function done(id: number, device: string, lateUntil: number): void {
+    const row = byId.get(id);
+    if (!row) return;
+    row.copies.set(device, DONE);
+    if (row.lateUntil === 0) row.lateUntil = Math.max(1, lateUntil);
+    if (finished(row, clock())) {
+      remove(row);
+      counters.deliveredDeleted++;
+    }
+  }
+
   /** Runs `fn`, turning a throw into a rejection and counting it. */
   async function op<T>(fn: () => T): Promise<T> {
     try {
@@ -57,9 +92,13 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
       op(() => {
         const now = clock();
         const m = checkMessage(msg, limits, now);
+        const copies = checkCopies(msg);
         const mine = [...(byRecipient.get(m.recipient)?.values() ?? [])];
         const expired = mine.filter((r) => r.expiresAt <= now);
-        if (mine.length - expired.length >= limits.quotaPerRecipient) throw quotaError(m.recipient, limits.quotaPerRecipient);
+        // At the quota, the messages only kept for the late window make room, oldest first.
+        const over = mine.length - expired.length - limits.quotaPerRecipient + 1;
+        const spare = over > 0 ? mine.filter((r) => r.expiresAt > now && !waiting(r)).slice(0, over) : [];
+        if (over > spare.length) throw quotaError(m.recipient, limits.quotaPerRecipient);
         // Like SQLite: a full store drops every expired message first, then counts again.
         let stale: Row[] = [];
         if (byId.size - expired.length >= limits.maxMessages) {
@@ -71,7 +110,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         // Like SQLite: an accepted put drops its recipient's expired messages (a refused one changes nothing).
         for (const row of expired) remove(row);
         counters.expiredPurged += expired.length + purged;
-        const row: Row = { id: ++lastId, ...m, attempts: 0 };
+        for (const row of spare) remove(row);
+        counters.deliveredDeleted += spare.length;
+        const row: Row = { id: ++lastId, ...m, attempts: 0, copies: new Map(copies.states) };
         byId.set(row.id, row);
         let box = byRecipient.get(row.recipient);
         if (!box) byRecipient.set(row.recipient, (box = new Map()));
@@ -83,9 +124,20 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
     pending: (recipient: string, limit?: number) =>
       op(() => {
         const max = checkLimit(limit);
-        const rows = live(recipient, clock());
+        const rows = live(recipient, clock()).filter(waiting);
         return (max === undefined ? rows : rows.slice(0, max)).map(copy);
       }),
+
+    pendingFor: (recipient: string, device: string, limit?: number) =>
+      op(() => {
+        const max = checkLimit(limit);
+        const rows = forDevice(recipient, checkDevice(device), clock());
+        return (max === undefined ? rows : rows.slice(0, max)).map(copy);
+      }),
+
+    countFor: (recipient: string, device: string) => op(() => forDevice(recipient, checkDevice(device), clock()).length),
+
+    doneWith: (id: number, device: string, lateUntil: number) => op(() => done(id, checkDevice(device), lateUntil)),
 
     delivered: (id: number) =>
       op(() => {
@@ -114,9 +166,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
     count: (recipient?: string) =>
       op(() => {
         const now = clock();
-        if (recipient !== undefined) return live(recipient, now).length;
+        if (recipient !== undefined) return live(recipient, now).filter(waiting).length;
         let n = 0;
-        for (const row of byId.values()) if (row.expiresAt > now) n++;
+        for (const row of byId.values()) if (row.expiresAt > now && waiting(row)) n++;
         return n;
       }),
 
@@ -125,7 +177,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
         const now = clock();
         const out: RecipientSummary[] = [];
         for (const recipient of byRecipient.keys()) {
-          const rows = live(recipient, now);
+          const rows = live(recipient, now).filter(waiting);
           if (rows.length === 0) continue;
           const oldest = rows.reduce((min, r) => Math.min(min, r.receivedAt), Infinity);
           out.push({ recipient, count: rows.length, oldest });
@@ -157,6 +209,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MessageStore {
           if (row.expiresAt <= at) {
             remove(row);
             n++;
+          } else if (finished(row, at)) {
+            remove(row);
+            counters.deliveredDeleted++;
           }
         }
         counters.expiredPurged += n;

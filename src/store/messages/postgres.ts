@@ -13,7 +13,8 @@ import { CHANNEL, PgLink, checkOptions, type PostgresOptions, type Queryable } f
 import { LOCK_SPACE, migratePg } from '../postgres/schema.js';
 import { createSharedState, notification, readNotification } from '../postgres/shared.js';
 import type { SharedEvent } from '../shared.js';
-import { checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
+import { isYateChatError } from '../../errors.js';
+import { checkCopies, checkDevice, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import { paramsColumn, rowToMessage, type MessageRow } from './rows.js';
 import type { MessageStore, NewMessage, RecipientSummary, StoreLimits } from './types.js';
 
@@ -21,6 +22,17 @@ export interface PostgresStoreOptions extends PostgresOptions, Partial<StoreLimi
   /** Connections to the server at most (besides the one that listens). Default 4. */
   readonly poolSize?: number;
 }
+
+/** Some device is still owed message m. */
+const OWED = 'EXISTS (SELECT 1 FROM yate_chat.copies c WHERE c.message_id = m.id AND c.state = 0)';
+/** Message m still waits for a device: none took it yet, or one is owed it (else it is only
+ *  kept for the late window). */
+const WAITING = `(m.late_until = 0 OR ${OWED})`;
+/** The messages device $3 gets, the time being $2. */
+const FOR_DEVICE = `NOT EXISTS (SELECT 1 FROM yate_chat.copies c WHERE c.message_id = m.id AND c.device = $3 AND c.state = 1)
+  AND (m.late_until = 0 OR m.late_until > $2 OR EXISTS (SELECT 1 FROM yate_chat.copies c WHERE c.message_id = m.id AND c.device = $3 AND c.state = 0))`;
+/** Taken, owed to none, its late window over at `$n`. */
+const finished = (n: number): string => `m.late_until > 0 AND m.late_until <= $${n} AND NOT ${OWED}`;
 
 /** Second key of a recipient's advisory lock: who counts their quota and inserts, one at a time. */
 function recipientKey(recipient: Buffer): number {
@@ -78,6 +90,17 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
     }
   }
 
+  /** `device` done with message `id` (the first one starts the late window, to `lateUntil`); the
+   *  message goes when nothing more is to be done with it. Resolves with how many went (0, 1). */
+  async function done(db: Queryable, id: number, device: Buffer, lateUntil: number): Promise<number> {
+    await db.query(
+      `INSERT INTO yate_chat.copies (message_id, device, state) SELECT id, $2, 1 FROM yate_chat.messages WHERE id = $1
+       ON CONFLICT (message_id, device) DO UPDATE SET state = 1`, [id, device]);
+    await db.query('UPDATE yate_chat.messages SET late_until = $1 WHERE id = $2 AND late_until = 0', [lateUntil, id]);
+    const r = await db.query(`DELETE FROM yate_chat.messages m WHERE m.id = $1 AND ${finished(2)}`, [id, clock()]);
+    return r.rowCount ?? 0;
+  }
+
   const shared = createSharedState({ node, link, clock, subscribe: (fn) => (listeners.add(fn), () => void listeners.delete(fn)) });
   await link.start();
 
@@ -88,28 +111,64 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
     put: async (msg: NewMessage) => {
       const now = clock();
       const m = checked(() => checkMessage(msg, limits, now));
+      const copies = checked(() => checkCopies(msg));
       const recipient = bytes(m.recipient);
       const column = (json: string | null): Buffer | null => (json === null ? null : bytes(json));
-      const { id, dropped } = await op('put', async (db) => {
+      const devices = copies.states;
+      // One statement (its own transaction) for a plain message; with its copies, or making room
+      // at the quota from messages only kept for the late window, one transaction.
+      const write = (makeRoom: boolean) => {
+        const fn = async (db: Queryable): Promise<{ id: number; dropped: number; spare: number }> => {
+          try {
+            let spare = 0;
+            if (makeRoom) {
+              await db.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, recipientKey(recipient)]);
+              const r = await db.query(
+                `DELETE FROM yate_chat.messages WHERE id IN (
+                   SELECT m.id FROM yate_chat.messages m WHERE m.recipient = $1 AND m.expires_at > $2 AND NOT ${WAITING} ORDER BY m.id
+                   LIMIT GREATEST(0, (SELECT count(*) FROM yate_chat.messages WHERE recipient = $1 AND expires_at > $2) - $3 + 1))`,
+                [recipient, now, limits.quotaPerRecipient]);
+              spare = r.rowCount ?? 0;
+            }
+            const { rows } = await db.query<{ id: number; dropped: number }>(
+              'SELECT id, dropped FROM yate_chat.put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
+              [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), column(paramsColumn(m.params)),
+                column(paramsColumn(m.headers)), m.receivedAt, m.expiresAt,
+                now, limits.quotaPerRecipient, limits.maxMessages, LOCK_SPACE, recipientKey(recipient), CHANNEL, notification(node, 'm', m.recipient)],
+            );
+            const { id, dropped } = rows[0]!;
+            if (devices.length) {
+              await db.query(
+                'INSERT INTO yate_chat.copies (message_id, device, state) SELECT $1, d, s FROM unnest($2::bytea[], $3::smallint[]) AS t(d, s)',
+                [id, devices.map(([d]) => bytes(d)), devices.map(([, state]) => state)]);
+            }
+            if (m.lateUntil) await db.query('UPDATE yate_chat.messages SET late_until = $1 WHERE id = $2', [m.lateUntil, id]);
+            return { id, dropped, spare };
+          } catch (err) {
+            // The refusals the function raises (postgres/schema.ts), as every store says them.
+            const code = (err as { code?: unknown }).code;
+            if (code === 'YCQTA') throw quotaError(m.recipient, limits.quotaPerRecipient);
+            if (code === 'YCFUL') throw fullError(limits.maxMessages);
+            throw err;
+          }
+        };
+        return makeRoom || devices.length ? link.transaction('put', fn) : link.run('put', fn);
+      };
+      let done: { id: number; dropped: number; spare: number };
+      try {
         try {
-          const { rows } = await db.query<{ id: number; dropped: number }>(
-            'SELECT id, dropped FROM yate_chat.put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
-            [recipient, bytes(m.sender), bytes(m.senderUri), bytes(m.contentType), bytes(m.bodyEncoding), bytes(m.body), column(paramsColumn(m.params)),
-              column(paramsColumn(m.headers)), m.receivedAt, m.expiresAt,
-              now, limits.quotaPerRecipient, limits.maxMessages, LOCK_SPACE, recipientKey(recipient), CHANNEL, notification(node, 'm', m.recipient)],
-          );
-          return rows[0]!;
+          done = await write(false);
         } catch (err) {
-          // The refusals the function raises (postgres/schema.ts), as every store says them.
-          const code = (err as { code?: unknown }).code;
-          if (code === 'YCQTA') throw quotaError(m.recipient, limits.quotaPerRecipient);
-          if (code === 'YCFUL') throw fullError(limits.maxMessages);
-          throw err;
+          if (!isYateChatError(err, 'STORE_QUOTA')) throw err;
+          done = await write(true);
         }
-      });
+      } catch (err) {
+        throw tally(counters, err);
+      }
       counters.stored++;
-      counters.expiredPurged += dropped;
-      return { id, ...m, attempts: 0 };
+      counters.expiredPurged += done.dropped;
+      counters.deliveredDeleted += done.spare;
+      return { id: done.id, ...m, attempts: 0 };
     },
 
     pending: async (recipient: string, limit?: number) => {
@@ -117,8 +176,32 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const max = checked(() => checkLimit(limit)) ?? null;
       const now = clock();
       const { rows } = await op('pending', (db) => db.query<MessageRow>(
-        'SELECT * FROM yate_chat.messages WHERE recipient = $1 AND expires_at > $2 ORDER BY id LIMIT $3', [key, now, max]));
+        `SELECT * FROM yate_chat.messages m WHERE m.recipient = $1 AND m.expires_at > $2 AND ${WAITING} ORDER BY m.id LIMIT $3`, [key, now, max]));
       return rows.map(rowToMessage);
+    },
+
+    pendingFor: async (recipient: string, device: string, limit?: number) => {
+      const key = checked(() => bytes(byteString('recipient', recipient)));
+      const d = checked(() => bytes(checkDevice(device)));
+      const max = checked(() => checkLimit(limit)) ?? null;
+      const now = clock();
+      const { rows } = await op('pendingFor', (db) => db.query<MessageRow>(
+        `SELECT * FROM yate_chat.messages m WHERE m.recipient = $1 AND m.expires_at > $2 AND ${FOR_DEVICE} ORDER BY m.id LIMIT $4`, [key, now, d, max]));
+      return rows.map(rowToMessage);
+    },
+
+    countFor: async (recipient: string, device: string) => {
+      const key = checked(() => bytes(byteString('recipient', recipient)));
+      const d = checked(() => bytes(checkDevice(device)));
+      const now = clock();
+      const { rows } = await op('countFor', (db) => db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM yate_chat.messages m WHERE m.recipient = $1 AND m.expires_at > $2 AND ${FOR_DEVICE}`, [key, now, d]));
+      return rows[0]?.n ?? 0;
+    },
+
+    doneWith: async (id: number, device: string, lateUntil: number) => {
+      const d = checked(() => bytes(checkDevice(device)));
+      counters.deliveredDeleted += await op('doneWith', (db) => done(db, id, d, Math.max(1, lateUntil)), true);
     },
 
     delivered: async (id: number) => {
@@ -140,8 +223,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const key = recipient === undefined ? null : checked(() => bytes(byteString('recipient', recipient)));
       const now = clock();
       const { rows } = await op('count', (db) => key === null
-        ? db.query<{ n: number }>('SELECT count(*) AS n FROM yate_chat.messages WHERE expires_at > $1', [now])
-        : db.query<{ n: number }>('SELECT count(*) AS n FROM yate_chat.messages WHERE recipient = $1 AND expires_at > $2', [key, now]));
+        ? db.query<{ n: number }>(`SELECT count(*) AS n FROM yate_chat.messages m WHERE m.expires_at > $1 AND ${WAITING}`, [now])
+        : db.query<{ n: number }>(`SELECT count(*) AS n FROM yate_chat.messages m WHERE m.recipient = $1 AND m.expires_at > $2 AND ${WAITING}`, [key, now]));
       return rows[0]?.n ?? 0;
     },
 
@@ -149,7 +232,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const now = clock();
       const { rows } = await op('recipients', (db) => db.query<{ recipient: Buffer; count: number; oldest: number }>(
         `SELECT recipient, count(*) AS count, min(received_at) AS oldest
-         FROM yate_chat.messages WHERE expires_at > $1 GROUP BY recipient ORDER BY recipient`, [now]));
+         FROM yate_chat.messages m WHERE m.expires_at > $1 AND ${WAITING} GROUP BY recipient ORDER BY recipient`, [now]));
       return rows.map((r) => ({ recipient: str(r.recipient), count: r.count, oldest: r.oldest }));
     },
 
@@ -171,6 +254,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Mes
       const at = now ?? clock();
       const n = await op('purgeExpired', async (db) => {
         const r = await db.query('DELETE FROM yate_chat.messages WHERE expires_at <= $1', [at]);
+        // Taken, owed to none, their late window over: done with.
+        const f = await db.query(`DELETE FROM yate_chat.messages m WHERE ${finished(1)}`, [at]);
+        counters.deliveredDeleted += f.rowCount ?? 0;
         // What else runs out: presence, and the leases of nodes that died holding them.
         await db.query('DELETE FROM yate_chat.presence WHERE expires_at <= $1', [at]);
         await db.query('DELETE FROM yate_chat.leases WHERE until < clock_timestamp()');

@@ -20,6 +20,8 @@ export interface MessageRow {
   received_at: number;
   expires_at: number;
   attempts: number;
+  /** 0 until a device took it (migration 6 in SQLite and PostgreSQL). */
+  late_until: number;
 }
 
 /** The `params` (or `headers`) column for a message's params: JSON, or NULL when there are none. */
@@ -41,6 +43,7 @@ export function rowToMessage(row: MessageRow): StoredMessage {
     expiresAt: row.expires_at,
     attempts: row.attempts,
     params: row.params === null ? {} : jsonStrings('params', row.params),
+    lateUntil: row.late_until,
     headers: row.headers === null || row.headers === undefined ? {} : jsonStrings('headers', row.headers),
   };
 }

@@ -25,6 +25,16 @@ export interface NewMessage {
   readonly receivedAt?: number;
   /** Extra routing information needed back on delivery (domain, caller display name...). */
   readonly params?: Readonly<Record<string, string>>;
+  /** Devices of the recipient owed a copy (a fork they did not take it from): each gets it when
+   *  it registers, however late (until it expires). Device names are byte strings. */
+  readonly owedBy?: readonly string[];
+  /** Devices that took it already (a fork): they never get it again. With one, the message is
+   *  taken, and stays for the recipient's other devices until `lateUntil`. */
+  readonly tookBy?: readonly string[];
+  /** Devices that refused it for good: they never get it (the others still may). */
+  readonly refusedBy?: readonly string[];
+  /** ms since the epoch; with `tookBy`: until when a device that never had it gets it. */
+  readonly lateUntil?: number;
   /** SIP headers the message carries to its recipient as the sender wrote them (name -> value:
    *  Call-ID, Content-Encoding...). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -48,6 +58,9 @@ export interface StoredMessage {
   readonly attempts: number;
   /** `{}` when the message was stored without params. */
   readonly params: Readonly<Record<string, string>>;
+  /** 0 until a device takes it; then until when (ms) the recipient's devices that never had it
+   *  get it too ("fork late"). */
+  readonly lateUntil: number;
   /** `{}` when the message was stored without headers. */
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -62,7 +75,8 @@ export interface RecipientSummary {
 
 /** What the store holds, from counts it keeps as messages come and go (never a scan). */
 export interface StoreSummary {
-  /** Messages held, expired ones included until they are purged (offline.retryIntervalSeconds). */
+  /** Messages held, expired ones (and those only kept for the late window, done with by every
+   *  device owed one) included until they are purged (offline.retryIntervalSeconds). */
   readonly count: number;
   /** `receivedAt` of the first message in storage order (ms), null when there is none. */
   readonly oldest: number | null;
@@ -72,7 +86,8 @@ export interface StoreSummary {
 export interface StoreStats {
   /** Messages committed by `put`. */
   readonly stored: number;
-  /** Messages deleted by `delivered`. */
+  /** Messages deleted by `delivered`, or once every device owed one took it and its late
+   *  window was over (`doneWith`, `purgeExpired`). */
   readonly deliveredDeleted: number;
   /** Calls of `failed` that found their message. */
   readonly failedAttempts: number;
@@ -97,24 +112,42 @@ export interface MessageStore {
   readonly name: string;
   /** Set by a store several Yate nodes share (PostgreSQL): what they coordinate through it. */
   readonly shared?: SharedState;
-  /** Resolves only once the message is committed durably (answer 202 after this, not before).
-   *  Rejects STORE_QUOTA (recipient full; nothing stored), STORE_FULL (the store holds
+  /** Resolves only once the message (and its copies' states) is committed durably (answer 202
+   *  after this, not before). A recipient at its quota first makes room from its messages only
+   *  kept for the late window, oldest first. Rejects STORE_QUOTA (recipient full; nothing stored), STORE_FULL (the store holds
    *  `maxMessages` live messages already), STORE_TOO_LARGE (body over
    *  `maxBodyBytes`), BAD_ARGUMENT (a value is not a byte string), STORE_FAILED (I/O, corruption,
    *  closed). Quota check and insert are one transaction. */
   put(msg: NewMessage): Promise<StoredMessage>;
-  /** The recipient's unexpired messages, oldest first (storage order), at most `limit`. */
+  /** The recipient's unexpired messages still waiting for a device, oldest first (storage
+   *  order), at most `limit`: those no device took yet, and those some device is still owed. A
+   *  message only kept for the late window is not waiting. */
   pending(recipient: string, limit?: number): Promise<StoredMessage[]>;
   /** Deletes the message (after a 2xx). Unknown or already deleted ids are ignored. */
   delivered(id: number): Promise<void>;
+  /**
+   * The messages `device` of `recipient` gets when it registers, oldest first, at most `limit`:
+   * those owed to it, those no device took yet, and those another device took whose late window
+   * is not over; never one it took or refused already.
+   */
+  pendingFor(recipient: string, device: string, limit?: number): Promise<StoredMessage[]>;
+  /** How many messages pendingFor would return without a limit. */
+  countFor(recipient: string, device: string): Promise<number>;
+  /**
+   * `device` is done with message `id`: it took it (a 2xx) or refused it for good, and never
+   * gets it again. The first device done with it starts the late window (it ends at
+   * `lateUntil`, ms): the recipient's devices that never had it get it until then. A message no
+   * device is owed any more whose window is over is deleted. Unknown ids are ignored.
+   */
+  doneWith(id: number, device: string, lateUntil: number): Promise<void>;
   /** Counts a failed attempt and keeps the message. Unknown ids are ignored. */
   failed(id: number): Promise<void>;
   /** Deletes the message undelivered (refused for good, or out of attempts). Unknown or already
    *  deleted ids are ignored. */
   dropped(id: number): Promise<void>;
-  /** Unexpired messages waiting for `recipient`, or for everyone. */
+  /** Unexpired messages waiting for `recipient`, or for everyone (as `pending` counts them). */
   count(recipient?: string): Promise<number>;
-  /** Every recipient with unexpired messages, in byte order of the recipient. */
+  /** Every recipient with unexpired messages waiting, in byte order of the recipient. */
   recipients(): Promise<RecipientSummary[]>;
   /** How many messages are held and the oldest's time, in O(1) (or an index lookup): what a
    *  metrics scrape reads, whatever the store holds (issue 21: a GROUP BY over every row took
@@ -122,7 +155,8 @@ export interface MessageStore {
   summary(): Promise<StoreSummary>;
   /** Deletes every message of `recipient` (expired or not); resolves with how many. */
   purge(recipient: string): Promise<number>;
-  /** Deletes every message expired at `now` (default: the store's clock); resolves with how many. */
+  /** Deletes every message expired at `now` (default: the store's clock), and those no device is
+   *  owed any more whose late window is over; resolves with how many expired. */
   purgeExpired(now?: number): Promise<number>;
   stats(): StoreStats;
   /** Can it be used now? Read without touching the disk or the server: a store that could not

@@ -250,6 +250,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX history_at ON yate_chat.history (at);
     `,
   },
+  {
+    version: 6,
+    description: 'copies: which devices of the recipient are owed a message, or done with it; messages.late_until',
+    sql: `
+      -- As SQLite keeps them (sqlite/migrations.ts version 6). late_until: 0 until a device takes
+      -- the message, then until when (ms) the recipient's devices that never had it get it too.
+      ALTER TABLE yate_chat.messages ADD COLUMN late_until bigint NOT NULL DEFAULT 0;
+      -- One row per device the message concerns: state 0 owed, 1 done (took it, or refused it
+      -- for good). Every node reads them: a device gets each message once, whichever node it
+      -- registers on.
+      CREATE TABLE yate_chat.copies (
+        message_id bigint   NOT NULL REFERENCES yate_chat.messages (id) ON DELETE CASCADE,
+        device     bytea    NOT NULL,
+        state      smallint NOT NULL CHECK (state IN (0, 1)),
+        PRIMARY KEY (message_id, device)
+      );
+    `,
+  },
 ];
 
 function newerError(where: string, found: number, known: number): YateChatError {

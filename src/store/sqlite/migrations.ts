@@ -123,6 +123,25 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX history_at ON history (at);
       `),
   },
+  {
+    version: 6,
+    description: 'copies: which devices of the recipient are owed a message, or done with it; messages.late_until',
+    up: (db) =>
+      db.exec(`
+        -- 0 until a device takes the message; then until when (ms) the recipient's devices that
+        -- never had it get it too (docs/devices.md, "fork late").
+        ALTER TABLE messages ADD COLUMN late_until INTEGER NOT NULL DEFAULT 0;
+        -- One row per device the message concerns: state 0 owed (it did not take it), 1 done
+        -- (took it, or refused it for good). Gone with its message.
+        CREATE TABLE copies (
+          message_id INTEGER NOT NULL,
+          device     BLOB    NOT NULL,
+          state      INTEGER NOT NULL CHECK (state IN (0, 1)),
+          PRIMARY KEY (message_id, device)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TRIGGER messages_copies_delete AFTER DELETE ON messages BEGIN DELETE FROM copies WHERE message_id = OLD.id; END;
+      `),
+  },
 ];
 
 export function schemaVersion(db: BetterSqlite3.Database): number {
