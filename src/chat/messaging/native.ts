@@ -25,6 +25,9 @@ import { routeInPlace } from './fast-path.js';
 import { askOf, outgoingOf } from './inbound.js';
 import type { Room } from './room.js';
 
+/** Where each decision yate-chat carries out itself is routed: to ourselves (routed.ts). */
+const ROUTE_TO_US = { deliver: DELIVER_CALLTO, fork: FORK_CALLTO, keep: OFFLINE_CALLTO, webhook: WEBHOOK_CALLTO, group: GROUP_CALLTO } as const;
+
 const NATIVE: PathWriter = {
   path: PATH.native,
   refuse(msg, d) {
@@ -39,29 +42,14 @@ const NATIVE: PathWriter = {
   // Routed to ourselves: the msg.execute comes back to routed.ts, which carries it out and
   // answers (and counts it: that is where the sender's answer is decided).
   own(_m, msg, _out, d) {
-    switch (d.kind) {
-      case 'deliver':
-        msg.retval = DELIVER_CALLTO + d.recipient;
-        d.targets.forEach((t, i) => {
-          msg.set(`callto.${i + 1}`, t.callto);
-          for (const [n, v] of Object.entries(t.params)) msg.set(`callto.${i + 1}.${n}`, v);
-        });
-        break;
-      case 'fork':
-        // The devices are read again from the view when it comes back (routed.ts).
-        msg.retval = FORK_CALLTO + d.recipient;
-        break;
-      case 'keep':
-        msg.retval = OFFLINE_CALLTO + d.recipient;
-        break;
-      case 'webhook':
-        msg.retval = WEBHOOK_CALLTO + d.recipient;
-        break;
-      case 'group':
-        msg.retval = GROUP_CALLTO + d.recipient;
-        break;
-      case 'lookup':
-        throw new Error('a lookup is settled before it is carried out');
+    if (d.kind === 'lookup') throw new Error('a lookup is settled before it is carried out');
+    msg.retval = ROUTE_TO_US[d.kind] + d.recipient;
+    // The devices of a fork are read again from the view when it comes back (routed.ts).
+    if (d.kind === 'deliver') {
+      d.targets.forEach((t, i) => {
+        msg.set(`callto.${i + 1}`, t.callto);
+        for (const [n, v] of Object.entries(t.params)) msg.set(`callto.${i + 1}.${n}`, v);
+      });
     }
     msg.set(ROUTED, ROUTED_VALUE);
     return true;

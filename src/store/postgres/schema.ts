@@ -18,6 +18,25 @@ export interface PgMigration {
  *  application's locks on a shared database. */
 export const LOCK_SPACE = 0x7963;
 
+/** The start of yate_chat.put in every version (steps 1 and 4 define it): under the store's
+ *  lock, expired rows make room, then the recipient's quota and the store's size are checked.
+ *  Shared text of shipped steps: never edit it (a new put gets a new copy in its new step). */
+const PUT_MAKES_ROOM = `          PERFORM pg_advisory_xact_lock(p_lock_space, p_lock_key);
+          DELETE FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at <= p_now;
+          GET DIAGNOSTICS dropped = ROW_COUNT;
+          IF (SELECT count(*) FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at > p_now) >= p_quota THEN
+            RAISE EXCEPTION 'recipient quota full' USING ERRCODE = 'YCQTA';
+          END IF;
+          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1) >= p_max THEN
+            DELETE FROM yate_chat.messages m WHERE m.expires_at <= p_now;
+            GET DIAGNOSTICS k = ROW_COUNT;
+            dropped := dropped + k;
+          END IF;
+          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1 FOR UPDATE) >= p_max THEN
+            RAISE EXCEPTION 'store full' USING ERRCODE = 'YCFUL';
+          END IF;
+`;
+
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
@@ -77,21 +96,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         OUT id bigint, OUT dropped bigint) LANGUAGE plpgsql AS $$
         DECLARE k bigint;
         BEGIN
-          PERFORM pg_advisory_xact_lock(p_lock_space, p_lock_key);
-          DELETE FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at <= p_now;
-          GET DIAGNOSTICS dropped = ROW_COUNT;
-          IF (SELECT count(*) FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at > p_now) >= p_quota THEN
-            RAISE EXCEPTION 'recipient quota full' USING ERRCODE = 'YCQTA';
-          END IF;
-          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1) >= p_max THEN
-            DELETE FROM yate_chat.messages m WHERE m.expires_at <= p_now;
-            GET DIAGNOSTICS k = ROW_COUNT;
-            dropped := dropped + k;
-          END IF;
-          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1 FOR UPDATE) >= p_max THEN
-            RAISE EXCEPTION 'store full' USING ERRCODE = 'YCFUL';
-          END IF;
-          INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at)
+${PUT_MAKES_ROOM}          INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, received_at, expires_at)
             VALUES (p_recipient, p_sender, p_sender_uri, p_content_type, p_body_encoding, p_body, p_params, p_received_at, p_expires_at)
             RETURNING messages.id INTO id;
           PERFORM pg_notify(p_channel, p_note);
@@ -192,21 +197,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         OUT id bigint, OUT dropped bigint) LANGUAGE plpgsql AS $$
         DECLARE k bigint;
         BEGIN
-          PERFORM pg_advisory_xact_lock(p_lock_space, p_lock_key);
-          DELETE FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at <= p_now;
-          GET DIAGNOSTICS dropped = ROW_COUNT;
-          IF (SELECT count(*) FROM yate_chat.messages m WHERE m.recipient = p_recipient AND m.expires_at > p_now) >= p_quota THEN
-            RAISE EXCEPTION 'recipient quota full' USING ERRCODE = 'YCQTA';
-          END IF;
-          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1) >= p_max THEN
-            DELETE FROM yate_chat.messages m WHERE m.expires_at <= p_now;
-            GET DIAGNOSTICS k = ROW_COUNT;
-            dropped := dropped + k;
-          END IF;
-          IF (SELECT n FROM yate_chat.message_count WHERE message_count.id = 1 FOR UPDATE) >= p_max THEN
-            RAISE EXCEPTION 'store full' USING ERRCODE = 'YCFUL';
-          END IF;
-          INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, headers, received_at, expires_at)
+${PUT_MAKES_ROOM}          INSERT INTO yate_chat.messages (recipient, sender, sender_uri, content_type, body_encoding, body, params, headers, received_at, expires_at)
             VALUES (p_recipient, p_sender, p_sender_uri, p_content_type, p_body_encoding, p_body, p_params, p_headers, p_received_at, p_expires_at)
             RETURNING messages.id INTO id;
           PERFORM pg_notify(p_channel, p_note);
