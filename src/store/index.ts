@@ -1,7 +1,7 @@
 // The stores: offline messages (messages/), presence subscriptions (subscriptions/), groups made at
 // run time (groups/) and the history (history/), each one interface with a backend per file
 // (memory, SQLite, PostgreSQL), and what several nodes share
-// through a store (shared.ts). This is the one place that picks a backend from the config, and
+// through a store (nodes.ts). This is the one place that picks a backend from the config, and
 // the public door: the rest of yate-chat imports the stores from here only.
 //
 // The PostgreSQL backends are imported on first use: a module on SQLite never loads `pg`.
@@ -23,7 +23,7 @@ export type { NewMessage, StoredMessage, RecipientSummary, StoreStats, StoreSumm
 export { MAX_EXPIRY_SECONDS, STORE_DEFAULTS } from './messages/types.js';
 export type { StoreClock } from './common.js';
 export { isStoreUnreachable, type StoreHealth } from './common.js';
-export type { Publication, SharedEvent, SharedState } from './shared.js';
+export type { Publication, SharedEvent, SharedState } from './nodes.js';
 export type { LinkLog } from './postgres/link.js';
 
 export { createMemoryStore, type MemoryStoreOptions } from './messages/memory.js';

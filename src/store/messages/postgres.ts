@@ -12,7 +12,7 @@ import { byteString, type StoreClock } from '../common.js';
 import { CHANNEL, PgLink, checkOptions, type PostgresOptions, type Queryable } from '../postgres/link.js';
 import { LOCK_SPACE, migratePg } from '../postgres/schema.js';
 import { createSharedState, notification, readNotification } from '../postgres/shared.js';
-import type { SharedEvent } from '../shared.js';
+import type { SharedEvent } from '../nodes.js';
 import { isYateChatError } from '../../errors.js';
 import { checkCopies, checkDevice, checkLimit, checkMessage, fullError, newCounters, quotaError, resolveLimits, tally } from './checks.js';
 import { paramsColumn, rowToMessage, type MessageRow } from './rows.js';

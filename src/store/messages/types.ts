@@ -6,7 +6,7 @@
 // shared by several Yate nodes) can implement it unchanged. All strings are byte strings
 // (one char per byte, 0..255; see protocol/bytes.ts) and come back byte for byte.
 import type { StoreHealth } from '../common.js';
-import type { SharedState } from '../shared.js';
+import type { SharedState } from '../nodes.js';
 
 /** What the pipeline hands to `put`. */
 export interface NewMessage {

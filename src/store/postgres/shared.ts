@@ -1,4 +1,4 @@
-// What several Yate nodes coordinate through the PostgreSQL store (SharedState in ../shared.ts):
+// What several Yate nodes coordinate through the PostgreSQL store (SharedState in ../nodes.ts):
 //
 // - delivery leases: one node at a time delivers a recipient's messages (exactly once, in
 //   order); a lease runs out on the database's clock, so a node that dies mid-delivery holds
@@ -10,7 +10,7 @@
 // - presence (every live publication of each user) and the users any node saw register.
 import { toBuffer as bytes, fromBuffer as str } from '../../protocol/bytes.js';
 import type { StoreClock } from '../common.js';
-import type { Publication, SharedEvent, SharedState } from '../shared.js';
+import type { Publication, SharedEvent, SharedState } from '../nodes.js';
 import { CHANNEL, type PgLink } from './link.js';
 
 /** PostgreSQL refuses a payload of 8000 bytes or more. */
